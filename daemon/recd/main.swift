@@ -1,0 +1,1 @@
+print("recd: not built yet")
