@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(name: "recbench", dependencies: [
             "RecdClient", "RecdModel", "RecdProtocol",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "HdrHistogram", package: "hdrhistogram-swift"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], path: "client/recbench"),
 
         // One test target per module, plus end-to-end tests over the built executables.
