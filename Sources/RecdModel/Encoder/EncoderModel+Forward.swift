@@ -1,0 +1,159 @@
+/// The fp32 forward pass.
+///
+/// Batching packs sequences back to back ("variable-length" batching): the linear layers run once over
+/// all tokens of the chunk as one [T, ·] matrix, and attention runs per sequence over its own tokens,
+/// which is exactly what a padded batch with an attention mask computes, minus the padding work.
+/// So there is no padding to bucket away, and a batch gives the same vectors as one-at-a-time runs.
+extension EncoderModel {
+    /// Embeds each token-id sequence (with [CLS]/[SEP] already added) into `out`, `ids.count × dimension`
+    /// floats, row i for sequence i: mean-pooled and L2-normalised as the config says.
+    ///
+    /// Throws `.invalidInput` for an empty sequence, one longer than `maxSequenceLength`, or an id outside
+    /// the vocabulary. Allocates nothing per token: all scratch is in `workspace`.
+    public func embed(ids: [[Int32]], workspace ws: EncoderWorkspace, into out: UnsafeMutablePointer<Float>) throws {
+        let vocab = config.vocabSize
+        let limit = min(maxSequenceLength, ws.maxSeq)
+        for (i, seq) in ids.enumerated() {
+            guard !seq.isEmpty, seq.count <= limit else {
+                throw ModelError(.invalidInput, "sequence \(i): expected 1...\(limit) token ids, found \(seq.count)")
+            }
+            for id in seq where id < 0 || Int(id) >= vocab {
+                throw ModelError(.invalidInput, "sequence \(i): token id \(id) is outside the vocabulary 0..<\(vocab)")
+            }
+        }
+        var first = 0
+        while first < ids.count {
+            var count = 0
+            var tokens = 0
+            while first + count < ids.count, count < ws.maxBatch, tokens + ids[first + count].count <= ws.maxTokens {
+                ws.starts[count] = tokens
+                ws.lengths[count] = ids[first + count].count
+                tokens += ids[first + count].count
+                count += 1
+            }
+            runChunk(ids: ids, first: first, count: count, tokens: tokens, ws: ws, out: out + first * config.hidden)
+            first += count
+        }
+    }
+
+    /// Convenience: embeds and returns one array per sequence.
+    public func embed(ids: [[Int32]], workspace: EncoderWorkspace) throws -> [[Float]] {
+        let h = config.hidden
+        var flat = [Float](repeating: 0, count: ids.count * h)
+        try flat.withUnsafeMutableBufferPointer { try embed(ids: ids, workspace: workspace, into: $0.baseAddress!) }
+        return (0..<ids.count).map { Array(flat[$0 * h..<($0 + 1) * h]) }
+    }
+
+    private func runChunk(ids: [[Int32]], first: Int, count: Int, tokens t: Int, ws: EncoderWorkspace,
+                          out: UnsafeMutablePointer<Float>) {
+        let c = config, w = weights
+        let h = c.hidden, f = c.ffn
+        embedTokens(ids: ids, first: first, count: count, ws: ws)
+        VectorMath.layerNormInPlace(ws.x, rows: t, n: h, gamma: w.embedNormGamma, beta: w.embedNormBeta, eps: c.layerNormEps)
+        for layer in w.layers {
+            // Q|K|V = x·Wqkvᵀ + b, bias pre-filled so the GEMM accumulates onto it (beta = 1).
+            fillRows(ws.qkv, rows: t, width: 3 * h, with: layer.qkvBias)
+            BLAS.gemmNT(m: t, n: 3 * h, k: h, a: ws.x, lda: h, b: layer.qkvWeight, ldb: h, beta: 1, c: ws.qkv, ldc: 3 * h)
+            attention(count: count, ws: ws)
+            // x = LayerNorm(x + ctx·Woᵀ + b): residual and bias are accumulated in place.
+            addRows(ws.x, rows: t, width: h, bias: layer.attnOutBias)
+            BLAS.gemmNT(m: t, n: h, k: h, a: ws.ctx, lda: h, b: layer.attnOutWeight, ldb: h, beta: 1, c: ws.x, ldc: h)
+            VectorMath.layerNormInPlace(ws.x, rows: t, n: h, gamma: layer.attnNormGamma, beta: layer.attnNormBeta, eps: c.layerNormEps)
+            // FFN: GELU(x·W1ᵀ + b1)·W2ᵀ + b2, residual, LayerNorm.
+            fillRows(ws.ffn, rows: t, width: f, with: layer.ffnInBias)
+            BLAS.gemmNT(m: t, n: f, k: h, a: ws.x, lda: h, b: layer.ffnInWeight, ldb: h, beta: 1, c: ws.ffn, ldc: f)
+            VectorMath.geluInPlace(ws.ffn, count: t * f)
+            addRows(ws.x, rows: t, width: h, bias: layer.ffnOutBias)
+            BLAS.gemmNT(m: t, n: h, k: f, a: ws.ffn, lda: f, b: layer.ffnOutWeight, ldb: f, beta: 1, c: ws.x, ldc: h)
+            VectorMath.layerNormInPlace(ws.x, rows: t, n: h, gamma: layer.outNormGamma, beta: layer.outNormBeta, eps: c.layerNormEps)
+        }
+        pool(count: count, ws: ws, out: out)
+    }
+
+    /// x[row] = word[id] + position[p] + tokenType[0] for every token of the chunk.
+    private func embedTokens(ids: [[Int32]], first: Int, count: Int, ws: EncoderWorkspace) {
+        let h = config.hidden, w = weights
+        for s in 0..<count {
+            let seq = ids[first + s]
+            let start = ws.starts[s]
+            seq.withUnsafeBufferPointer { seqIds in
+                for p in 0..<seqIds.count {
+                    let dst = UnsafeMutableRawPointer(ws.x + (start + p) * h)
+                    let word = UnsafeRawPointer(w.wordEmbeddings + Int(seqIds[p]) * h)
+                    let pos = UnsafeRawPointer(w.positionEmbeddings + p * h)
+                    let type0 = UnsafeRawPointer(w.tokenTypeEmbeddings)
+                    var i = 0
+                    while i < h * 4 {
+                        let v = word.loadUnaligned(fromByteOffset: i, as: SIMD16<Float>.self)
+                            + pos.loadUnaligned(fromByteOffset: i, as: SIMD16<Float>.self)
+                            + type0.loadUnaligned(fromByteOffset: i, as: SIMD16<Float>.self)
+                        dst.storeBytes(of: v, toByteOffset: i, as: SIMD16<Float>.self)
+                        i += 64
+                    }
+                }
+            }
+        }
+    }
+
+    /// Scaled dot-product attention, per sequence and head, from `ws.qkv` into `ws.ctx`.
+    private func attention(count: Int, ws: EncoderWorkspace) {
+        let h = config.hidden, d = config.headDim, ld = 3 * h
+        let scale = 1 / Float(d).squareRoot()
+        for s in 0..<count {
+            let start = ws.starts[s], len = ws.lengths[s]
+            for head in 0..<config.heads {
+                let q = UnsafePointer(ws.qkv + start * ld + head * d)
+                let k = q + h
+                let v = q + 2 * h
+                BLAS.gemmNT(m: len, n: len, k: d, alpha: scale, a: q, lda: ld, b: k, ldb: ld, beta: 0, c: ws.scores, ldc: len)
+                for r in 0..<len { VectorMath.softmaxInPlace(ws.scores + r * len, count: len) }
+                BLAS.gemmNN(m: len, n: d, k: len, a: ws.scores, lda: len, b: v, ldb: ld, beta: 0,
+                            c: ws.ctx + start * h + head * d, ldc: h)
+            }
+        }
+    }
+
+    /// Mean (or CLS) pooling of each sequence's final states, then optional L2 normalisation.
+    private func pool(count: Int, ws: EncoderWorkspace, out: UnsafeMutablePointer<Float>) {
+        let h = config.hidden
+        for s in 0..<count {
+            let start = ws.starts[s], len = ws.lengths[s]
+            let dst = UnsafeMutableRawPointer(out + s * h)
+            let rows = config.pooling == .cls ? 1 : len
+            let inv = SIMD16<Float>(repeating: 1 / Float(rows))
+            var i = 0
+            var norm = SIMD16<Float>()
+            while i < h * 4 {
+                var acc = SIMD16<Float>()
+                for r in 0..<rows {
+                    acc += UnsafeRawPointer(ws.x + (start + r) * h).loadUnaligned(fromByteOffset: i, as: SIMD16<Float>.self)
+                }
+                acc *= inv
+                norm += acc * acc
+                dst.storeBytes(of: acc, toByteOffset: i, as: SIMD16<Float>.self)
+                i += 64
+            }
+            if config.normalize {
+                let scale = 1 / max(norm.sum().squareRoot(), 1e-12)
+                for j in 0..<h { out[s * h + j] *= scale }
+            }
+        }
+    }
+
+    private func fillRows(_ dst: UnsafeMutablePointer<Float>, rows: Int, width: Int, with row: UnsafePointer<Float>) {
+        for r in 0..<rows { (dst + r * width).update(from: row, count: width) }
+    }
+
+    private func addRows(_ dst: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>) {
+        let b = UnsafeRawPointer(bias)
+        for r in 0..<rows {
+            let row = UnsafeMutableRawPointer(dst + r * width)
+            var i = 0
+            while i < width * 4 {
+                let v = row.loadUnaligned(fromByteOffset: i, as: SIMD16<Float>.self) + b.loadUnaligned(fromByteOffset: i, as: SIMD16<Float>.self)
+                row.storeBytes(of: v, toByteOffset: i, as: SIMD16<Float>.self)
+                i += 64
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A loaded BERT sentence encoder: config + shared read-only weights + the tokenizer data of its file.
+///
+/// `@unchecked Sendable`: every stored property is immutable after `load`, and `Weights` is read-only
+/// shared memory; the forward pass writes only into the caller's `EncoderWorkspace`.
+public final class EncoderModel: @unchecked Sendable {
+    /// The model blueprint.
+    public let config: ModelConfig
+    /// Tokenizer settings stored in the file.
+    public let tokenizerSettings: TokenizerSettings
+    /// WordPiece vocabulary stored in the file; index = token id.
+    public let vocabulary: [String]
+    /// Shared parameters.
+    public let weights: Weights
+    /// Wall time of `load` (mmap + header check + checksum + decompress), in milliseconds.
+    public let loadMilliseconds: Double
+
+    init(config: ModelConfig, tokenizerSettings: TokenizerSettings, vocabulary: [String], weights: Weights, loadMilliseconds: Double) {
+        self.config = config
+        self.tokenizerSettings = tokenizerSettings
+        self.vocabulary = vocabulary
+        self.weights = weights
+        self.loadMilliseconds = loadMilliseconds
+    }
+
+    /// Loads a recd weights file (see FORMAT.md); throws `ModelError` naming what was wrong.
+    public static func load(path: String) throws -> EncoderModel {
+        let start = monotonicSeconds()
+        let loaded = try WeightsFileReader.load(path: path)
+        let c = loaded.header.config
+        guard c.hidden % 16 == 0, c.ffn % 16 == 0 else {
+            throw ModelError(.malformed, "model config: hidden (\(c.hidden)) and ffn (\(c.ffn)) must be multiples of 16 for recd's kernels")
+        }
+        let ms = (monotonicSeconds() - start) * 1000
+        return EncoderModel(config: c, tokenizerSettings: loaded.header.tokenizer, vocabulary: loaded.header.vocabulary,
+                            weights: loaded.weights, loadMilliseconds: ms)
+    }
+
+    /// Output vector length (hidden size, 384).
+    public var dimension: Int { config.hidden }
+
+    /// Longest sequence (in tokens, with [CLS]/[SEP]) the model accepts.
+    public var maxSequenceLength: Int { min(tokenizerSettings.maxLength, config.maxPositions) }
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}

@@ -1,0 +1,50 @@
+/// Scratch memory for one worker's forward passes, allocated once for at most `maxBatch` sequences
+/// and `maxTokens` tokens in total; the forward pass itself allocates nothing.
+///
+/// Not Sendable: one per worker thread. Batches larger than the workspace are run in several chunks.
+public final class EncoderWorkspace {
+    /// Most sequences in one chunk.
+    public let maxBatch: Int
+    /// Most tokens (summed over the sequences) in one chunk; at least the model's max sequence length.
+    public let maxTokens: Int
+    let hidden: Int
+    /// Hidden states, [maxTokens, H].
+    let x: UnsafeMutablePointer<Float>
+    /// Fused Q|K|V projections, [maxTokens, 3H].
+    let qkv: UnsafeMutablePointer<Float>
+    /// Attention context (heads concatenated), [maxTokens, H].
+    let ctx: UnsafeMutablePointer<Float>
+    /// Feed-forward inner activations, [maxTokens, F].
+    let ffn: UnsafeMutablePointer<Float>
+    /// Attention scores of one head of one sequence, [maxSeq, maxSeq].
+    let scores: UnsafeMutablePointer<Float>
+    let maxSeq: Int
+    /// Start row and length of each sequence in the current chunk.
+    var starts: [Int]
+    var lengths: [Int]
+
+    /// Allocates scratch for `model`. `maxTokens` is raised to the model's max sequence length if smaller.
+    public init(model: EncoderModel, maxBatch: Int, maxTokens: Int) {
+        let c = model.config
+        self.maxBatch = max(1, maxBatch)
+        self.maxSeq = model.maxSequenceLength
+        self.maxTokens = max(maxTokens, maxSeq)
+        hidden = c.hidden
+        func alloc(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(n, 16) * 4, alignment: 64).bindMemory(to: Float.self, capacity: n)
+            p.initialize(repeating: 0, count: max(n, 16))
+            return p
+        }
+        x = alloc(self.maxTokens * c.hidden)
+        qkv = alloc(self.maxTokens * 3 * c.hidden)
+        ctx = alloc(self.maxTokens * c.hidden)
+        ffn = alloc(self.maxTokens * c.ffn)
+        scores = alloc(maxSeq * maxSeq)
+        starts = [Int](repeating: 0, count: self.maxBatch)
+        lengths = [Int](repeating: 0, count: self.maxBatch)
+    }
+
+    deinit {
+        for p in [x, qkv, ctx, ffn, scores] { p.deallocate() }
+    }
+}
