@@ -14,6 +14,10 @@ enum BertNormalizer {
             output.append(value >= 0x41 && value <= 0x5A ? Unicode.Scalar(UInt8(value + 0x20)) : scalar)
             return
         }
+        if BertScalar.isPlainIdeograph(value) {
+            output.append(scalar)
+            return
+        }
         let properties = scalar.properties
         guard properties.changesWhenLowercased else {
             output.append(scalar)
@@ -26,11 +30,25 @@ enum BertNormalizer {
     /// Appends the canonical decomposition (NFD) of `word` to `output`, leaving out
     /// non-spacing marks (Mn).
     ///
-    /// Decomposition goes through Foundation's `decomposedStringWithCanonicalMapping` once per
-    /// non-ASCII word (callers skip ASCII words, which NFD leaves unchanged). Writing our own
-    /// decomposition table was rejected: Foundation's result was checked against `tokenizers` for
-    /// every code point (see Tests/RecdModelTests/Fixtures/make_tokenizer_cases.py).
+    /// Words NFD cannot change skip decomposition; accented Latin, Greek and Cyrillic words use
+    /// `StrippedDecompositions`; anything else goes through Foundation's
+    /// `decomposedStringWithCanonicalMapping` once per word. Callers skip ASCII words. Foundation's
+    /// NFD on Linux was compared with `tokenizers` for every code point during development: it
+    /// agrees except for U+11938, handled here. A decomposition table of our own was rejected as a
+    /// second source of Unicode data to keep in step.
     static func appendStrippingAccents(_ word: ArraySlice<Unicode.Scalar>, to output: inout [Unicode.Scalar]) {
+        // Most non-ASCII words (Chinese, Japanese kana, Cyrillic, emoji, …) have no scalar that
+        // NFD changes: drop their marks without the round trip through Foundation.
+        if !word.contains(where: mayChangeUnderNFD) {
+            for scalar in word where !BertScalar.isNonspacingMark(scalar) { output.append(scalar) }
+            return
+        }
+        // Accented Latin, Greek and Cyrillic: decompose scalar by scalar from a table.
+        if word.allSatisfy(StrippedDecompositions.covers) {
+            let table = StrippedDecompositions.shared
+            for scalar in word { table.append(scalar, to: &output) }
+            return
+        }
         // U+11938 DIVES AKURU VOWEL SIGN O decomposes since Unicode 13, but not in the
         // normalisation tables of `tokenizers`; it is a starter, so the parts around it are
         // decomposed separately and it is kept as it is.
@@ -52,6 +70,22 @@ enum BertNormalizer {
         for scalar in String(text).decomposedStringWithCanonicalMapping.unicodeScalars
         where !BertScalar.isNonspacingMark(scalar) {
             output.append(scalar)
+        }
+    }
+
+    /// False only where NFD certainly leaves the scalar alone: outside the ranges holding every
+    /// canonical decomposition (Latin through Hangul, CJK compatibility ideographs, the scripts
+    /// and musical symbols of plane 1, the CJK compatibility supplement) and not a combining
+    /// mark that canonical ordering could move. Checked for every code point against Foundation.
+    @inline(__always)
+    static func mayChangeUnderNFD(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        switch value {
+        case 0..<0xC0, 0x3400..<0xA000, 0x2_0000..<0x2_F800: return false
+        case 0xC0..<0x3100, 0xAC00..<0xD7A4, 0xF900..<0xFB50, 0x1_0000..<0x1_F000, 0x2_F800..<0x2_FA20:
+            return true
+        default:
+            return scalar.properties.canonicalCombiningClass != .notReordered
         }
     }
 }

@@ -7,10 +7,18 @@
 /// `tokenizers` takes general categories from the `unicode_categories` crate, whose tables are
 /// Unicode 8.0, while Swift 6.3 knows Unicode 17. So a category counts only for scalars assigned by
 /// Unicode 8.0 (``isInReferenceTables(_:)``), plus a handful of scalars whose category changed since
-/// (listed where they are used). Unassigned scalars (Cn) are kept, as `tokenizers` keeps them. This
-/// was checked for every code point against `tokenizers` (the script that made
-/// Tests/RecdModelTests/Fixtures/tokenizer_cases.json covers them with strings).
+/// (listed where they are used). Unassigned scalars (Cn) are kept, as `tokenizers` keeps them.
+/// During development every code point was compared with `tokenizers`; the fixture
+/// Tests/RecdModelTests/Fixtures/tokenizer_codepoints.json keeps about 16 000 of them under test.
 enum BertScalar {
+    /// CJK Extension A, the unified ideographs (and the Yijing hexagrams between them) and planes 2
+    /// up to the compatibility supplement: letters or symbols with no case, no decomposition and no
+    /// combining class, so every test below can answer without a property lookup.
+    @inline(__always)
+    static func isPlainIdeograph(_ value: UInt32) -> Bool {
+        (0x3400..<0xA000).contains(value) || (0x2_0000..<0x2_F800).contains(value)
+    }
+
     /// Whether `tokenizers`' Unicode 8.0 category tables know this scalar.
     @inline(__always)
     static func isInReferenceTables(_ properties: Unicode.Scalar.Properties) -> Bool {
@@ -28,6 +36,7 @@ enum BertScalar {
             return value == 0x7F || (value < 0x20 && value != 0x09 && value != 0x0A && value != 0x0D)
         }
         if value == 0xFFFD { return true }
+        if isPlainIdeograph(value) { return false }
         let properties = scalar.properties
         switch properties.generalCategory {
         case .control, .privateUse:
@@ -48,6 +57,7 @@ enum BertScalar {
         if value < 0x80 {
             return value == 0x20 || value == 0x09 || value == 0x0A || value == 0x0D
         }
+        if isPlainIdeograph(value) { return false }
         return scalar.properties.isWhitespace
     }
 
@@ -79,6 +89,7 @@ enum BertScalar {
         // Po in Unicode 8.0, since re-categorised: U+166D CANADIAN SYLLABICS CHI SIGN (now So),
         // U+111C9 SHARADA SANDHI MARK (now Mn).
         if value == 0x166D || value == 0x111C9 { return true }
+        if isPlainIdeograph(value) { return false }
         let properties = scalar.properties
         switch properties.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
@@ -102,6 +113,7 @@ enum BertScalar {
         case 0x1885, 0x1886, 0xA9BD, 0x111C9: return false
         default: break
         }
+        if isPlainIdeograph(value) { return false }
         let properties = scalar.properties
         return properties.generalCategory == .nonspacingMark && isInReferenceTables(properties)
     }

@@ -1,10 +1,13 @@
 /// An immutable hash table from UTF-8 byte strings to token ids.
 ///
+/// A final class with only `let` properties, so it is Sendable as it stands and passing it around
+/// costs one retain, where a struct of five arrays would cost five on every probe loop.
+///
 /// WordPiece probes many substrings of every word; keying by bytes lets it probe a slice of the
 /// word's UTF-8 buffer without building a `String` per probe. Keys are compared byte for byte, as
 /// `tokenizers` compares them: a `Dictionary<String, Int32>` would also merge canonically
 /// equivalent tokens such as "é" and "e\u{301}", which are different vocabulary entries.
-struct PieceTable: Sendable {
+final class PieceTable: Sendable {
     /// All keys, back to back.
     private let bytes: [UInt8]
     /// Entry `i` is `bytes[starts[i] ..< starts[i + 1]]`; one more element than there are entries.
