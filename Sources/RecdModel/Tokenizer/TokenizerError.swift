@@ -9,6 +9,7 @@ public struct TokenizerError: Error, CustomStringConvertible, Equatable {
         case missingSpecialToken(token: String, source: String)
         case duplicateToken(token: String, firstId: Int, secondId: Int, source: String)
         case tooManyTokens(count: Int, source: String)
+        case invalidConfig(reason: String)
     }
 
     let kind: Kind
@@ -31,6 +32,8 @@ public struct TokenizerError: Error, CustomStringConvertible, Equatable {
                 + "expected every token once"
         case let .tooManyTokens(count, source):
             return "vocabulary \(source) has \(count) tokens; at most \(Int32.max) fit an Int32 token id"
+        case let .invalidConfig(reason):
+            return "cannot read tokenizer_config.json: \(reason)"
         }
     }
 }
