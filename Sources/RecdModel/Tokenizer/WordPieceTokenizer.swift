@@ -58,14 +58,18 @@ public struct WordPieceTokenizer: Sendable {
         } catch {
             throw TokenizerError(.unreadableVocabFile(path: vocabFile.path, reason: "\(error)"))
         }
-        guard String(data: data, encoding: .utf8) != nil else {
+        let bytes = [UInt8](data)
+        guard String(validating: bytes, as: UTF8.self) != nil else {
             throw TokenizerError(.unreadableVocabFile(path: vocabFile.path, reason: "it is not valid UTF-8"))
         }
-        var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        if lines.last?.isEmpty == true { lines.removeLast() }
-        let tokens = lines.map { line -> String in
-            let trimmed = line.last == UInt8(ascii: "\r") ? line.dropLast() : line[...]
-            return String(decoding: trimmed, as: UTF8.self)
+        var tokens: [String] = []
+        var lineStart = 0
+        while lineStart < bytes.count {
+            let newline = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            var lineEnd = newline
+            if lineEnd > lineStart && bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+            tokens.append(String(decoding: bytes[lineStart..<lineEnd], as: UTF8.self))
+            lineStart = newline + 1
         }
         try self.init(vocabulary: tokens, options: options, source: "'\(vocabFile.path)'")
     }
@@ -105,6 +109,8 @@ public struct WordPieceTokenizer: Sendable {
         self.sepId = try required("[SEP]")
         self.padId = try required("[PAD]")
         self.unkId = try required("[UNK]")
+        // Build the accent table now (about 10 ms, once per process) rather than on the first request.
+        if options.effectiveStripAccents { _ = StrippedDecompositions.shared }
         // The special tokens `transformers` registers for BERT; [MASK] only when the vocabulary has it.
         self.literalSpecials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].compactMap { token in
             let bytes = Array(token.utf8)
