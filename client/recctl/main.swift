@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// recctl: talk to a running recd, and (model commands) work on the model files.
-struct Recctl: AsyncParsableCommand {
+struct RecCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recctl",
         abstract: "Control and query the recd daemon.",
@@ -14,5 +14,5 @@ struct Recctl: AsyncParsableCommand {
 
 // Top-level code would pick ParsableCommand's synchronous main(), which refuses async
 // commands; an async function picks AsyncParsableCommand's.
-func runRoot() async { await Recctl.main() }
+func runRoot() async { await RecCtl.main() }
 await runRoot()
