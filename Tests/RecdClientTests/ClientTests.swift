@@ -101,6 +101,43 @@ import Testing
         await d.stop()
     }
 
+    @Test func connectionsOverTheLimitAreRefusedWithBusy() async throws {
+        let d = try InProcessDaemon { $0.maxConnections = 1 }
+        let first = try await RecdConnection.connect(socketPath: d.path)
+        _ = try await first.call(.ping, Recd_V1_PingRequest(), as: Recd_V1_PingResponse.self)
+        let second = try await RecdConnection.connect(socketPath: d.path)
+        do {
+            _ = try await second.call(.ping, Recd_V1_PingRequest(), as: Recd_V1_PingResponse.self)
+            Issue.record("a connection over the limit must not be served")
+        } catch let e as RecdError {
+            // The BUSY frame usually arrives first; if the close wins the race it is CONNECTION_CLOSED.
+            #expect(e.code == .busy || e.code == .connectionClosed, "\(e)")
+        }
+        _ = try await first.call(.ping, Recd_V1_PingRequest(), as: Recd_V1_PingResponse.self)
+        await first.close()
+        await d.stop()
+    }
+
+    @Test func inFlightLimitPerConnectionAnswersBusy() async throws {
+        let d = try InProcessDaemon(encoderDelay: .milliseconds(300)) { $0.maxInFlightPerConnection = 2 }
+        let connection = try await RecdConnection.connect(socketPath: d.path)
+        let codes = OrderLog()
+        await withTaskGroup(of: Void.self) { group in
+            for i in 0..<5 {
+                group.addTask {
+                    var r = Recd_V1_EmbedRequest(); r.texts = ["t\(i)"]
+                    do { _ = try await connection.call(.embed, r, as: Recd_V1_EmbedResponse.self); codes.add("ok") } catch let e as RecdError {
+                        codes.add(e.code.description)
+                    } catch { codes.add("other") }
+                }
+            }
+        }
+        #expect(codes.all.filter { $0 == "ok" }.count == 2, "\(codes.all)")
+        #expect(codes.all.filter { $0 == "BUSY" }.count == 3, "\(codes.all)")
+        await connection.close()
+        await d.stop()
+    }
+
     @Test func connectFailureNamesTheSocket() async {
         do {
             _ = try await RecdClient.connect(socketPath: "/tmp/definitely-no-recd-here.sock")
