@@ -8,6 +8,7 @@ struct RecBench: AsyncParsableCommand {
         abstract: "Benchmark recd's encoder in process, or the daemon over its socket.",
         subcommands: [
             EncodeCommand.self,
+            LoadCommand.self,
         ])
 }
 

@@ -5,10 +5,11 @@ import RecdModel
 struct RecCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recctl",
-        abstract: "Control and exercise recd: pack models, embed text locally, talk to the daemon.",
+        abstract: "Control and query the recd daemon; pack models and embed text locally.",
         subcommands: [
-            ModelCommand.self,
-            EmbedCommand.self,
+            PingCommand.self, EmbedCommand.self, IntentCommand.self, RecommendCommand.self,
+            FeedbackCommand.self, ItemsCommand.self, SimilarCommand.self, StatsCommand.self,
+            IntentsCommand.self, ModelCommand.self, EmbedRemote.self,
         ])
 }
 

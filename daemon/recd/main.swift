@@ -1,1 +1,114 @@
-print("recd: not built yet")
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import RecdServer
+
+/// recd: parse arguments, build the engines, run the daemon until SIGTERM / SIGINT.
+struct Recd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recd",
+        abstract: "Intent recognition and recommendations for local web apps, over a Unix socket.")
+
+    @Option(help: "Unix socket path (default: $XDG_RUNTIME_DIR/recd.sock, else /tmp/recd.sock).")
+    var socket: String?
+
+    @Option(help: "Packed model weights file (all-MiniLM-L6-v2.recd).")
+    var model: String?
+
+    @Option(help: "Model worker threads.")
+    var workers: Int?
+
+    @Option(help: "JSON config file (see Sources/RecdServer/ConfigFile.swift); flags override it.")
+    var config: String?
+
+    @Option(help: "Socket file mode, octal (default 0600).")
+    var socketMode: String?
+
+    @Option(help: "Group to own the socket file (use with --socket-mode 0660).")
+    var socketGroup: String?
+
+    @Option(help: "Requests waiting for a worker before new ones get BUSY.")
+    var queueCapacity: Int?
+
+    @Option(help: "Most texts per encoder call.")
+    var maxBatch: Int?
+
+    @Option(help: "Microseconds a worker waits to fill a batch (0 = only what is already queued).")
+    var batchWaitUs: Int?
+
+    @Option(help: "Open connections allowed.")
+    var maxConnections: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @Flag(help: "TEST ONLY: serve a hashed bag-of-words encoder instead of the model.")
+    var fakeEncoder = false
+
+    @Option(help: "TEST ONLY: milliseconds the fake encoder sleeps per call.")
+    var fakeEncoderDelayMs: Int = 0
+
+    func run() throws {
+        var logger = Logger(label: "recd")
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; found \(logLevel)")
+        }
+        logger.logLevel = level
+
+        var conf = ServerConfiguration()
+        var engineSettings: [String: String] = [:]
+        do {
+            if let config {
+                let file = try ConfigFile.load(config)
+                try file.apply(to: &conf)
+                engineSettings = file.engines ?? [:]
+            }
+            try overrides().apply(to: &conf)
+            try conf.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        if let socket { conf.socketPath = socket }
+
+        let engines = try makeEngines(settings: engineSettings, logger: logger)
+        let daemon = RecdDaemon(configuration: conf, engines: engines, logger: logger)
+
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        let sources = [SIGTERM, SIGINT].map { sig in
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                logger.info("signal \(sig): draining")
+                daemon.stop()
+            }
+            source.resume()
+            return source
+        }
+        do {
+            try daemon.start()
+        } catch {
+            FileHandle.standardError.write(Data("recd: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        FileHandle.standardOutput.write(Data("recd listening on \(conf.socketPath)\n".utf8))
+        daemon.waitUntilStopped()
+        _ = sources
+    }
+
+    /// Flags as a config file, so one code path applies and checks them.
+    func overrides() -> ConfigFile {
+        var c = ConfigFile()
+        c.workers = workers
+        c.socket_mode = socketMode
+        c.socket_group = socketGroup
+        c.queue_capacity = queueCapacity
+        c.max_batch_texts = maxBatch
+        c.batch_wait_us = batchWaitUs
+        c.max_connections = maxConnections
+        return c
+    }
+}
+
+Recd.main()

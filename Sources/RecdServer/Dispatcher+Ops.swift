@@ -1,0 +1,121 @@
+import RecdProtocol
+
+extension Dispatcher {
+    func embed(_ body: [UInt8], _ reply: @escaping Reply) throws(RequestError) {
+        let request = try Validation.decode(Recd_V1_EmbedRequest.self, from: body, opcode: .embed)
+        try Validation.validate(request, limits: configuration.requestLimits)
+        let encoder = try need(engines.encoder, "encoder", for: .embed, flag: "--model FILE")
+        let dimension = UInt32(encoder.dimension)
+        try queueEmbed(request.texts) { result, _ in
+            self.answer(.embed, reply) {
+                var response = Recd_V1_EmbedResponse()
+                response.dimension = dimension
+                response.vectors = try result.get().map { values in
+                    var v = Recd_V1_Vector()
+                    v.values = values
+                    return v
+                }
+                return response
+            }
+        }
+    }
+
+    func intent(_ body: [UInt8], _ reply: @escaping Reply) throws(RequestError) {
+        var request = try Validation.decode(Recd_V1_IntentRequest.self, from: body, opcode: .intent)
+        try Validation.validate(request, limits: configuration.requestLimits)
+        let intents = try need(engines.intents, "intent engine", for: .intent, flag: "--intents FILE")
+        _ = try need(engines.encoder, "encoder", for: .intent, flag: "--model FILE")
+        if request.topK == 0 { request.topK = UInt32(configuration.defaultTopK) }
+        let text = request.text, topK = Int(request.topK)
+        try queueEmbed([text]) { result, context in
+            self.answer(.intent, reply) {
+                try intents.classify(text: text, embedding: try result.get()[0], topK: topK, context: context)
+            }
+        }
+    }
+
+    func recommend(_ body: [UInt8], _ reply: @escaping Reply) throws(RequestError) {
+        var request = try Validation.decode(Recd_V1_RecommendRequest.self, from: body, opcode: .recommend)
+        try Validation.validate(request, limits: configuration.requestLimits)
+        let recommender = try need(engines.recommender, "recommender", for: .recommend, flag: "--catalog FILE")
+        if request.k == 0 { request.k = UInt32(configuration.defaultK) }
+        let finalRequest = request
+        if request.query.isEmpty {
+            try queueTask { context in
+                self.answer(.recommend, reply) {
+                    try recommender.recommend(finalRequest, queryEmbedding: nil, queryIntent: nil, context: context)
+                }
+            }
+            return
+        }
+        _ = try need(engines.encoder, "encoder (the request has a query)", for: .recommend, flag: "--model FILE")
+        let intents = engines.intents, topK = configuration.defaultTopK
+        try queueEmbed([request.query]) { result, context in
+            self.answer(.recommend, reply) {
+                let embedding = try result.get()[0]
+                let queryIntent = try intents?.classify(text: finalRequest.query, embedding: embedding, topK: topK, context: context)
+                var response = try recommender.recommend(finalRequest, queryEmbedding: embedding, queryIntent: queryIntent, context: context)
+                if let queryIntent, !response.hasQueryIntent { response.queryIntent = queryIntent }
+                return response
+            }
+        }
+    }
+
+    func feedback(_ body: [UInt8], _ reply: @escaping Reply) throws(RequestError) {
+        let request = try Validation.decode(Recd_V1_FeedbackRequest.self, from: body, opcode: .feedback)
+        try Validation.validate(request, limits: configuration.requestLimits)
+        let engine = try need(engines.feedback, "feedback store", for: .feedback, flag: "--store DIR")
+        try queueTask { context in
+            self.answer(.feedback, reply) { try engine.record(request, context: context) }
+        }
+    }
+
+    func items(_ body: [UInt8], _ reply: @escaping Reply) throws(RequestError) {
+        let request = try Validation.decode(Recd_V1_ItemsRequest.self, from: body, opcode: .items)
+        try Validation.validate(request, limits: configuration.requestLimits)
+        let engine = try need(engines.items, "catalog", for: .items, flag: "--catalog FILE")
+        try queueTask { context in
+            self.answer(.items, reply) { try engine.items(request, context: context) }
+        }
+    }
+
+    func similar(_ body: [UInt8], _ reply: @escaping Reply) throws(RequestError) {
+        var request = try Validation.decode(Recd_V1_SimilarRequest.self, from: body, opcode: .similar)
+        try Validation.validate(request, limits: configuration.requestLimits)
+        let recommender = try need(engines.recommender, "recommender", for: .similar, flag: "--catalog FILE")
+        if request.k == 0 { request.k = UInt32(configuration.defaultK) }
+        let finalRequest = request
+        try queueTask { context in
+            self.answer(.similar, reply) { try recommender.similar(finalRequest, context: context) }
+        }
+    }
+
+    func reload(_ body: [UInt8], _ reply: @escaping Reply) throws(RequestError) {
+        let request = try Validation.decode(Recd_V1_IntentsReloadRequest.self, from: body, opcode: .intentsReload)
+        let intents = try need(engines.intents, "intent engine", for: .intentsReload, flag: "--intents FILE")
+        try queueTask { context in
+            self.answer(.intentsReload, reply) { try intents.reload(request, context: context) }
+        }
+    }
+
+    /// STATS, answered on the calling thread: transport counters plus engine extras.
+    public func stats() -> Recd_V1_StatsResponse {
+        var s = Recd_V1_StatsResponse()
+        metrics.fill(&s)
+        s.queueDepth = UInt32(pool.depth)
+        s.queueCapacity = UInt32(pool.capacity)
+        s.workers = UInt32(configuration.workers)
+        s.rssBytes = Metrics.residentBytes()
+        s.version = RecdVersion.string
+        if let encoder = engines.encoder { s.model = encoder.info }
+        for engine in engines.lifecycles {
+            s.extras.merge(engine.statsExtras()) { _, new in new }
+        }
+        return s
+    }
+}
+
+/// The daemon's version string, reported by STATS.
+public enum RecdVersion {
+    public static let string = "recd 0.1.0 (protocol 1)"
+}

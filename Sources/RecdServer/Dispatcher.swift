@@ -1,0 +1,81 @@
+import Logging
+import RecdProtocol
+
+/// Runs every opcode except PING: validates the body, queues the work on the pool
+/// (or answers at once), and calls `reply` exactly once, from any thread.
+///
+/// Reply bodies are serialised messages; non-OK replies carry an `Error` body.
+public final class Dispatcher: Sendable {
+    public typealias Reply = @Sendable (Status, [UInt8]) -> Void
+
+    let engines: Engines
+    let pool: WorkerPool
+    let metrics: Metrics
+    let configuration: ServerConfiguration
+    let logger: Logger
+
+    public init(engines: Engines, pool: WorkerPool, metrics: Metrics, configuration: ServerConfiguration, logger: Logger) {
+        self.engines = engines
+        self.pool = pool
+        self.metrics = metrics
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Handles one request of a known opcode other than PING.
+    public func dispatch(_ opcode: Opcode, body: [UInt8], reply: @escaping Reply) {
+        do throws(RequestError) {
+            switch opcode {
+            case .embed: try embed(body, reply)
+            case .intent: try intent(body, reply)
+            case .recommend: try recommend(body, reply)
+            case .feedback: try feedback(body, reply)
+            case .items: try items(body, reply)
+            case .similar: try similar(body, reply)
+            case .stats: reply(.ok, encode(stats()))
+            case .intentsReload: try reload(body, reply)
+            default: throw RequestError(.unknownOpcode, "opcode \(opcode.name) is not served by this dispatcher")
+            }
+        } catch {
+            reply(error.status, ErrorBody.encode(error.message))
+        }
+    }
+
+    // MARK: - Helpers
+
+    func encode(_ message: some SwiftProtobuf.Message) -> [UInt8] {
+        (try? message.serializedBytes()) ?? []
+    }
+
+    /// Runs `body` and turns its result or error into exactly one reply.
+    func answer(_ opcode: Opcode, _ reply: Reply, _ body: () throws -> any SwiftProtobuf.Message) {
+        do {
+            let message = try body()
+            reply(.ok, (try? message.serializedBytes()) ?? [])
+        } catch let error as RequestError {
+            reply(error.status, ErrorBody.encode(error.message))
+        } catch {
+            logger.error("\(opcode.name) failed: \(error)")
+            reply(.internal, ErrorBody.encode("internal error while handling \(opcode.name); the daemon log has the details"))
+        }
+    }
+
+    func busy() -> RequestError {
+        RequestError(.busy, "recd is overloaded: \(pool.capacity) requests are already queued for the model workers; retry with backoff")
+    }
+
+    func queueEmbed(_ texts: [String], _ completion: @escaping @Sendable (Result<[[Float]], any Error>, HandlerContext) -> Void) throws(RequestError) {
+        guard pool.submitEmbed(.init(texts: texts, completion: completion)) else { throw busy() }
+    }
+
+    func queueTask(_ task: @escaping @Sendable (HandlerContext) -> Void) throws(RequestError) {
+        guard pool.submitTask(task) else { throw busy() }
+    }
+
+    func need<T>(_ engine: T?, _ what: String, for opcode: Opcode, flag: String) throws(RequestError) -> T {
+        guard let engine else {
+            throw .unavailable("\(opcode.name) needs the \(what), which this recd was started without; start it with \(flag)")
+        }
+        return engine
+    }
+}

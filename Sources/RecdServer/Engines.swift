@@ -1,0 +1,110 @@
+import RecdProtocol
+
+/// Turns texts into embeddings. Shared by all worker threads; each thread makes its own worker.
+///
+/// The lead adapts `RecdModel.Encoder` to this; tests use a fake.
+public protocol TextEncoder: Sendable {
+    /// Length of every vector `embed` returns.
+    var dimension: Int { get }
+    /// Name, token limit and precision, shown by STATS.
+    var info: Recd_V1_ModelInfo { get }
+    /// Called once on each worker thread at start; the worker owns that thread's scratch memory.
+    func makeWorker() throws -> any TextEncoderWorker
+}
+
+extension TextEncoder {
+    public var info: Recd_V1_ModelInfo {
+        var m = Recd_V1_ModelInfo()
+        m.name = String(describing: Self.self)
+        m.dimension = UInt32(dimension)
+        return m
+    }
+}
+
+/// One worker thread's encoder: not Sendable, used only on the thread that made it.
+public protocol TextEncoderWorker {
+    /// One L2-normalised vector of `dimension` floats per text, in order. Called with
+    /// micro-batches of up to `ServerConfiguration.maxBatchTexts` texts.
+    func embed(_ texts: [String]) throws -> [[Float]]
+}
+
+/// What a handler may use while it runs on a worker thread.
+public struct HandlerContext {
+    /// Embeds texts with this worker thread's encoder (outside the micro-batcher);
+    /// throws UNAVAILABLE when no encoder is configured.
+    public let embed: ([String]) throws -> [[Float]]
+
+    public init(embed: @escaping ([String]) throws -> [[Float]]) { self.embed = embed }
+}
+
+/// Hooks every engine has: flush on shutdown, extra STATS lines.
+public protocol EngineLifecycle: Sendable {
+    /// Called once while the daemon drains, after the last request finished: flush and close files.
+    func shutdown() throws
+    /// Extra key/value pairs for STATS (`extras`).
+    func statsExtras() -> [String: String]
+}
+
+extension EngineLifecycle {
+    public func shutdown() throws {}
+    public func statsExtras() -> [String: String] { [:] }
+}
+
+/// INTENT and INTENTS_RELOAD. Runs on a worker thread; may throw ``RequestError``.
+public protocol IntentHandler: EngineLifecycle {
+    /// Classifies `text`, whose embedding the server computed in the pool.
+    /// `topK` is the request's top_k with the server default applied (>= 1).
+    func classify(text: String, embedding: [Float], topK: Int, context: HandlerContext) throws -> Recd_V1_IntentResponse
+    /// Reloads intent definitions (embedding examples through `context.embed`).
+    func reload(_ request: Recd_V1_IntentsReloadRequest, context: HandlerContext) throws -> Recd_V1_IntentsReloadResponse
+}
+
+/// RECOMMEND and SIMILAR. Runs on a worker thread; may throw ``RequestError``.
+public protocol RecommendHandler: EngineLifecycle {
+    /// `queryEmbedding` and `queryIntent` are set when the request has a query
+    /// (`queryIntent` only when an intent engine is configured). `request.k` has the default applied.
+    func recommend(_ request: Recd_V1_RecommendRequest, queryEmbedding: [Float]?, queryIntent: Recd_V1_IntentResponse?,
+                   context: HandlerContext) throws -> Recd_V1_RecommendResponse
+    /// Items similar to `request.item`; `request.k` has the default applied.
+    func similar(_ request: Recd_V1_SimilarRequest, context: HandlerContext) throws -> Recd_V1_SimilarResponse
+}
+
+/// FEEDBACK. Runs on a worker thread; may throw ``RequestError``.
+public protocol FeedbackHandler: EngineLifecycle {
+    func record(_ request: Recd_V1_FeedbackRequest, context: HandlerContext) throws -> Recd_V1_FeedbackResponse
+}
+
+/// ITEMS. Runs on a worker thread; upserts can embed titles through `context.embed`.
+public protocol ItemsHandler: EngineLifecycle {
+    func items(_ request: Recd_V1_ItemsRequest, context: HandlerContext) throws -> Recd_V1_ItemsResponse
+}
+
+/// The engines a daemon serves; an op whose engine is nil answers UNAVAILABLE naming it.
+public struct Engines: Sendable {
+    public var encoder: (any TextEncoder)?
+    public var intents: (any IntentHandler)?
+    public var recommender: (any RecommendHandler)?
+    public var feedback: (any FeedbackHandler)?
+    public var items: (any ItemsHandler)?
+
+    public init(encoder: (any TextEncoder)? = nil, intents: (any IntentHandler)? = nil,
+                recommender: (any RecommendHandler)? = nil, feedback: (any FeedbackHandler)? = nil,
+                items: (any ItemsHandler)? = nil) {
+        self.encoder = encoder
+        self.intents = intents
+        self.recommender = recommender
+        self.feedback = feedback
+        self.items = items
+    }
+
+    /// Every configured engine with lifecycle hooks, each once (one object may serve several roles).
+    var lifecycles: [any EngineLifecycle] {
+        var seen = Set<ObjectIdentifier>()
+        var out: [any EngineLifecycle] = []
+        for e in [intents as (any EngineLifecycle)?, recommender, feedback, items].compactMap({ $0 }) {
+            if type(of: e) is AnyClass, !seen.insert(ObjectIdentifier(e as AnyObject)).inserted { continue }
+            out.append(e)
+        }
+        return out
+    }
+}

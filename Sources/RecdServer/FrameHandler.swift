@@ -1,0 +1,216 @@
+import Logging
+import NIOCore
+import RecdProtocol
+
+/// One connection: splits bytes into frames, answers PING on the event loop, hands
+/// everything else to the ``Dispatcher`` and writes replies back, coalescing flushes.
+///
+/// All state is touched only on the channel's event loop.
+final class FrameHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let dispatcher: Dispatcher
+    private let shared: ServerShared
+    private let limits: FrameLimits
+    private let maxInFlight: Int
+
+    private var context: ChannelHandlerContext?
+    /// Bytes received and not yet consumed.
+    private var cumulation: ByteBuffer?
+    /// Responses waiting for the next flush.
+    private var out: ByteBuffer
+    /// Body bytes of an unknown-opcode frame still to skip.
+    private var skipRemaining = 0
+    private var inFlight = 0
+    private var flushScheduled = false
+    private var closing = false
+
+    init(dispatcher: Dispatcher, shared: ServerShared, limits: FrameLimits, maxInFlight: Int) {
+        self.dispatcher = dispatcher
+        self.shared = shared
+        self.limits = limits
+        self.maxInFlight = maxInFlight
+        self.out = ByteBuffer()
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        out = context.channel.allocator.buffer(capacity: 1024)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        var incoming = unwrapInboundIn(data)
+        if cumulation == nil {
+            cumulation = incoming
+        } else {
+            cumulation!.writeBuffer(&incoming)
+        }
+        process()
+        if let c = cumulation {
+            if c.readableBytes == 0 {
+                cumulation = nil
+            } else if c.readerIndex > 64 * 1024 {
+                cumulation!.discardReadBytes()
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushNow()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        shared.logger.debug("connection error, closing: \(error)")
+        context.close(promise: nil)
+    }
+
+    // MARK: - Frames
+
+    private func process() {
+        while !closing, var buffer = cumulation {
+            if skipRemaining > 0 {
+                let n = min(skipRemaining, buffer.readableBytes)
+                buffer.moveReaderIndex(forwardBy: n)
+                skipRemaining -= n
+                cumulation = buffer
+                if skipRemaining > 0 { return }
+                continue
+            }
+            guard buffer.readableBytes >= FrameHeader.size else { return }
+            let parsed: Result<FrameHeader, FrameError> = buffer.withUnsafeReadableBytes { raw in
+                do throws(FrameError) {
+                    return .success(try FrameHeader.parse(UnsafeRawBufferPointer(rebasing: raw[0..<FrameHeader.size]),
+                                                          limits: limits, direction: .request))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            let header: FrameHeader
+            switch parsed {
+            case .success(let h):
+                header = h
+            case .failure(let error):
+                buffer.moveReaderIndex(forwardBy: FrameHeader.size)
+                cumulation = buffer
+                frameError(error)
+                continue
+            }
+            let length = Int(header.bodyLength)
+            guard buffer.readableBytes >= FrameHeader.size + length else { return }
+            buffer.moveReaderIndex(forwardBy: FrameHeader.size)
+            let body = buffer.readSlice(length: length)!
+            cumulation = buffer
+            handle(header, body: body)
+        }
+    }
+
+    private func frameError(_ error: FrameError) {
+        shared.metrics.record(error.opcode, status: error.status, micros: 0)
+        let frame = ErrorBody.frame(for: error)
+        appendResponse(frame.header.opcode, id: frame.header.requestID, status: frame.header.status, body: frame.body)
+        if error.closesConnection {
+            shared.logger.info("closing a connection after a bad frame: \(error)")
+            closing = true
+            cumulation = nil
+            guard let context else { return }
+            let channel = context.channel
+            let data = out
+            out = context.channel.allocator.buffer(capacity: 0)
+            channel.writeAndFlush(data).whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            skipRemaining = Int(error.bodyBytesToSkip)
+        }
+    }
+
+    private func handle(_ header: FrameHeader, body: ByteBuffer) {
+        if header.opcode == .ping {
+            ping(header, body: body)
+            return
+        }
+        let start = monotonicMicros()
+        guard shared.acceptsRequests else {
+            reject(header, .unavailable, "recd is shutting down and takes no new requests; retry against the next instance")
+            return
+        }
+        guard inFlight < maxInFlight else {
+            reject(header, .busy, "this connection already has \(maxInFlight) requests in flight; wait for replies or open another connection")
+            return
+        }
+        inFlight += 1
+        shared.requestStarted()
+        let loop = context!.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let opcode = header.opcode, id = header.requestID
+        let metrics = shared.metrics
+        dispatcher.dispatch(opcode, body: Array(body.readableBytesView)) { status, bytes in
+            metrics.record(opcode, status: status, micros: monotonicMicros() &- start)
+            loop.execute {
+                bound.value.completed(opcode, id: id, status: status, body: bytes)
+            }
+        }
+    }
+
+    /// PING is counted but not timed: it is answered inline, so its server-side latency is ~0
+    /// and two clock reads plus a lock would be a measurable share of its cost.
+    private func ping(_ header: FrameHeader, body: ByteBuffer) {
+        if body.readableBytes > 0 {
+            // PingResponse has the same field as PingRequest, so a valid request body is the reply body.
+            guard (try? Recd_V1_PingRequest(serializedBytes: Array(body.readableBytesView))) != nil else {
+                reject(header, .badRequest, "PING body is not a valid recd.v1.PingRequest (\(body.readableBytes) bytes)")
+                return
+            }
+        }
+        writeHeader(.ping, id: header.requestID, status: .ok, length: body.readableBytes)
+        var body = body
+        out.writeBuffer(&body)
+        shared.metrics.countPing()
+    }
+
+    private func reject(_ header: FrameHeader, _ status: Status, _ message: String) {
+        shared.metrics.record(header.opcode, status: status, micros: 0)
+        appendResponse(header.opcode, id: header.requestID, status: status, body: ErrorBody.encode(message))
+    }
+
+    private func completed(_ opcode: Opcode, id: UInt32, status: Status, body: [UInt8]) {
+        inFlight -= 1
+        shared.requestFinished()
+        guard context != nil, !closing else { return }
+        appendResponse(opcode, id: id, status: status, body: body)
+        if !flushScheduled {
+            // Replies finished in the same event-loop tick go out in one write.
+            flushScheduled = true
+            context!.eventLoop.execute { [bound = NIOLoopBound(self, eventLoop: context!.eventLoop)] in
+                bound.value.flushNow()
+            }
+        }
+    }
+
+    private func appendResponse(_ opcode: Opcode, id: UInt32, status: Status, body: [UInt8]) {
+        writeHeader(opcode, id: id, status: status, length: body.count)
+        out.writeBytes(body)
+    }
+
+    @inline(__always)
+    private func writeHeader(_ opcode: Opcode, id: UInt32, status: Status, length: Int) {
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: FrameHeader.size) { raw in
+            FrameHeader.response(opcode, id: id, status: status, bodyLength: length).write(to: raw)
+            return FrameHeader.size
+        }
+    }
+
+    private func flushNow() {
+        flushScheduled = false
+        guard let context, out.readableBytes > 0, !closing else { return }
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        // Usually the write completed synchronously and `out` is uniquely ours again, so
+        // clear() reuses its memory; if the socket was full NIO still holds the bytes and
+        // clear() gets fresh storage (copy-on-write) without touching them.
+        out.clear()
+    }
+}

@@ -1,0 +1,113 @@
+import Atomics
+import Foundation
+import RecdProtocol
+
+/// Server counters for STATS: per-op requests, errors, BUSY answers and latency; batch sizes.
+///
+/// One lock around all of it: updates are a few additions, far cheaper than the
+/// syscalls on the same path, and a single lock keeps a STATS snapshot consistent.
+public final class Metrics: @unchecked Sendable {
+    struct OpCounters {
+        var requests: UInt64 = 0
+        var errors: UInt64 = 0
+        var busy: UInt64 = 0
+        var latency = LatencyHistogram()
+    }
+
+    /// Batch histogram bucket upper bounds (texts per encoder call).
+    static let batchBounds: [UInt32] = [1, 2, 4, 8, 16, 32, 64, 128, 256]
+
+    private let lock = NSLock()
+    // Protected by `lock`.
+    private var ops = [OpCounters](repeating: OpCounters(), count: Opcode.all.count)
+    private var batches = [UInt64](repeating: 0, count: Metrics.batchBounds.count + 1)
+    private var connections = 0
+
+    public let started = ContinuousClock.now
+    /// PINGs answered OK, counted without the lock (see FrameHandler.ping).
+    private let pings = ManagedAtomic<UInt64>(0)
+
+    public init() {}
+
+    /// Records one answered request of a known opcode.
+    @inline(__always)
+    public func record(_ opcode: Opcode, status: Status, micros: UInt64) {
+        guard let i = opcode.index else { return }
+        lock.lock()
+        ops[i].requests += 1
+        if status != .ok {
+            ops[i].errors += 1
+            if status == .busy { ops[i].busy += 1 }
+        }
+        ops[i].latency.record(micros: micros)
+        lock.unlock()
+    }
+
+    /// Counts one PING answered OK; PING latency is not measured (it is answered inline).
+    @inline(__always)
+    public func countPing() {
+        pings.wrappingIncrement(ordering: .relaxed)
+    }
+
+    /// Records one encoder call of `size` texts.
+    public func recordBatch(_ size: Int) {
+        let bucket = Metrics.batchBounds.firstIndex { Int($0) >= size } ?? Metrics.batchBounds.count
+        lock.lock(); batches[bucket] += 1; lock.unlock()
+    }
+
+    /// Adjusts the open-connection count; returns the new count.
+    public func connectionDelta(_ delta: Int) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        connections += delta
+        return connections
+    }
+
+    /// Count of encoder calls per batch bucket, for tests and STATS.
+    public var batchCounts: [UInt64] {
+        lock.lock(); defer { lock.unlock() }
+        return batches
+    }
+
+    /// Fills the transport part of a STATS response.
+    public func fill(_ stats: inout Recd_V1_StatsResponse) {
+        lock.lock(); defer { lock.unlock() }
+        stats.uptimeSeconds = (ContinuousClock.now - started).seconds
+        stats.connections = UInt32(max(0, connections))
+        stats.ops = Opcode.all.enumerated().map { i, op in
+            var s = Recd_V1_OpStats()
+            s.op = op.name
+            s.requests = ops[i].requests + (op == .ping ? pings.load(ordering: .relaxed) : 0)
+            s.errors = ops[i].errors
+            s.busy = ops[i].busy
+            let h = ops[i].latency
+            s.latency.p50Ms = Double(h.percentile(0.5)) / 1000
+            s.latency.p90Ms = Double(h.percentile(0.9)) / 1000
+            s.latency.p99Ms = Double(h.percentile(0.99)) / 1000
+            s.latency.p999Ms = Double(h.percentile(0.999)) / 1000
+            s.latency.maxMs = Double(h.maxMicros) / 1000
+            return s
+        }
+        stats.batchSizes = batches.enumerated().map { i, count in
+            var b = Recd_V1_BatchBucket()
+            b.maxSize = i < Metrics.batchBounds.count ? Metrics.batchBounds[i] : UInt32.max
+            b.count = count
+            return b
+        }
+    }
+
+    /// Resident set size from /proc/self/statm (pages × page size); 0 where unavailable.
+    public static func residentBytes() -> UInt64 {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = UInt64(fields[1]) else { return 0 }
+        return pages * UInt64(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}
+
+/// Monotonic microseconds, for request latency.
+@inline(__always)
+func monotonicMicros() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1000
+}

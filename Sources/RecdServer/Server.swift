@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import RecdProtocol
+
+/// The daemon: a Unix-socket listener on SwiftNIO, a model worker pool and the lifecycle.
+///
+/// `start()` binds and returns; `stop()` (from a signal) drains: stops accepting, lets
+/// in-flight requests finish, calls the engines' `shutdown` hooks. `waitUntilStopped()`
+/// returns when all of that is done.
+public final class RecdDaemon: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    public let engines: Engines
+    public let metrics = Metrics()
+    let logger: Logger
+    let shared: ServerShared
+    let pool: WorkerPool
+    let dispatcher: Dispatcher
+    private let group: MultiThreadedEventLoopGroup
+
+    // Protected by `lock`.
+    private let lock = NSLock()
+    private var lifecycle = Lifecycle()
+    private var serverChannel: (any Channel)?
+    /// True once this daemon bound the socket file, so only then is it removed on stop.
+    private var ownsSocketFile = false
+    private let stoppedSignal = DispatchSemaphore(value: 0)
+
+    public init(configuration: ServerConfiguration, engines: Engines, logger: Logger) {
+        self.configuration = configuration
+        self.engines = engines
+        self.logger = logger
+        self.shared = ServerShared(logger: logger, metrics: metrics)
+        let metrics = self.metrics
+        self.pool = WorkerPool(workers: configuration.workers, capacity: configuration.queueCapacity,
+                               encoder: engines.encoder, maxBatchTexts: configuration.maxBatchTexts,
+                               maxBatchWait: configuration.maxBatchWait, logger: logger,
+                               onBatch: { metrics.recordBatch($0) })
+        self.dispatcher = Dispatcher(engines: engines, pool: pool, metrics: metrics,
+                                     configuration: configuration, logger: logger)
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
+    }
+
+    /// The lifecycle state now.
+    public var state: Lifecycle.State {
+        lock.lock(); defer { lock.unlock() }
+        return lifecycle.state
+    }
+
+    private func transition(_ change: (inout Lifecycle) throws -> Lifecycle.Action) rethrows -> Lifecycle.Action {
+        lock.lock()
+        let before = lifecycle.state
+        defer {
+            let after = lifecycle.state
+            lock.unlock()
+            if before != after { logger.info("lifecycle \(before.rawValue) -> \(after.rawValue)") }
+        }
+        return try change(&lifecycle)
+    }
+
+    /// Binds the socket and starts serving.
+    public func start() throws {
+        _ = try transition { try $0.start() }
+        let path = configuration.socketPath
+        do {
+            if try SocketFile.prepare(path) { logger.notice("removed stale socket \(path)") }
+            let channel = try makeBootstrap().bind(unixDomainSocketPath: path).wait()
+            try SocketFile.setPermissions(path, mode: configuration.socketMode, group: configuration.socketGroup)
+            lock.lock(); serverChannel = channel; ownsSocketFile = true; lock.unlock()
+        } catch {
+            _ = transition { $0.stop() }
+            release()
+            throw error
+        }
+        shared.setAccepting(true)
+        _ = try transition { try $0.bound() }
+        logger.info("listening on \(path) with \(configuration.workers) model workers")
+    }
+
+    private func makeBootstrap() -> ServerBootstrap {
+        let dispatcher = self.dispatcher, shared = self.shared, configuration = self.configuration
+        return ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let count = shared.metrics.connectionDelta(1)
+                    channel.closeFuture.whenComplete { _ in _ = shared.metrics.connectionDelta(-1) }
+                    if count > configuration.maxConnections {
+                        try channel.pipeline.syncOperations.addHandler(RefuseHandler(
+                            message: "recd already has \(configuration.maxConnections) open connections; close idle ones or retry later"))
+                        return
+                    }
+                    try channel.pipeline.syncOperations.addHandler(FrameHandler(
+                        dispatcher: dispatcher, shared: shared, limits: configuration.frameLimits,
+                        maxInFlight: configuration.maxInFlightPerConnection))
+                }
+            }
+    }
+
+    /// Begins draining (idempotent; safe from any thread, e.g. a signal handler's queue).
+    public func stop() {
+        let action = transition { $0.stop() }
+        switch action {
+        case .stopAccepting:
+            Thread.detachNewThread { self.drain() }
+        case .flushAndRelease:
+            release()
+        case .bind, .none:
+            break
+        }
+    }
+
+    private func drain() {
+        shared.setAccepting(false)
+        lock.lock(); let channel = serverChannel; lock.unlock()
+        try? channel?.close().wait()
+        let deadline = ContinuousClock.now + configuration.drainTimeout
+        while shared.requestsInFlight > 0 && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        if shared.requestsInFlight > 0 {
+            logger.warning("drain timed out with \(shared.requestsInFlight) requests still in flight")
+        }
+        // Give the event loops a moment to write the last replies before connections close.
+        Thread.sleep(forTimeInterval: 0.02)
+        if (try? transition({ try $0.drained() })) == .flushAndRelease { release() }
+    }
+
+    private func release() {
+        pool.shutdown()
+        for engine in engines.lifecycles {
+            do { try engine.shutdown() } catch { logger.error("engine shutdown failed: \(error)") }
+        }
+        try? group.syncShutdownGracefully()
+        lock.lock(); let owned = ownsSocketFile; lock.unlock()
+        if owned { unlink(configuration.socketPath) }
+        logger.info("stopped")
+        stoppedSignal.signal()
+    }
+
+    /// Stops (draining) and waits without blocking a Swift-concurrency thread.
+    public func stopAndWait() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                self.stop()
+                self.waitUntilStopped()
+                done.resume()
+            }
+        }
+    }
+
+    /// Blocks until the daemon has stopped.
+    public func waitUntilStopped() {
+        stoppedSignal.wait()
+        stoppedSignal.signal()
+    }
+}
+
+/// Answers a connection over the limit with one BUSY frame, then closes it.
+final class RefuseHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let message: String
+    init(message: String) { self.message = message }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let frame = Frame(header: .response(Opcode(rawValue: 0), id: 0, status: .busy, bodyLength: 0),
+                          body: ErrorBody.encode(message))
+        let channel = context.channel
+        channel.writeAndFlush(ByteBuffer(bytes: frame.bytes)).whenComplete { _ in channel.close(promise: nil) }
+    }
+}

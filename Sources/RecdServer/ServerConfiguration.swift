@@ -1,0 +1,45 @@
+import Foundation
+import RecdProtocol
+
+/// Everything the daemon's transport needs; engines are passed separately.
+public struct ServerConfiguration: Sendable {
+    /// Unix socket path; see ``defaultSocketPath``.
+    public var socketPath: String = ServerConfiguration.defaultSocketPath
+    /// Permission bits of the socket file (default 0600: owner only).
+    public var socketMode: UInt16 = 0o600
+    /// Group to give the socket file (with `socketMode` e.g. 0660 to let a group connect).
+    public var socketGroup: String?
+    /// Model worker threads (never the event loop).
+    public var workers: Int = 2
+    /// Event loop threads for socket I/O.
+    public var eventLoopThreads: Int = 1
+    /// Pending jobs (requests waiting for a worker) before new ones get BUSY.
+    public var queueCapacity: Int = 256
+    /// Most texts embedded in one encoder call.
+    public var maxBatchTexts: Int = 32
+    /// How long a worker holding fewer than `maxBatchTexts` waits for more before it runs; 0 = never.
+    public var maxBatchWait: Duration = .microseconds(500)
+    /// Frame size limit.
+    public var frameLimits: FrameLimits = .default
+    /// Per-request limits.
+    public var requestLimits: RequestLimits = .default
+    /// Open connections; one more is answered BUSY and closed.
+    public var maxConnections: Int = 1024
+    /// Requests one connection may have in flight; more are answered BUSY.
+    public var maxInFlightPerConnection: Int = 128
+    /// How long draining waits for in-flight requests before it gives up on them.
+    public var drainTimeout: Duration = .seconds(10)
+    /// Default top_k for INTENT and k for RECOMMEND / SIMILAR when the request sends 0.
+    public var defaultTopK: Int = 3
+    public var defaultK: Int = 10
+
+    public init() {}
+
+    /// `$XDG_RUNTIME_DIR/recd.sock`, else `/tmp/recd.sock`.
+    public static var defaultSocketPath: String {
+        if let dir = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"], !dir.isEmpty {
+            return dir + "/recd.sock"
+        }
+        return "/tmp/recd.sock"
+    }
+}

@@ -1,0 +1,22 @@
+import Atomics
+import Logging
+
+/// State every connection reads: the accepting flag and the daemon-wide in-flight count.
+final class ServerShared: Sendable {
+    let logger: Logger
+    let metrics: Metrics
+    private let accepting = ManagedAtomic(false)
+    private let inFlight = ManagedAtomic(0)
+
+    init(logger: Logger, metrics: Metrics) {
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    var acceptsRequests: Bool { accepting.load(ordering: .relaxed) }
+    func setAccepting(_ value: Bool) { accepting.store(value, ordering: .sequentiallyConsistent) }
+
+    var requestsInFlight: Int { inFlight.load(ordering: .sequentiallyConsistent) }
+    func requestStarted() { inFlight.wrappingIncrement(ordering: .relaxed) }
+    func requestFinished() { inFlight.wrappingDecrement(ordering: .sequentiallyConsistent) }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import Logging
+import RecdProtocol
+
+/// A fixed set of model worker threads behind one bounded queue.
+///
+/// EMBED-like jobs that are queued together are micro-batched: a worker takes the first
+/// one and every embed job queued behind it, up to `maxBatchTexts` texts, optionally
+/// waiting `maxBatchWait` for more, and makes one encoder call for all of them.
+/// A full queue refuses the job at once (the caller answers BUSY) instead of growing.
+public final class WorkerPool: @unchecked Sendable {
+    /// An embedding job: `completion` runs on the worker thread with this job's vectors.
+    public struct EmbedJob: Sendable {
+        public var texts: [String]
+        public var completion: @Sendable (Result<[[Float]], any Error>, HandlerContext) -> Void
+        public init(texts: [String], completion: @escaping @Sendable (Result<[[Float]], any Error>, HandlerContext) -> Void) {
+            self.texts = texts
+            self.completion = completion
+        }
+    }
+
+    enum Job: Sendable {
+        case embed(EmbedJob)
+        case task(@Sendable (HandlerContext) -> Void)
+    }
+
+    private let encoder: (any TextEncoder)?
+    private let maxBatchTexts: Int
+    private let maxBatchWait: Duration
+    public let capacity: Int
+    private let logger: Logger
+    private let onBatch: @Sendable (Int) -> Void
+
+    // Everything below is protected by `condition`.
+    private let condition = NSCondition()
+    private var queue: RingBuffer<Job>
+    private var stopping = false
+    private var threads: [Thread] = []
+    private var running = 0
+    private let exited = DispatchGroup()
+
+    /// Starts `workers` threads. `onBatch` is told the size of every encoder call (for STATS).
+    public init(workers: Int, capacity: Int, encoder: (any TextEncoder)?, maxBatchTexts: Int,
+                maxBatchWait: Duration, logger: Logger, onBatch: @escaping @Sendable (Int) -> Void = { _ in }) {
+        precondition(workers >= 1 && capacity >= 1 && maxBatchTexts >= 1)
+        self.encoder = encoder
+        self.capacity = capacity
+        self.maxBatchTexts = maxBatchTexts
+        self.maxBatchWait = maxBatchWait
+        self.logger = logger
+        self.onBatch = onBatch
+        self.queue = RingBuffer(capacity: capacity)
+        for i in 0..<workers {
+            exited.enter()
+            let thread = Thread { [self] in
+                self.workerMain(index: i)
+                self.exited.leave()
+            }
+            thread.name = "recd-worker-\(i)"
+            thread.stackSize = 8 << 20
+            threads.append(thread)
+        }
+        for t in threads { t.start() }
+    }
+
+    /// Jobs waiting for a worker.
+    public var depth: Int {
+        condition.lock(); defer { condition.unlock() }
+        return queue.count
+    }
+
+    /// Queues an embed job; false when the queue is full or the pool is stopping.
+    public func submitEmbed(_ job: EmbedJob) -> Bool { submit(.embed(job)) }
+
+    /// Queues a task; false when the queue is full or the pool is stopping.
+    public func submitTask(_ task: @escaping @Sendable (HandlerContext) -> Void) -> Bool { submit(.task(task)) }
+
+    private func submit(_ job: Job) -> Bool {
+        condition.lock()
+        guard !stopping, queue.count < capacity else {
+            condition.unlock()
+            return false
+        }
+        queue.append(job)
+        condition.unlock()
+        condition.signal()
+        return true
+    }
+
+    /// Lets queued jobs finish, then stops and joins the threads.
+    public func shutdown() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+        exited.wait()
+    }
+
+    private func workerMain(index: Int) {
+        var worker: (any TextEncoderWorker)?
+        var workerError: (any Error)?
+        if let encoder {
+            do { worker = try encoder.makeWorker() } catch {
+                workerError = error
+                logger.error("worker \(index) could not create its encoder: \(error)")
+            }
+        }
+        let context = HandlerContext { texts in
+            if let worker { return try worker.embed(texts) }
+            if let workerError { throw workerError }
+            throw RequestError.unavailable("no encoder is configured; start recd with --model FILE")
+        }
+        while let batch = nextBatch() {
+            switch batch {
+            case .task(let body):
+                body(context)
+            case .embeds(let jobs):
+                runBatch(jobs, context: context)
+            }
+        }
+    }
+
+    private func runBatch(_ jobs: [EmbedJob], context: HandlerContext) {
+        let texts: [String] = jobs.count == 1 ? jobs[0].texts : jobs.flatMap(\.texts)
+        onBatch(texts.count)
+        let result: Result<[[Float]], any Error> = Result { try context.embed(texts) }
+        switch result {
+        case .failure:
+            for job in jobs { job.completion(result, context) }
+        case .success(let vectors) where vectors.count != texts.count:
+            let error = RequestError(.internal, "encoder returned \(vectors.count) vectors for \(texts.count) texts")
+            for job in jobs { job.completion(.failure(error), context) }
+        case .success(let vectors):
+            var start = 0
+            for job in jobs {
+                let end = start + job.texts.count
+                job.completion(.success(jobs.count == 1 ? vectors : Array(vectors[start..<end])), context)
+                start = end
+            }
+        }
+    }
+
+    private enum Batch {
+        case task(@Sendable (HandlerContext) -> Void)
+        case embeds([EmbedJob])
+    }
+
+    /// Blocks for the next job; collects queued embed jobs behind an embed job into one batch.
+    private func nextBatch() -> Batch? {
+        condition.lock(); defer { condition.unlock() }
+        while queue.isEmpty {
+            if stopping { return nil }
+            condition.wait()
+        }
+        switch queue.removeFirst() {
+        case .task(let body):
+            return .task(body)
+        case .embed(let first):
+            var jobs = [first]
+            var count = first.texts.count
+            takeQueuedEmbeds(into: &jobs, count: &count)
+            if count < maxBatchTexts && maxBatchWait > .zero && !stopping {
+                let deadline = Date().addingTimeInterval(maxBatchWait.seconds)
+                while count < maxBatchTexts && !stopping {
+                    if !condition.wait(until: deadline) { break }
+                    let before = jobs.count
+                    takeQueuedEmbeds(into: &jobs, count: &count)
+                    if jobs.count == before && !queue.isEmpty { break }  // a task is next: stop waiting
+                }
+            }
+            if !queue.isEmpty { condition.signal() }  // leave the rest to another worker
+            return .embeds(jobs)
+        }
+    }
+
+    private func takeQueuedEmbeds(into jobs: inout [EmbedJob], count: inout Int) {
+        while case .embed(let next)? = queue.first, count + next.texts.count <= maxBatchTexts {
+            _ = queue.removeFirst()
+            jobs.append(next)
+            count += next.texts.count
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double.
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) * 1e-18
+    }
+}
