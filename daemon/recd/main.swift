@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import RecdModel
 import RecdServer
 
 /// recd: parse arguments, build the engines, run the daemon until SIGTERM / SIGINT.
@@ -71,7 +72,7 @@ struct Recd: ParsableCommand {
         }
         if let socket { conf.socketPath = socket }
 
-        let engines = try makeEngines(settings: engineSettings, logger: logger)
+        let engines = try makeEngines(settings: engineSettings, maxBatchTexts: conf.maxBatchTexts, logger: logger)
         let daemon = RecdDaemon(configuration: conf, engines: engines, logger: logger)
 
         signal(SIGTERM, SIG_IGN)
@@ -111,4 +112,6 @@ struct Recd: ParsableCommand {
     }
 }
 
+// OpenBLAS misdetects this Xeon and would use generic kernels; see OpenBLASCoreType.
+OpenBLASCoreType.reexecIfMisdetected()
 Recd.main()
