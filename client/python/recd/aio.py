@@ -195,7 +195,9 @@ class AsyncClient:
             raise TooLarge("request body of %d bytes exceeds the frame limit of %d bytes; split the request"
                            % (len(call.body), self.max_body_bytes), opcode=call.opcode)
         loop = asyncio.get_running_loop()
+        attempts = 0
         while True:
+            attempts += 1
             proto = self._proto
             if proto is None or proto.closed:
                 proto = await self._connection(deadline)
@@ -214,8 +216,18 @@ class AsyncClient:
                 rid = next(self._ids) & 0xFFFFFFFF
             fut: "asyncio.Future[_Result]" = loop.create_future()
             proto.pending[rid] = fut
-            proto.transport.write(encode_request(call.opcode, rid, call.body, version=self._version))  # type: ignore[union-attr]
-            break
+            transport = proto.transport
+            transport.write(encode_request(call.opcode, rid, call.body, version=self._version))  # type: ignore[union-attr]
+            if not transport.is_closing():  # type: ignore[union-attr]
+                break
+            # The first send failed at once (EPIPE: the daemon went away, e.g. restarted while
+            # this loop was busy and has not seen the EOF yet), so no byte of this frame
+            # reached a daemon: safe to send it once more on a fresh connection.
+            del proto.pending[rid]
+            proto.fail("could not send to recd at %s: the connection is closed" % self.path)
+            if attempts >= 2:
+                raise ConnectionFailed("could not send to recd at %s: the connection closed twice" % self.path,
+                                       opcode=call.opcode)
         timer = loop.call_at(loop.time() + max(0.0, deadline - time.monotonic()), _expire, fut, self.path, call.opcode)
         try:
             status, body = await fut
