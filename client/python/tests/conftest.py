@@ -138,3 +138,20 @@ def expect_engine(fn, flag: str):
         assert exc.status == recd.Status.UNAVAILABLE
         assert flag in exc.message, "UNAVAILABLE should name %s: %r" % (flag, exc.message)
         return None
+
+
+def retry_busy(fn, seconds: float = 10.0):
+    """Calls `fn` until it does not raise Busy (backing off 0.1 s), as the BUSY message asks."""
+    give_up = time.monotonic() + seconds
+    while True:
+        try:
+            return fn()
+        except recd.Busy:
+            if time.monotonic() > give_up:
+                raise
+            time.sleep(0.1)
+
+
+def pytest_report_header(config) -> List[str]:
+    return ["recd client: %s (from %s)" % (recd.__version__, Path(recd.__file__).parent),
+            "recd daemon: %s %s" % (recd_bin(), " ".join(recd_test_args()))]
