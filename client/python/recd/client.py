@@ -7,14 +7,14 @@ import os
 import socket
 import threading
 import time
-from typing import Any, Generic, Iterable, List, Optional, TypeVar, Union
+from typing import Any, Generic, Iterable, List, Optional, Tuple, TypeVar, Union
 
 from . import ops as _ops
 from . import recd_pb2 as pb
 from ._connection import Connection, Pending
 from ._frame import DEFAULT_MAX_BODY_BYTES, PROTOCOL_VERSION, Status, encode_request, opcode_name
 from .ops import Call, ConsumedLike, EventLike, FiltersLike, ItemLike, WeightsLike
-from .errors import ConnectionFailed, RecdError, Timeout, TooLarge, error_for_status
+from .errors import ConnectionFailed, RecdError, Timeout, TooLarge, error_for_status  # noqa: F401
 
 T = TypeVar("T")
 
@@ -42,10 +42,11 @@ class ResponseFuture(Generic[T]):
     resolved by at most one thread.
     """
 
-    __slots__ = ("_client", "_pending", "_call", "_deadline", "_value", "_resolved")
+    __slots__ = ("_client", "_conn", "_pending", "_call", "_deadline", "_value", "_resolved")
 
-    def __init__(self, client: "Client", pending: Pending, call: Call[T], deadline: float) -> None:
+    def __init__(self, client: "Client", conn: Connection, pending: Pending, call: Call[T], deadline: float) -> None:
         self._client = client
+        self._conn = conn
         self._pending = pending
         self._call = call
         self._deadline = deadline
@@ -58,7 +59,7 @@ class ResponseFuture(Generic[T]):
         """
         if not self._resolved:
             deadline = self._deadline if timeout is None else time.monotonic() + timeout
-            self._value = self._client._wait(self._pending, self._call, deadline)
+            self._value = self._client._wait(self._conn, self._pending, self._call, deadline)
             self._resolved = True
         return self._value  # type: ignore[no-any-return]
 
@@ -115,7 +116,6 @@ class Client:
             conn, self._conn = self._conn, None
         if conn is not None:
             conn.fail("the client was closed")
-            conn.join(1.0)
 
     def __enter__(self) -> "Client":
         return self
@@ -190,8 +190,8 @@ class Client:
     def call(self, call: Call[T], *, timeout: Optional[float] = None) -> T:
         """Sends a prepared request (see recd.ops) and waits for its response."""
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
-        pending = self._send(call, deadline)
-        return self._wait(pending, call, deadline)
+        conn, pending = self._send(call, deadline)
+        return self._wait(conn, pending, call, deadline)
 
     def submit(self, call: Call[T], *, timeout: Optional[float] = None) -> ResponseFuture[T]:
         """Sends a prepared request without waiting, e.g. ``client.submit(recd.ops.ping())``.
@@ -199,24 +199,23 @@ class Client:
         Use it to keep many requests in flight from one thread.
         """
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
-        pending = self._send(call, deadline)
-        return ResponseFuture(self, pending, call, deadline)
+        conn, pending = self._send(call, deadline)
+        return ResponseFuture(self, conn, pending, call, deadline)
 
     # ---- internals -------------------------------------------------------------------
 
-    def _send(self, call: Call[Any], deadline: float) -> Pending:
+    def _send(self, call: Call[Any], deadline: float) -> Tuple[Connection, Pending]:
         if len(call.body) > self.max_body_bytes:
             raise TooLarge("request body of %d bytes exceeds the frame limit of %d bytes; split the request"
                            % (len(call.body), self.max_body_bytes), opcode=call.opcode)
         for attempt in range(2):
             conn = self._connection(deadline)
-            if not conn.slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            if not conn.acquire_slot(deadline):
                 raise Timeout("gave up waiting for one of the %d in-flight places on the connection"
                               % self.max_in_flight, opcode=call.opcode)
             pending = Pending(call.opcode)
             with conn.lock:
-                if conn.closed:
-                    conn.slots.release()
+                if conn.closed:  # nothing sent yet: retry on a new connection
                     continue
                 rid = next(self._ids) & 0xFFFFFFFF
                 while rid == 0 or rid in conn.pending:
@@ -224,7 +223,7 @@ class Client:
                 conn.pending[rid] = pending
             try:
                 conn.send(encode_request(call.opcode, rid, call.body, version=self._version))
-                return pending
+                return conn, pending
             except OSError as exc:
                 # sendall failed before the whole frame was written, so the daemon cannot have
                 # acted on it: safe to resend once on a fresh connection (the daemon restarted).
@@ -235,10 +234,8 @@ class Client:
         raise ConnectionFailed("the connection to recd at %s closed twice while sending" % self.path,
                                opcode=call.opcode)
 
-    def _wait(self, pending: Pending, call: Call[T], deadline: float) -> T:
-        if not pending.done.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            raise Timeout("no response from recd at %s in time; the request may still complete"
-                          % self.path, opcode=call.opcode)
+    def _wait(self, conn: Connection, pending: Pending, call: Call[T], deadline: float) -> T:
+        conn.wait(pending, deadline)
         if pending.error is not None:
             raise pending.error
         if pending.status == Status.OK:

@@ -40,7 +40,9 @@ class Daemon:
     def __init__(self, directory: Path, extra_args: Optional[List[str]] = None, name: str = "recd",
                  test_args: bool = True) -> None:
         self.socket = str(directory / (name + ".sock"))
-        self.log_path = directory / (name + ".log")
+        logs = ROOT / ".build" / "pyclient-test-logs"  # kept after the run, for post-mortems
+        logs.mkdir(parents=True, exist_ok=True)
+        self.log_path = logs / (name + ".log")
         self.args = [str(recd_bin()), "--socket", self.socket, "--log-level", "debug"] \
             + (recd_test_args() if test_args else []) + (extra_args or [])
         self.process: Optional[subprocess.Popen] = None
@@ -50,6 +52,8 @@ class Daemon:
         if not binary.exists():
             pytest.fail("recd binary not found at %s; build it (swift build --product recd) or set RECD_BIN" % binary)
         log = open(self.log_path, "ab")
+        log.write(("---- %s start: %s\n" % (time.strftime("%H:%M:%S"), " ".join(self.args))).encode())
+        log.flush()
         self.process = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         give_up = time.monotonic() + timeout

@@ -114,3 +114,40 @@ def test_asyncio_timeout_and_busy(slow_daemon: Daemon) -> None:
             assert await c.ping(b"ok") == b"ok"
 
     asyncio.run(main())
+
+
+def test_reader_role_passes_on_when_its_holder_times_out(slow_daemon: Daemon) -> None:
+    """Threads take turns reading the socket; a reader that gives up must hand the role on."""
+    from conftest import retry_busy
+
+    with recd.Client(slow_daemon.socket, timeout=30) as c:
+        errors = []
+        timeouts = []
+
+        def impatient() -> None:
+            try:
+                c.embed(["slow %d" % threading.get_ident()], timeout=0.05)
+            except recd.Timeout:
+                timeouts.append(1)
+            except recd.Busy:
+                pass
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+
+        def pinger(n: int) -> None:
+            try:
+                for i in range(200):
+                    assert c.ping(b"%d-%d" % (n, i), timeout=10) == b"%d-%d" % (n, i)
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+
+        threads = [threading.Thread(target=impatient) for _ in range(3)] + \
+            [threading.Thread(target=pinger, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        patient = retry_busy(lambda: c.embed(["patient"], timeout=30))
+        for t in threads:
+            t.join()
+        assert not errors, errors[:3]
+        assert timeouts, "at least one impatient embed should time out"
+        assert len(patient[0]) == 384

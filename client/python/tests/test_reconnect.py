@@ -16,7 +16,7 @@ from conftest import Daemon
 
 @pytest.fixture
 def own_daemon(tmp_sockets) -> Daemon:
-    d = Daemon(tmp_sockets, name="restart-%d" % time.monotonic_ns()).start()
+    d = Daemon(tmp_sockets, name="restart").start()
     yield d
     d.stop()
 
