@@ -26,6 +26,7 @@ class _Protocol(asyncio.Protocol):
 
     def __init__(self, path: str, max_in_flight: int, max_body_bytes: int) -> None:
         self.path = path
+        self.max_in_flight = max_in_flight
         self.transport: Optional[asyncio.Transport] = None
         self.pending: Dict[int, "asyncio.Future[_Result]"] = {}
         self.closed = False
@@ -67,6 +68,9 @@ class _Protocol(asyncio.Protocol):
         for fut in pending.values():
             if not fut.done():
                 fut.set_exception(ConnectionFailed(reason))
+        # Wake every task waiting for a place on this connection; each sees `closed` and reconnects.
+        for _ in range(self.max_in_flight):
+            self.slots.release()
         if self.transport is not None:
             self.transport.close()
 
