@@ -41,7 +41,7 @@ def bench_sync(path: str, seconds: float, depth: int) -> dict:
             latencies.append(now - t0)
             done += 1
     else:
-        window = collections.deque()
+        window: "collections.deque[tuple]" = collections.deque()
         for _ in range(depth):
             window.append((time.perf_counter(), client.submit(call)))
         while window:

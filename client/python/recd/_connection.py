@@ -171,8 +171,9 @@ class Connection:
                     self._hand_off()
             elif self.closed:
                 return True  # the caller sees `closed` and retries on a new connection
-            else:
-                slots.acquire(timeout=min(0.005, max(0.0, deadline - time.monotonic()))) and slots.release()
+            elif slots.acquire(timeout=min(0.005, max(0.0, deadline - time.monotonic()))):
+                # Someone else reads; short waits so the role is taken up if they stop.
+                return True
         return True
 
     def _read_until(self, p: Pending, deadline: float) -> None:

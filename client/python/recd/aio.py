@@ -257,12 +257,12 @@ class AsyncClient:
             delay = 0.005
             while True:
                 try:
-                    _, proto = await asyncio.wait_for(
+                    _, made = await asyncio.wait_for(
                         loop.create_unix_connection(
                             lambda: _Protocol(self.path, self.max_in_flight, self.max_body_bytes), self.path),
                         max(0.05, give_up_at - time.monotonic()))
-                    self._proto = proto
-                    return proto
+                    self._proto = made
+                    return made
                 except (OSError, asyncio.TimeoutError) as exc:
                     if time.monotonic() + delay >= give_up_at:
                         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__

@@ -61,7 +61,7 @@ class ResponseFuture(Generic[T]):
             deadline = self._deadline if timeout is None else time.monotonic() + timeout
             self._value = self._client._wait(self._conn, self._pending, self._call, deadline)
             self._resolved = True
-        return self._value  # type: ignore[no-any-return]
+        return self._value
 
 
 class Client:

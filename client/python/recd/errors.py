@@ -112,7 +112,7 @@ class ProtocolError(RecdError):
 
 
 STATUS_ERRORS: Dict[int, Type[RecdError]] = {
-    cls.status_code: cls  # type: ignore[misc]
+    cls.status_code: cls
     for cls in (BadRequest, NotFound, TooLarge, Busy, Unavailable, Internal, UnknownOpcode, UnsupportedVersion)
 }
 """Exception class for each non-OK status code."""

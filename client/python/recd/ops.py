@@ -84,7 +84,8 @@ def _weights(weights: WeightsLike) -> Optional[pb.Weights]:
 
 
 def _payload(body: bytes) -> bytes:
-    return _parser(pb.PingResponse)(body).payload
+    payload: bytes = _parser(pb.PingResponse)(body).payload
+    return payload
 
 
 def _vectors(body: bytes) -> List[List[float]]:
@@ -116,7 +117,7 @@ def recommend(user: str = "", query: str = "", k: int = 0, *, filters: FiltersLi
     """RECOMMEND: ranked items for a user and/or a query."""
     request = pb.RecommendRequest(user=user, query=query, k=k,
                                   consumed=_enum_value(pb.ConsumedPolicy, "CONSUMED_POLICY_", consumed,
-                                                       "consumed policy"),
+                                                       "consumed policy"),  # type: ignore[arg-type]
                                   diversity=diversity)
     f = _filters(filters)
     if f is not None:
@@ -130,7 +131,8 @@ def recommend(user: str = "", query: str = "", k: int = 0, *, filters: FiltersLi
 def feedback(user: str, item: str, event: EventLike = "click", *, value: float = 0.0, timestamp_ms: int = 0,
              idempotency_key: str = "") -> Call[pb.FeedbackResponse]:
     """FEEDBACK: one user event on an item."""
-    request = pb.FeedbackRequest(user=user, item=item, event=_enum_value(pb.Event, "EVENT_", event, "event"),
+    request = pb.FeedbackRequest(user=user, item=item,
+                                 event=_enum_value(pb.Event, "EVENT_", event, "event"),  # type: ignore[arg-type]
                                  value=value, timestamp_ms=timestamp_ms, idempotency_key=idempotency_key)
     return Call(Opcode.FEEDBACK, request.SerializeToString(), _parser(pb.FeedbackResponse))
 
