@@ -19,7 +19,7 @@ import threading
 import time
 from typing import Dict, Optional
 
-from ._frame import FrameReader, opcode_name
+from ._frame import FrameReader, Status, opcode_name
 from .errors import ConnectionFailed, RecdError, Timeout
 
 log = logging.getLogger("recd")
@@ -204,6 +204,7 @@ class Connection:
         except RecdError as exc:
             self.fail("recd at %s sent a malformed frame, dropping the connection: %s" % (self.path, exc.message))
             return False
+        closing = False
         if frames:
             with self.lock:
                 pending, slots = self.pending, self.slots
@@ -217,4 +218,11 @@ class Connection:
                     q.status = f.header.status
                     q.body = f.body
                     self._finish(q)
+            if any(f.header.status == Status.UNSUPPORTED_VERSION for f in frames):
+                closing = True
+        if closing:
+            # recd answers UNSUPPORTED_VERSION and then closes the connection: stop using it
+            # now, so the next request goes to a fresh connection instead of a dying one.
+            self.fail("recd at %s closed the connection after UNSUPPORTED_VERSION" % self.path)
+            return False
         return True

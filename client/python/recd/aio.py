@@ -53,6 +53,9 @@ class _Protocol(asyncio.Protocol):
             slots.release()
             if not fut.done():
                 fut.set_result((f.header.status, f.body))
+        if any(f.header.status == Status.UNSUPPORTED_VERSION for f in frames):
+            # recd closes the connection after UNSUPPORTED_VERSION; send nothing more on it.
+            self.fail("recd at %s closed the connection after UNSUPPORTED_VERSION" % self.path)
 
     def connection_lost(self, exc: Optional[Exception]) -> None:
         reason = ("connection to recd at %s broke: %s" % (self.path, exc) if exc

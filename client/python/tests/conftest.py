@@ -20,6 +20,7 @@ from typing import Iterator, List, Optional
 import pytest
 
 import recd
+from recd import _frame
 
 ROOT = Path(__file__).resolve().parents[3]
 VECTORS = ROOT / "protocol" / "vectors"
@@ -61,16 +62,36 @@ class Daemon:
             if self.process.poll() is not None:
                 pytest.fail("recd exited with status %s at start; command: %s\nlog:\n%s"
                             % (self.process.returncode, " ".join(self.args), self.log()))
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                s.connect(self.socket)
+            if self._ready():
                 return self
-            except OSError:
-                time.sleep(0.02)
-            finally:
-                s.close()
+            time.sleep(0.02)
         self.stop()
         pytest.fail("recd did not listen on %s within %.0f s; log:\n%s" % (self.socket, timeout, self.log()))
+
+    def _ready(self) -> bool:
+        """True once STATS is answered OK.
+
+        Not just "the socket accepts": recd binds its socket a moment before it marks
+        itself accepting, and in that window answers everything but PING with
+        UNAVAILABLE "recd is shutting down" (reported to the transport owner).
+        """
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.settimeout(5)
+            s.connect(self.socket)
+            s.sendall(_frame.encode_request(recd.Opcode.STATS, 1, b""))
+            reader = _frame.FrameReader()
+            while True:
+                data = s.recv(65536)
+                if not data:
+                    return False
+                frames = reader.feed(data)
+                if frames:
+                    return frames[0].header.status == recd.Status.OK
+        except OSError:
+            return False
+        finally:
+            s.close()
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
         if self.process is None:

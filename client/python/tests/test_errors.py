@@ -134,3 +134,18 @@ def test_every_status_over_a_socket(tmp_sockets, status: int, cls) -> None:
             c.ping(bytes([status]))
         assert type(info.value) is cls and info.value.status == status
         assert "status %d from the stand-in" % status in info.value.message
+
+
+def test_unsupported_version_async_then_reconnects(daemon: Daemon) -> None:
+    import asyncio
+
+    async def main() -> None:
+        async with recd.AsyncClient(daemon.socket) as c:
+            await c.ping()
+            c._version = 7
+            with pytest.raises(recd.UnsupportedVersion, match="version 7"):
+                await c.ping()
+            c._version = 1
+            assert await c.ping(b"v1") == b"v1"
+
+    asyncio.run(main())
