@@ -17,14 +17,16 @@ import select
 import socket
 import threading
 import time
-from typing import Dict, Optional
+from typing import Callable, Dict, Optional
 
 from ._frame import FrameReader, Status, opcode_name
 from .errors import ConnectionFailed, RecdError, Timeout
 
 log = logging.getLogger("recd")
 
-_RECV_BYTES = 256 * 1024
+# Below malloc's mmap threshold: socket.recv(n) allocates n bytes per call, and a larger
+# n made every read an mmap/munmap pair (measured: ~15 us per PING round trip).
+_RECV_BYTES = 64 * 1024
 
 
 class Pending:
@@ -38,8 +40,8 @@ class Pending:
     __slots__ = ("wake", "opcode", "status", "body", "error", "finished", "sleeping")
 
     def __init__(self, opcode: int) -> None:
-        self.wake = _thread.allocate_lock()
-        self.wake.acquire()
+        # Made only if the owner ever has to sleep: a lone caller reads its own response.
+        self.wake: Optional[_thread.LockType] = None
         self.opcode = opcode
         self.status = 0
         self.body = b""
@@ -52,7 +54,7 @@ class Pending:
 class Connection:
     """A connected socket plus the requests in flight on it.
 
-    `lock` guards `pending`, `closed`, `reading` and every Pending's fields;
+    `lock` guards `pending`, `in_flight`, `closed`, `reading` and every Pending's fields;
     `send_lock` serialises writes so frames never interleave. They are separate so a
     sender blocked on a full socket buffer never stops the reader draining responses.
     """
@@ -65,13 +67,46 @@ class Connection:
         self.pending: Dict[int, Pending] = {}
         self.closed = False
         self.reading = False
-        # Requests this connection may have at the daemon at once (recd answers BUSY past
-        # its per-connection limit). Released when the response arrives, not on timeout,
-        # because a timed-out request still occupies a place at the daemon.
-        self.slots = threading.BoundedSemaphore(max_in_flight)
+        # Requests at the daemon now, at most `max_in_flight` (recd answers BUSY past its
+        # per-connection limit). A place is given back when the response arrives, not on
+        # timeout, because a timed-out request still occupies a place at the daemon.
+        self.in_flight = 0
+        self.max_in_flight = max_in_flight
         self._reader = FrameReader(max_body_bytes=max_body_bytes)
         self._poll = select.poll()
         self._poll.register(sock, select.POLLIN)
+
+    def register(self, p: Pending, next_id: Callable[[], int], deadline: float) -> int:
+        """Takes an in-flight place and a request id for `p`; -1 if the connection is closed.
+
+        With every place taken and nobody reading, the caller reads responses itself
+        (which frees places); otherwise one thread pipelining with submit() would wait
+        forever for responses no one reads. Raises Timeout when `deadline` passes first.
+        """
+        while True:
+            with self.lock:
+                if self.closed:
+                    return -1
+                if self.in_flight < self.max_in_flight:
+                    self.in_flight += 1
+                    rid = next_id()
+                    while rid in self.pending:
+                        rid = next_id()
+                    self.pending[rid] = p
+                    return rid
+                lead = not self.reading
+                if lead:
+                    self.reading = True
+            if lead:
+                try:
+                    self._read_once(deadline)
+                finally:
+                    self._hand_off()
+            else:
+                time.sleep(0.0005)  # someone else reads; only when all places are taken
+            if time.monotonic() >= deadline:
+                raise Timeout("gave up waiting for one of the %d in-flight places on the connection"
+                              % self.max_in_flight, opcode=p.opcode)
 
     def send(self, data: bytes) -> None:
         """Writes one whole frame; raises OSError when the socket is gone."""
@@ -99,6 +134,7 @@ class Connection:
     def wait(self, p: Pending, deadline: float) -> None:
         """Blocks until `p` is finished (response or failure) or `deadline` passes (raises Timeout)."""
         lock = self.lock
+        wake: Optional[_thread.LockType] = None
         while True:
             with lock:
                 if p.finished:
@@ -108,6 +144,10 @@ class Connection:
                     self.reading = True
                 else:
                     p.sleeping = True
+                    wake = p.wake
+                    if wake is None:
+                        wake = p.wake = _thread.allocate_lock()
+                        wake.acquire()
             if lead:
                 try:
                     self._read_until(p, deadline)
@@ -116,13 +156,14 @@ class Connection:
                 if p.finished:
                     return
                 raise self._timeout(p)
-            if not p.wake.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            assert wake is not None
+            if not wake.acquire(timeout=max(0.0, deadline - time.monotonic())):
                 with lock:
                     if p.sleeping:  # nobody signalled us: a real timeout
                         p.sleeping = False
                         raise self._timeout(p)
                 # Signalled just as the wait timed out: consume the signal, then look again.
-                p.wake.acquire()
+                wake.acquire()
 
     def _timeout(self, p: Pending) -> Timeout:
         # `p` stays in `pending`: its late response is read and dropped, freeing its slot.
@@ -134,7 +175,7 @@ class Connection:
         p.finished = True
         if p.sleeping:
             p.sleeping = False
-            p.wake.release()
+            p.wake.release()  # type: ignore[union-attr]
 
     def _hand_off(self) -> None:
         """Gives up the reader role, waking one sleeping waiter to take it over."""
@@ -146,35 +187,8 @@ class Connection:
             for q in self.pending.values():
                 if q.sleeping:
                     q.sleeping = False
-                    q.wake.release()
+                    q.wake.release()  # type: ignore[union-attr]
                     return
-
-    def acquire_slot(self, deadline: float) -> bool:
-        """Takes one of the connection's in-flight places; False when `deadline` passes first.
-
-        With every place taken and nobody reading, the caller reads responses itself
-        (which frees places); otherwise one thread pipelining with submit() would wait
-        forever for responses no one reads.
-        """
-        slots = self.slots
-        while not slots.acquire(blocking=False):
-            if time.monotonic() >= deadline:
-                return False
-            with self.lock:
-                lead = not self.reading and not self.closed
-                if lead:
-                    self.reading = True
-            if lead:
-                try:
-                    self._read_once(deadline)
-                finally:
-                    self._hand_off()
-            elif self.closed:
-                return True  # the caller sees `closed` and retries on a new connection
-            elif slots.acquire(timeout=min(0.005, max(0.0, deadline - time.monotonic()))):
-                # Someone else reads; short waits so the role is taken up if they stop.
-                return True
-        return True
 
     def _read_until(self, p: Pending, deadline: float) -> None:
         """As the reader: receives and dispatches frames until `p` finishes or `deadline` passes."""
@@ -200,26 +214,26 @@ class Connection:
             self.fail("recd at %s closed the connection before answering" % self.path)
             return False
         try:
-            frames = self._reader.feed(data)
+            frames = self._reader.split(data)
         except RecdError as exc:
             self.fail("recd at %s sent a malformed frame, dropping the connection: %s" % (self.path, exc.message))
             return False
         closing = False
         if frames:
             with self.lock:
-                pending, slots = self.pending, self.slots
-                for f in frames:
-                    q = pending.pop(f.header.request_id, None)
+                pending = self.pending
+                for rid, status, opcode, body in frames:
+                    q = pending.pop(rid, None)
                     if q is None:
                         log.debug("recd: dropping a %s response for request id %d, which no one waits for",
-                                  opcode_name(f.header.opcode), f.header.request_id)
+                                  opcode_name(opcode), rid)
                         continue
-                    slots.release()
-                    q.status = f.header.status
-                    q.body = f.body
+                    self.in_flight -= 1
+                    q.status = status
+                    q.body = body
                     self._finish(q)
-            if any(f.header.status == Status.UNSUPPORTED_VERSION for f in frames):
-                closing = True
+                    if status == Status.UNSUPPORTED_VERSION:
+                        closing = True
         if closing:
             # recd answers UNSUPPORTED_VERSION and then closes the connection: stop using it
             # now, so the next request goes to a fresh connection instead of a dying one.

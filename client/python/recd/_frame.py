@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 import struct
-from typing import List, NamedTuple, Optional
+from typing import List, NamedTuple, Optional, Tuple
 
 from .errors import ProtocolError
 
@@ -173,6 +173,33 @@ class FrameReader:
         if offset:
             del buffer[:offset]
         return frames
+
+    def split(self, data: bytes) -> List[Tuple[int, int, int, bytes]]:
+        """Like `feed`, for the clients' hot path: (request id, status, opcode, body) per response.
+
+        When nothing is buffered (the usual case: reads end on frame boundaries) the
+        frames are cut straight out of `data`, without copying it into the buffer or
+        building header objects; the checks are the same as `feed`'s.
+        """
+        if self._buffer or self._header is not None:
+            return [(f.header.request_id, f.header.status, f.header.opcode, f.body) for f in self.feed(data)]
+        out: List[Tuple[int, int, int, bytes]] = []
+        unpack, limit = HEADER.unpack_from, self._max_body_bytes
+        offset, end = 0, len(data)
+        while end - offset >= HEADER_SIZE:
+            magic, version, opcode, flags, reserved, status, request_id, length = unpack(data, offset)
+            if (magic != MAGIC or version != PROTOCOL_VERSION or flags != RESPONSE_FLAG or reserved
+                    or length > limit or not self._expect_response):
+                decode_header(data[offset:offset + HEADER_SIZE], expect_response=self._expect_response,
+                              max_body_bytes=limit)  # raises ProtocolError, naming what is wrong
+            stop = offset + HEADER_SIZE + length
+            if stop > end:
+                break
+            out.append((request_id, status, opcode, data[offset + HEADER_SIZE:stop]))
+            offset = stop
+        if offset < end:
+            self.feed(data[offset:])  # a partial frame: buffered until the rest arrives
+        return out
 
     @property
     def buffered(self) -> int:

@@ -39,21 +39,24 @@ class _Protocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         try:
-            frames = self.reader.feed(data)
+            frames = self.reader.split(data)
         except RecdError as exc:
             self.fail("recd at %s sent a malformed frame, dropping the connection: %s" % (self.path, exc.message))
             return
         pending, slots = self.pending, self.slots
-        for f in frames:
-            fut = pending.pop(f.header.request_id, None)
+        closing = False
+        for rid, status, opcode, body in frames:
+            fut = pending.pop(rid, None)
             if fut is None:
                 log.debug("recd: dropping a %s response for request id %d, which no one waits for",
-                          opcode_name(f.header.opcode), f.header.request_id)
+                          opcode_name(opcode), rid)
                 continue
             slots.release()
             if not fut.done():
-                fut.set_result((f.header.status, f.body))
-        if any(f.header.status == Status.UNSUPPORTED_VERSION for f in frames):
+                fut.set_result((status, body))
+            if status == Status.UNSUPPORTED_VERSION:
+                closing = True
+        if closing:
             # recd closes the connection after UNSUPPORTED_VERSION; send nothing more on it.
             self.fail("recd at %s closed the connection after UNSUPPORTED_VERSION" % self.path)
 

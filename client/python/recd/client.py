@@ -210,17 +210,10 @@ class Client:
                            % (len(call.body), self.max_body_bytes), opcode=call.opcode)
         for attempt in range(2):
             conn = self._connection(deadline)
-            if not conn.acquire_slot(deadline):
-                raise Timeout("gave up waiting for one of the %d in-flight places on the connection"
-                              % self.max_in_flight, opcode=call.opcode)
             pending = Pending(call.opcode)
-            with conn.lock:
-                if conn.closed:  # nothing sent yet: retry on a new connection
-                    continue
-                rid = next(self._ids) & 0xFFFFFFFF
-                while rid == 0 or rid in conn.pending:
-                    rid = next(self._ids) & 0xFFFFFFFF
-                conn.pending[rid] = pending
+            rid = conn.register(pending, self._next_id, deadline)
+            if rid < 0:  # closed before anything was sent: retry on a new connection
+                continue
             try:
                 conn.send(encode_request(call.opcode, rid, call.body, version=self._version))
                 return conn, pending
@@ -233,6 +226,11 @@ class Client:
                                            opcode=call.opcode) from None
         raise ConnectionFailed("the connection to recd at %s closed twice while sending" % self.path,
                                opcode=call.opcode)
+
+    def _next_id(self) -> int:
+        """A request id in 1..2^32-1 (wrapping); the caller holds the connection's lock."""
+        rid = next(self._ids) & 0xFFFFFFFF
+        return rid if rid else next(self._ids) & 0xFFFFFFFF
 
     def _wait(self, conn: Connection, pending: Pending, call: Call[T], deadline: float) -> T:
         conn.wait(pending, deadline)

@@ -114,3 +114,27 @@ def test_request_builders_accept_names_and_mappings() -> None:
     assert [i.id for i in items.upsert.items] == ["A", "B"] and items.upsert.items[0].attributes["k"] == "v"
     assert pb.ItemsRequest.FromString(ops.items_get("A").body).get.ids == ["A"]
     assert pb.EmbedRequest.FromString(ops.embed("one").body).texts == ["one"]
+
+
+def test_split_matches_feed_for_any_chunking() -> None:
+    stream = b"".join(response(op, rid, bytes([rid]) * (rid * 37 % 300), status=rid % 3)
+                      for rid, op in zip(range(1, 40), [1, 2, 3, 4, 5, 6, 7, 8, 9] * 5))
+    expected = [(f.header.request_id, f.header.status, f.header.opcode, f.body)
+                for f in _frame.FrameReader().feed(stream)]
+    assert len(expected) == 39
+    for chunk in (1, 7, 16, 17, 100, 1000, len(stream)):
+        reader = _frame.FrameReader()
+        got = []
+        for i in range(0, len(stream), chunk):
+            got += reader.split(stream[i:i + chunk])
+        assert got == expected, chunk
+        assert reader.buffered == 0
+
+
+def test_split_rejects_what_feed_rejects() -> None:
+    with pytest.raises(recd.ProtocolError, match="bad frame magic"):
+        _frame.FrameReader().split(b"XX" + response(1, 1, b"")[2:])
+    with pytest.raises(recd.ProtocolError, match="expected a response frame"):
+        _frame.FrameReader().split(_frame.encode_request(1, 1, b""))
+    with pytest.raises(recd.ProtocolError, match="exceeds the limit of 10"):
+        _frame.FrameReader(max_body_bytes=10).split(response(1, 1, b"x" * 11))
