@@ -83,8 +83,13 @@ def _weights(weights: WeightsLike) -> Optional[pb.Weights]:
     return pb.Weights(alpha=alpha, beta=beta, gamma=gamma, delta=delta)
 
 
+_parse_ping = _parser(pb.PingResponse)
+
+
 def _payload(body: bytes) -> bytes:
-    payload: bytes = _parser(pb.PingResponse)(body).payload
+    if not body:  # the usual empty PING: no message to decode
+        return b""
+    payload: bytes = _parse_ping(body).payload
     return payload
 
 
