@@ -93,7 +93,7 @@ class Daemon:
         finally:
             s.close()
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 5.0) -> None:
         if self.process is None:
             return
         if self.process.poll() is None:
