@@ -1,3 +1,4 @@
+import Atomics
 import Foundation
 import RecdProtocol
 
@@ -23,6 +24,8 @@ public final class Metrics: @unchecked Sendable {
     private var connections = 0
 
     public let started = ContinuousClock.now
+    /// PINGs answered OK, counted without the lock (see FrameHandler.ping).
+    private let pings = ManagedAtomic<UInt64>(0)
 
     public init() {}
 
@@ -38,6 +41,12 @@ public final class Metrics: @unchecked Sendable {
         }
         ops[i].latency.record(micros: micros)
         lock.unlock()
+    }
+
+    /// Counts one PING answered OK; PING latency is not measured (it is answered inline).
+    @inline(__always)
+    public func countPing() {
+        pings.wrappingIncrement(ordering: .relaxed)
     }
 
     /// Records one encoder call of `size` texts.
@@ -67,7 +76,7 @@ public final class Metrics: @unchecked Sendable {
         stats.ops = Opcode.all.enumerated().map { i, op in
             var s = Recd_V1_OpStats()
             s.op = op.name
-            s.requests = ops[i].requests
+            s.requests = ops[i].requests + (op == .ping ? pings.load(ordering: .relaxed) : 0)
             s.errors = ops[i].errors
             s.busy = ops[i].busy
             let h = ops[i].latency

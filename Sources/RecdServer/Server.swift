@@ -23,6 +23,8 @@ public final class RecdDaemon: @unchecked Sendable {
     private let lock = NSLock()
     private var lifecycle = Lifecycle()
     private var serverChannel: (any Channel)?
+    /// True once this daemon bound the socket file, so only then is it removed on stop.
+    private var ownsSocketFile = false
     private let stoppedSignal = DispatchSemaphore(value: 0)
 
     public init(configuration: ServerConfiguration, engines: Engines, logger: Logger) {
@@ -65,7 +67,7 @@ public final class RecdDaemon: @unchecked Sendable {
             if try SocketFile.prepare(path) { logger.notice("removed stale socket \(path)") }
             let channel = try makeBootstrap().bind(unixDomainSocketPath: path).wait()
             try SocketFile.setPermissions(path, mode: configuration.socketMode, group: configuration.socketGroup)
-            lock.lock(); serverChannel = channel; lock.unlock()
+            lock.lock(); serverChannel = channel; ownsSocketFile = true; lock.unlock()
         } catch {
             _ = transition { $0.stop() }
             release()
@@ -132,9 +134,21 @@ public final class RecdDaemon: @unchecked Sendable {
             do { try engine.shutdown() } catch { logger.error("engine shutdown failed: \(error)") }
         }
         try? group.syncShutdownGracefully()
-        unlink(configuration.socketPath)
+        lock.lock(); let owned = ownsSocketFile; lock.unlock()
+        if owned { unlink(configuration.socketPath) }
         logger.info("stopped")
         stoppedSignal.signal()
+    }
+
+    /// Stops (draining) and waits without blocking a Swift-concurrency thread.
+    public func stopAndWait() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                self.stop()
+                self.waitUntilStopped()
+                done.resume()
+            }
+        }
     }
 
     /// Blocks until the daemon has stopped.

@@ -3,7 +3,8 @@ import RecdProtocol
 import Testing
 
 /// protocol/vectors/*.bin: the worked examples of PROTOCOL.md, byte for byte.
-/// Set RECD_WRITE_VECTORS=1 to (re)write the files and protocol/vectors/EXAMPLES.txt.
+/// Set RECD_WRITE_VECTORS=1 to (re)write the files after changing Examples.swift;
+/// then update the hex dumps in PROTOCOL.md section 11 to match.
 @Suite(.serialized) struct VectorTests {
     static let vectorsDir = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -12,12 +13,9 @@ import Testing
     @Test func writeIfAsked() throws {
         guard ProcessInfo.processInfo.environment["RECD_WRITE_VECTORS"] == "1" else { return }
         try FileManager.default.createDirectory(at: Self.vectorsDir, withIntermediateDirectories: true)
-        var text = ""
         for ex in Examples.all {
             try Data(ex.frame.bytes).write(to: Self.vectorsDir.appendingPathComponent(ex.name + ".bin"))
-            text += "### \(ex.name)\n\n```\n" + HexDump.dump(ex.frame.bytes) + "```\n\n"
         }
-        try text.write(to: Self.vectorsDir.appendingPathComponent("EXAMPLES.txt"), atomically: true, encoding: .utf8)
     }
 
     @Test(arguments: Examples.all.map(\.name))
@@ -45,23 +43,20 @@ import Testing
     }
 }
 
-enum HexDump {
-    /// 16 bytes a line: offset, hex, ASCII.
-    static func dump(_ bytes: [UInt8]) -> String {
-        var out = ""
-        var offset = 0
-        while offset < bytes.count {
-            let line = bytes[offset..<min(offset + 16, bytes.count)]
-            let off = String(offset, radix: 16)
-            out += String(repeating: "0", count: 4 - off.count) + off + "  "
-            var hexPart = line.map { b -> String in
-                let h = String(b, radix: 16)
-                return h.count == 1 ? "0" + h : h
-            }.joined(separator: " ")
-            hexPart += String(repeating: " ", count: 48 - hexPart.count)
-            out += hexPart + " " + String(line.map { (32...126).contains($0) ? Character(UnicodeScalar($0)) : "." }) + "\n"
-            offset += 16
+/// PROTOCOL.md's worked examples must show exactly the bytes of the vector files.
+@Suite struct SpecExampleTests {
+    @Test func everyVectorIsDumpedInProtocolMd() throws {
+        let spec = try String(contentsOf: VectorTests.vectorsDir.deletingLastPathComponent().appendingPathComponent("PROTOCOL.md"),
+                              encoding: .utf8)
+        for ex in Examples.all {
+            let section = try #require(spec.range(of: "### \(ex.name)\n"), "PROTOCOL.md has no example \(ex.name)")
+            let after = spec[section.upperBound...]
+            let fence = try #require(after.range(of: "```\n"))
+            let end = try #require(after[fence.upperBound...].range(of: "```"))
+            let hexBytes = after[fence.upperBound..<end.lowerBound].split(separator: "\n").flatMap { line in
+                line.dropFirst(6).prefix(47).split(separator: " ").map { UInt8($0, radix: 16)! }
+            }
+            #expect(hexBytes == ex.frame.bytes, "PROTOCOL.md's \(ex.name) differs from vectors/\(ex.name).bin")
         }
-        return out
     }
 }

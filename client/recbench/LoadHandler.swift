@@ -34,16 +34,31 @@ final class LoadHandler: ChannelInboundHandler {
     private var openStart: UInt64 = 0
     private var openSent: Int64 = 0
     private(set) var result = Result()
+    /// Closed loop with one request in flight: frames are encoded once and reused (ids
+    /// need not be unique when only one request is outstanding), and one send time suffices.
+    private let singleOutstanding: Bool
+    private var prebuilt: [ByteBuffer] = []
+    private var lastSend: UInt64 = 0
+    private var waiting = false
 
     init(requests: [(Opcode, [UInt8])], interval: Int64?, pipeline: Int, completed: ManagedAtomic<Int>) {
         self.requests = requests
         self.interval = interval
         self.pipeline = pipeline
         self.completed = completed
+        self.singleOutstanding = interval == nil && pipeline == 1
     }
 
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
+        if singleOutstanding {
+            prebuilt = requests.enumerated().map { i, r in
+                var b = context.channel.allocator.buffer(capacity: FrameHeader.size + r.1.count)
+                b.writeBytes(FrameHeader.request(r.0, id: UInt32(i + 1), bodyLength: r.1.count).bytes)
+                b.writeBytes(r.1)
+                return b
+            }
+        }
         if let interval {
             openStart = nanos()
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -71,6 +86,13 @@ final class LoadHandler: ChannelInboundHandler {
 
     private func send(at scheduled: UInt64) {
         guard let context else { return }
+        if singleOutstanding {
+            lastSend = scheduled
+            waiting = true
+            context.write(wrapOutboundOut(prebuilt[next]), promise: nil)
+            next = (next + 1) % prebuilt.count
+            return
+        }
         let (opcode, body) = requests[next]
         next = (next + 1) % requests.count
         let id = nextID
@@ -105,7 +127,10 @@ final class LoadHandler: ChannelInboundHandler {
             buffer.moveReaderIndex(forwardBy: FrameHeader.size)
             let body = buffer.readSlice(length: Int(header.bodyLength))!
             cumulation = buffer.readableBytes > 0 ? buffer : nil
-            if let sent = sendTimes.removeValue(forKey: header.requestID) {
+            if singleOutstanding {
+                if waiting { _ = result.histogram.record(max(1, (now &- lastSend) / 1000)) }
+                waiting = false
+            } else if let sent = sendTimes.removeValue(forKey: header.requestID) {
                 _ = result.histogram.record(max(1, (now &- sent) / 1000))
             }
             result.requests += 1
@@ -136,7 +161,7 @@ final class LoadHandler: ChannelInboundHandler {
         timer?.cancel()
     }
 
-    var outstanding: Int { sendTimes.count }
+    var outstanding: Int { singleOutstanding ? (waiting ? 1 : 0) : sendTimes.count }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         result.firstError = result.firstError ?? "\(error)"

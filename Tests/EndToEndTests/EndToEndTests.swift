@@ -1,0 +1,123 @@
+import Foundation
+import RecdClient
+import RecdProtocol
+import Testing
+
+@Suite(.serialized) struct EndToEndTests {
+    @Test func recctlTalksToTheDaemon() async throws {
+        let d = try DaemonProcess()
+        let ping = try await run("recctl", ["ping", "--socket", d.socketPath])
+        #expect(ping.status == 0, "\(ping.err)")
+        #expect(ping.out.hasPrefix("PONG"))
+
+        let embed = try await run("recctl", ["embed-remote", "--socket", d.socketPath, "--json", "red shoes"])
+        #expect(embed.status == 0, "\(embed.err)")
+        let json = try JSONSerialization.jsonObject(with: Data(embed.out.utf8)) as? [String: Any]
+        #expect(json?["dimension"] as? Int == 384)
+
+        let intent = try await run("recctl", ["intent", "--socket", d.socketPath, "where is my order"])
+        #expect(intent.status == 1, "an op without its engine must exit non-zero")
+        #expect(intent.err.contains("UNAVAILABLE") && intent.err.contains("intent engine"), "\(intent.err)")
+
+        let stats = try await run("recctl", ["stats", "--socket", d.socketPath, "--json"])
+        #expect(stats.status == 0)
+        let s = try Recd_V1_StatsResponse(jsonString: stats.out)
+        #expect(s.ops.first { $0.op == "PING" }?.requests == 1)
+        #expect(s.ops.first { $0.op == "INTENT" }?.errors == 1)
+        #expect(s.rssBytes > 0)
+
+        let nope = try await run("recctl", ["ping", "--socket", d.socketPath + ".missing"])
+        #expect(nope.status != 0)
+        #expect(nope.err.contains(".missing"))
+
+        d.process.interrupt()  // SIGINT drains like SIGTERM
+        #expect(await d.waitForExit() == 0)
+        #expect(!FileManager.default.fileExists(atPath: d.socketPath), "the socket file is removed on exit")
+    }
+
+    @Test func malformedFrameClosesOnlyThatConnection() async throws {
+        let d = try DaemonProcess()
+        let client = try await RecdClient.connect(socketPath: d.socketPath)
+        try await client.ping()
+
+        let raw = try RawSocket(d.socketPath)
+        raw.send(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        var decoder = FrameDecoder(direction: .response)
+        let reply = try #require(try raw.readFrame(&decoder))
+        #expect(reply.header.status == .badRequest)
+        #expect(ErrorBody.decodeMessage(reply.body).message.contains("magic"))
+        #expect(raw.readsEOF(), "the daemon closes a connection after a malformed frame")
+        raw.close()
+
+        // The other client is still served, on the same connection.
+        try await client.ping()
+        #expect(try await client.embed(["still here"]).count == 1)
+        await client.close()
+        d.process.terminate()
+        #expect(await d.waitForExit() == 0)
+    }
+
+    @Test func oversizedFrameIsTooLargeAndUnknownVersionListsSupported() async throws {
+        let d = try DaemonProcess()
+        let raw = try RawSocket(d.socketPath)
+        raw.send(FrameHeader.request(.embed, id: 5, bodyLength: 4 * 1024 * 1024 + 1).bytes)
+        var decoder = FrameDecoder(direction: .response)
+        let reply = try #require(try raw.readFrame(&decoder))
+        #expect(reply.header.status == .tooLarge)
+        #expect(reply.header.requestID == 5)
+        #expect(raw.readsEOF())
+        raw.close()
+
+        let raw2 = try RawSocket(d.socketPath)
+        var header = FrameHeader.request(.ping, id: 6, bodyLength: 0).bytes
+        header[2] = 9
+        raw2.send(header)
+        var decoder2 = FrameDecoder(direction: .response)
+        let reply2 = try #require(try raw2.readFrame(&decoder2))
+        #expect(reply2.header.status == .unsupportedVersion)
+        #expect(ErrorBody.decodeMessage(reply2.body).supportedVersions == [1])
+        #expect(raw2.readsEOF())
+        raw2.close()
+
+        // Unknown opcode: answered, connection kept.
+        let raw3 = try RawSocket(d.socketPath)
+        raw3.send(Frame(header: .request(Opcode(rawValue: 0x7F), id: 7, bodyLength: 0), body: [1, 2]).bytes
+                  + FrameHeader.request(.ping, id: 8, bodyLength: 0).bytes)
+        var decoder3 = FrameDecoder(direction: .response)
+        #expect(try raw3.readFrame(&decoder3)?.header.status == .unknownOpcode)
+        let pong = try #require(try raw3.readFrame(&decoder3))
+        #expect(pong.header.requestID == 8 && pong.header.status == .ok)
+        raw3.close()
+        d.process.terminate()
+        #expect(await d.waitForExit() == 0)
+    }
+
+    @Test func sigtermFinishesRequestsInFlightThenExitsZero() async throws {
+        let d = try DaemonProcess(["--fake-encoder-delay-ms", "400", "--workers", "1"])
+        let client = try await RecdClient.connect(socketPath: d.socketPath)
+        let results = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<3 {
+                group.addTask { try await client.embed(["in flight \(i)"]).count }
+            }
+            try await Task.sleep(for: .milliseconds(150))
+            d.process.terminate()  // SIGTERM while the embeds are queued or running
+            var counts: [Int] = []
+            for try await c in group { counts.append(c) }
+            return counts
+        }
+        #expect(results == [1, 1, 1], "every request in flight at SIGTERM gets its reply")
+        #expect(await d.waitForExit() == 0)
+        #expect(!RawSocket.canConnect(d.socketPath))
+        await client.close()
+    }
+
+    @Test func secondDaemonOnALiveSocketRefusesToStart() async throws {
+        let d = try DaemonProcess()
+        let second = try await run("recd", ["--socket", d.socketPath, "--fake-encoder"])
+        #expect(second.status != 0)
+        #expect(second.err.contains("already serving"), "\(second.err)")
+        #expect(RawSocket.canConnect(d.socketPath), "the first daemon keeps its socket")
+        d.process.terminate()
+        #expect(await d.waitForExit() == 0)
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import RecdServer
+import Testing
+
+@Suite struct ConfigFileTests {
+    func load(_ json: String) throws -> ConfigFile {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("recd-config-\(UUID().uuidString).json")
+        try json.write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+        return try ConfigFile.load(url.path)
+    }
+
+    @Test func fieldsThatArePresentOverrideDefaults() throws {
+        var c = ServerConfiguration()
+        try load(#"{"workers": 3, "max_k": 7, "socket_mode": "0660", "batch_wait_us": 250, "engines": {"a": "b"}}"#).apply(to: &c)
+        #expect(c.workers == 3)
+        #expect(c.requestLimits.maxK == 7)
+        #expect(c.socketMode == 0o660)
+        #expect(c.maxBatchWait == .microseconds(250))
+        #expect(c.queueCapacity == ServerConfiguration().queueCapacity, "absent fields keep their defaults")
+    }
+
+    @Test func badValuesNameTheField() throws {
+        var c = ServerConfiguration()
+        let e = #expect(throws: ConfigFile.Error.self) { try load(#"{"socket_mode": "rw-r--r--"}"#).apply(to: &c) }
+        #expect(e?.description.contains("socket_mode") == true)
+        c.workers = 0
+        let e2 = #expect(throws: ConfigFile.Error.self) { try c.validate() }
+        #expect(e2?.description.contains("workers") == true)
+        #expect(throws: ConfigFile.Error.self) { try load("{not json") }
+        #expect(throws: ConfigFile.Error.self) { try ConfigFile.load("/nonexistent/recd.json") }
+    }
+}

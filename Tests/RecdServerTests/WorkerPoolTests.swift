@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+import RecdProtocol
+import Synchronization
+@testable import RecdServer
+import Testing
+
+/// Records every encoder call's texts.
+final class BatchLog: Sendable {
+    let batches = Mutex<[[String]]>([])
+    func add(_ texts: [String]) { batches.withLock { $0.append(texts) } }
+    var all: [[String]] { batches.withLock { $0 } }
+}
+
+@Suite struct WorkerPoolTests {
+    let logger = Logger(label: "test")
+
+    @Test func concurrentEmbedsAreBatchedIntoOneEncoderCall() throws {
+        let log = BatchLog()
+        // One worker, blocked by a slow first call: the next requests queue up meanwhile
+        // and must come out as one batch.
+        let encoder = HashingEncoder(dimension: 8, delay: .milliseconds(200), onBatch: log.add)
+        let pool = WorkerPool(workers: 1, capacity: 64, encoder: encoder, maxBatchTexts: 32,
+                              maxBatchWait: .zero, logger: logger)
+        defer { pool.shutdown() }
+        let done = DispatchGroup()
+        let results = Mutex<[String: [Float]]>([:])
+        func submit(_ text: String) {
+            done.enter()
+            #expect(pool.submitEmbed(.init(texts: [text]) { result, _ in
+                results.withLock { $0[text] = try! result.get()[0] }
+                done.leave()
+            }))
+        }
+        submit("first")
+        Thread.sleep(forTimeInterval: 0.05)  // the worker is now inside the slow call
+        for i in 0..<10 { submit("text \(i)") }
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(log.all.count == 2, "expected 2 encoder calls, got \(log.all.map(\.count))")
+        #expect(log.all.last?.count == 10)
+        // Every job got its own text's vector back, not a neighbour's.
+        for i in 0..<10 {
+            #expect(results.withLock { $0["text \(i)"] } == encoder.vector("text \(i)"))
+        }
+    }
+
+    @Test func batchesNeverExceedMaxBatchTexts() throws {
+        let log = BatchLog()
+        let encoder = HashingEncoder(dimension: 8, delay: .milliseconds(100), onBatch: log.add)
+        let pool = WorkerPool(workers: 1, capacity: 64, encoder: encoder, maxBatchTexts: 4,
+                              maxBatchWait: .zero, logger: logger)
+        defer { pool.shutdown() }
+        let done = DispatchGroup()
+        for i in 0..<11 {
+            done.enter()
+            _ = pool.submitEmbed(.init(texts: ["t\(i)"]) { _, _ in done.leave() })
+        }
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(log.all.allSatisfy { $0.count <= 4 })
+        #expect(log.all.map(\.count).reduce(0, +) == 11)
+    }
+
+    @Test func batchWaitCollectsRequestsArrivingShortlyAfter() throws {
+        let log = BatchLog()
+        let encoder = HashingEncoder(dimension: 8, onBatch: log.add)
+        let pool = WorkerPool(workers: 1, capacity: 64, encoder: encoder, maxBatchTexts: 3,
+                              maxBatchWait: .milliseconds(500), logger: logger)
+        defer { pool.shutdown() }
+        let done = DispatchGroup()
+        for i in 0..<3 {
+            done.enter()
+            _ = pool.submitEmbed(.init(texts: ["t\(i)"]) { _, _ in done.leave() })
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(log.all.map(\.count) == [3], "three requests 20 ms apart should share one call with a 500 ms wait")
+    }
+
+    @Test func fullQueueRefusesAtOnce() throws {
+        let encoder = HashingEncoder(dimension: 8, delay: .milliseconds(300))
+        let pool = WorkerPool(workers: 1, capacity: 2, encoder: encoder, maxBatchTexts: 1,
+                              maxBatchWait: .zero, logger: logger)
+        defer { pool.shutdown() }
+        let done = DispatchGroup()
+        done.enter()
+        #expect(pool.submitEmbed(.init(texts: ["running"]) { _, _ in done.leave() }))
+        Thread.sleep(forTimeInterval: 0.05)
+        #expect(pool.submitEmbed(.init(texts: ["q1"]) { _, _ in }))
+        #expect(pool.submitEmbed(.init(texts: ["q2"]) { _, _ in }))
+        let start = Date()
+        #expect(!pool.submitEmbed(.init(texts: ["q3"]) { _, _ in }), "a third queued job must be refused")
+        #expect(Date().timeIntervalSince(start) < 0.05, "refusal must not wait")
+        #expect(pool.depth == 2)
+        _ = done.wait(timeout: .now() + 5)
+    }
+
+    @Test func shutdownFinishesQueuedJobs() {
+        let encoder = HashingEncoder(dimension: 8, delay: .milliseconds(20))
+        let pool = WorkerPool(workers: 2, capacity: 16, encoder: encoder, maxBatchTexts: 1,
+                              maxBatchWait: .zero, logger: logger)
+        let count = Mutex(0)
+        for _ in 0..<8 { _ = pool.submitEmbed(.init(texts: ["x"]) { _, _ in count.withLock { $0 += 1 } }) }
+        pool.shutdown()
+        #expect(count.withLock { $0 } == 8)
+        #expect(!pool.submitTask { _ in }, "a stopped pool takes no work")
+    }
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# PING throughput of recd beside redis-server's, in the same run, on Unix sockets.
+# Usage: daemon/bench-ping.sh [seconds per run]   (needs a release build and redis-server/redis-tools)
+# Besides rps it prints each server's CPU time per request (user+sys from /proc), which
+# is far less sensitive than rps to other load on a shared machine.
+set -euo pipefail
+secs="${1:-10}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="$root/.build/release"
+tmp="$(mktemp -d)"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+tck=$(getconf CLK_TCK)
+
+redis-server --port 0 --unixsocket "$tmp/redis.sock" --save '' --appendonly no --daemonize no >"$tmp/redis.log" 2>&1 &
+redis_pid=$!
+"$bin/recd" --socket "$tmp/recd.sock" --fake-encoder --log-level warning >"$tmp/recd.log" 2>&1 &
+recd_pid=$!
+for s in redis.sock recd.sock; do for _ in $(seq 100); do [[ -S "$tmp/$s" ]] && break; sleep 0.05; done; done
+
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+per_req() { awk -v t="$1" -v n="$2" -v hz="$tck" 'BEGIN { printf "%.2f", (n > 0) ? t * 1e6 / hz / n : 0 }'; }
+
+for c in 1 50; do
+  # redis-benchmark takes a request count: size it to about $secs seconds.
+  n=$(( secs * (c == 1 ? 50000 : 100000) ))
+  t0=$(cpu $redis_pid)
+  redis_rps=$(redis-benchmark -s "$tmp/redis.sock" -t ping_mbulk -c "$c" -n "$n" -q | tr '\r' '\n' | grep -o 'PING_MBULK: [0-9.]*' | tail -1 | awk '{print $2}')
+  redis_cpu=$(per_req $(( $(cpu $redis_pid) - t0 )) "$n")
+  t0=$(cpu $recd_pid)
+  recd_json=$("$bin/recbench" load --socket "$tmp/recd.sock" --op ping --connections "$c" --duration "$secs" --json 2>/dev/null)
+  recd_n=$(echo "$recd_json" | grep -o '"requests":[0-9]*' | cut -d: -f2)
+  recd_cpu=$(per_req $(( $(cpu $recd_pid) - t0 )) "$recd_n")
+  echo "{\"connections\":$c,\"redis_rps\":$redis_rps,\"redis_cpu_us_per_req\":$redis_cpu,\"recd_cpu_us_per_req\":$recd_cpu,\"recd\":$recd_json}"
+done
