@@ -18,7 +18,7 @@ import socket
 import struct
 import threading
 import time
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Optional, Tuple
 
 from ._frame import FrameReader, Status, opcode_name
 from .errors import ConnectionFailed, RecdError, Timeout
@@ -120,15 +120,20 @@ class Connection:
         with self.send_lock:
             self.sock.sendall(data)
 
-    def fail(self, reason: str) -> None:
-        """Closes the connection and fails every waiting request with ConnectionFailed(reason)."""
+    def fail(self, reason: str, status: int = 0, body: bytes = b"") -> None:
+        """Closes the connection and fails every waiting request with ConnectionFailed(reason),
+        or, given a non-OK `status`, with that status's error and `body` (a connection-level
+        error frame, PROTOCOL.md section 7)."""
         with self.lock:
             if self.closed:
                 return
             self.closed = True
             pending, self.pending = self.pending, {}
             for p in pending.values():
-                p.error = ConnectionFailed(reason, opcode=p.opcode)
+                if status:
+                    p.status, p.body = status, body
+                else:
+                    p.error = ConnectionFailed(reason, opcode=p.opcode)
                 self._finish(p)
             close_now = not self.reading  # else the reader closes it when it hands off
         try:
@@ -228,11 +233,15 @@ class Connection:
             self.fail("recd at %s sent a malformed frame, dropping the connection: %s" % (self.path, exc.message))
             return False
         closing = False
+        connection_error: Optional[Tuple[int, bytes]] = None
         if frames:
             with self.lock:
                 pending = self.pending
                 for rid, status, opcode, body in frames:
                     q = pending.pop(rid, None)
+                    if q is None and rid == 0 and status:
+                        connection_error = (status, body)  # e.g. BUSY: too many connections
+                        continue
                     if q is None:
                         log.debug("recd: dropping a %s response for request id %d, which no one waits for",
                                   opcode_name(opcode), rid)
@@ -243,6 +252,9 @@ class Connection:
                     self._finish(q)
                     if status == Status.UNSUPPORTED_VERSION:
                         closing = True
+        if connection_error is not None:
+            self.fail("recd at %s reported a connection error" % self.path, *connection_error)
+            return False
         if closing:
             # recd answers UNSUPPORTED_VERSION and then closes the connection: stop using it
             # now, so the next request goes to a fresh connection instead of a dying one.

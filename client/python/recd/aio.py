@@ -47,6 +47,15 @@ class _Protocol(asyncio.Protocol):
         closing = False
         for rid, status, opcode, body in frames:
             fut = pending.pop(rid, None)
+            if fut is None and rid == 0 and status:
+                # A connection-level error (e.g. BUSY: too many connections); the server then
+                # closes. Every request pending here gets it (PROTOCOL.md section 7).
+                self.pending = {}
+                for other in pending.values():
+                    if not other.done():
+                        other.set_result((status, body))
+                self.fail("recd at %s reported a connection error" % self.path)
+                return
             if fut is None:
                 log.debug("recd: dropping a %s response for request id %d, which no one waits for",
                           opcode_name(opcode), rid)

@@ -149,3 +149,34 @@ def test_unsupported_version_async_then_reconnects(daemon: Daemon) -> None:
             assert await c.ping(b"v1") == b"v1"
 
     asyncio.run(main())
+
+
+def test_connection_level_error_fails_every_pending_request(tmp_sockets) -> None:
+    """A frame with request id 0 and a non-OK status (PROTOCOL.md section 7) reaches every waiter."""
+    import asyncio
+
+    path = str(tmp_sockets / "connerr.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen()
+
+    def serve() -> None:
+        for _ in range(2):
+            conn, _ = listener.accept()
+            conn.recv(65536)
+            body = pb.Error(message="recd already has 1024 open connections").SerializeToString()
+            conn.sendall(_frame.encode_header(0, 0, len(body), is_response=True, status=4) + body)
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    with recd.Client(path) as c:
+        with pytest.raises(recd.Busy, match="1024 open connections"):
+            c.ping()
+
+    async def main() -> None:
+        async with recd.AsyncClient(path) as c:
+            with pytest.raises(recd.Busy, match="1024 open connections"):
+                await c.ping()
+
+    asyncio.run(main())
+    listener.close()
