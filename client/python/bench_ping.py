@@ -106,10 +106,15 @@ def main() -> None:
     args = parser.parse_args()
     if args.depth < 1:
         parser.error("--depth must be at least 1")
+    before = os.times()
     if args.client == "sync":
         result = bench_sync(args.socket, args.seconds, args.depth)
     else:
         result = asyncio.run(_bench_async(args.socket, args.seconds, args.depth))
+    after = os.times()
+    # Client CPU per request (user + sys): far less sensitive than rps to other load on the machine.
+    cpu = (after.user - before.user) + (after.system - before.system)
+    result["client_cpu_us_per_req"] = round(cpu * 1e6 / result["requests"], 2) if result["requests"] else 0.0
     print(json.dumps(result))
 
 
