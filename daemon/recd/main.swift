@@ -94,8 +94,9 @@ struct Recd: ParsableCommand {
             throw ExitCode(1)
         }
         FileHandle.standardOutput.write(Data("recd listening on \(conf.socketPath)\n".utf8))
-        daemon.waitUntilStopped()
-        _ = sources
+        // The signal sources must outlive the wait: an optimised build would otherwise
+        // release (and so cancel) them right after setup, and SIGTERM would be ignored.
+        withExtendedLifetime(sources) { daemon.waitUntilStopped() }
     }
 
     /// Flags as a config file, so one code path applies and checks them.
