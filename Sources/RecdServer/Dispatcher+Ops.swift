@@ -65,6 +65,12 @@ extension Dispatcher {
         let request = try Validation.decode(Recd_V1_FeedbackRequest.self, from: body, opcode: .feedback)
         try Validation.validate(request, limits: configuration.requestLimits)
         let engine = try need(engines.feedback, "feedback store", for: .feedback, flag: "--store DIR")
+        if let durable = engine as? any AsyncFeedbackHandler {
+            durable.submit(request) { result in
+                self.answer(.feedback, reply) { try result.get() }
+            }
+            return
+        }
         try queueTask { context in
             self.answer(.feedback, reply) { try engine.record(request, context: context) }
         }

@@ -74,6 +74,15 @@ public protocol FeedbackHandler: EngineLifecycle {
     func record(_ request: Recd_V1_FeedbackRequest, context: HandlerContext) throws -> Recd_V1_FeedbackResponse
 }
 
+/// FEEDBACK for engines with their own durable writer (group commit): `submit` is called on the
+/// event loop, must not block, and calls `completion` exactly once from any thread after the event
+/// is durable. The dispatcher prefers it over the blocking form, so slow commits never hold a
+/// model worker (rejected alternative: a second thread pool sized for fsync latency).
+public protocol AsyncFeedbackHandler: FeedbackHandler {
+    func submit(_ request: Recd_V1_FeedbackRequest,
+                completion: @escaping @Sendable (Result<Recd_V1_FeedbackResponse, any Error>) -> Void)
+}
+
 /// ITEMS. Runs on a worker thread; upserts can embed titles through `context.embed`.
 public protocol ItemsHandler: EngineLifecycle {
     func items(_ request: Recd_V1_ItemsRequest, context: HandlerContext) throws -> Recd_V1_ItemsResponse

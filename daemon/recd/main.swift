@@ -44,6 +44,9 @@ struct Recd: ParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @OptionGroup(title: "Engines")
+    var engineOptions: EngineOptions
+
     @Flag(help: "TEST ONLY: serve a hashed bag-of-words encoder instead of the model.")
     var fakeEncoder = false
 
