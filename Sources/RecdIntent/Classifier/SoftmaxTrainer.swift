@@ -17,7 +17,7 @@ public struct TrainerOptions: Hashable, Sendable {
     /// Seed of the example shuffle: the same seed and data give the same model.
     public var seed: UInt64
 
-    public init(epochs: Int = 30, batchSize: Int = 32, learningRate: Float = 0.5, l2: Float = 1e-6,
+    public init(epochs: Int = 10, batchSize: Int = 32, learningRate: Float = 0.5, l2: Float = 1e-6,
                 denseScale: Float = 4, sparseScale: Float = 2, minFeatureCount: Int = 2, seed: UInt64 = 0x5EED) {
         self.minFeatureCount = minFeatureCount
         self.epochs = epochs
