@@ -63,3 +63,15 @@ final class CalibrationTests: XCTestCase {
         XCTAssertLessThanOrEqual(t2, 0.4)
     }
 }
+
+extension CalibrationTests {
+    func testThresholdNeverCostsMoreThanTheInScopeBudget() {
+        typealias H = Calibration.HeldOut
+        // In-scope confidences spread evenly over 0…1, out-of-scope ones all at 0.9: rejecting
+        // them would reject 90% of the right answers, so the budget (2%) keeps t ≤ 0.02.
+        var held = (0..<100).map { H(label: 0, predicted: 0, confidence: Float($0) / 100, oosWon: false) }
+        held += (0..<100).map { _ in H(label: 9, predicted: 0, confidence: 0.9, oosWon: false) }
+        XCTAssertLessThanOrEqual(Calibration.chooseThreshold(held, oosLabel: 9), 0.02)
+        XCTAssertGreaterThan(Calibration.chooseThreshold(held, oosLabel: 9, maxInScopeLoss: 1), 0.9)
+    }
+}

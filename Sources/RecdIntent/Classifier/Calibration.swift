@@ -45,22 +45,30 @@ enum Calibration {
     /// The confidence threshold below which an in-scope answer becomes `oos`.
     ///
     /// With out-of-scope examples: the grid value maximising in-scope accuracy + out-of-scope
-    /// recall (equal weight, as in CLINC150's evaluation). Without: the value maximising
+    /// recall, among values that lose at most `maxInScopeLoss` of in-scope accuracy compared
+    /// with no threshold. (Unconstrained, the few out-of-scope examples a set has would pull the
+    /// threshold up until many right answers are rejected.) Without: the value maximising
     /// (accepted and right) − (accepted and wrong), i.e. answer only when more likely right than
     /// wrong. Ties go to the lower threshold.
-    static func chooseThreshold(_ heldOut: [HeldOut], oosLabel: Int32?) -> Float {
+    static func chooseThreshold(_ heldOut: [HeldOut], oosLabel: Int32?, maxInScopeLoss: Double = 0.02) -> Float {
+        func rates(_ t: Float, _ oos: Int32) -> (inScope: Double, oosRecall: Double) {
+            var inTotal = 0, inRight = 0, oosTotal = 0, oosRight = 0
+            for h in heldOut {
+                let saysOOS = h.oosWon || h.confidence < t
+                if h.label == oos { oosTotal += 1; if saysOOS { oosRight += 1 } }
+                else { inTotal += 1; if !saysOOS && h.predicted == h.label { inRight += 1 } }
+            }
+            return (Double(inRight) / Double(max(inTotal, 1)), Double(oosRight) / Double(max(oosTotal, 1)))
+        }
+        let base = oosLabel.map { rates(0, $0).inScope } ?? 0
         var best: (score: Double, t: Float) = (-.infinity, 0)
         for step in 0..<100 {
             let t = Float(step) / 100
             var score = 0.0
             if let oos = oosLabel {
-                var inTotal = 0, inRight = 0, oosTotal = 0, oosRight = 0
-                for h in heldOut {
-                    let saysOOS = h.oosWon || h.confidence < t
-                    if h.label == oos { oosTotal += 1; if saysOOS { oosRight += 1 } }
-                    else { inTotal += 1; if !saysOOS && h.predicted == h.label { inRight += 1 } }
-                }
-                score = Double(inRight) / Double(max(inTotal, 1)) + Double(oosRight) / Double(max(oosTotal, 1))
+                let r = rates(t, oos)
+                if r.inScope < base - maxInScopeLoss { break }
+                score = r.inScope + r.oosRecall
             } else {
                 for h in heldOut where h.confidence >= t { score += h.predicted == h.label ? 1 : -1 }
             }
