@@ -46,8 +46,9 @@ let package = Package(
 
         // Engines.
         .target(name: "RecdIntent", dependencies: [
+            "COpenBLAS",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["INTENTS.md"]),
         .target(name: "RecdRecommend", dependencies: [
             "COpenBLAS", "CSQLite",
             .product(name: "Logging", package: "swift-log"),

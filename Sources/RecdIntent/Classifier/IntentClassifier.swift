@@ -1,0 +1,78 @@
+/// One ranked answer of the classifier.
+public struct ScoredIntent: Hashable, Sendable {
+    /// Intent name.
+    public var intent: String
+    /// Calibrated probability in [0, 1].
+    public var confidence: Float
+
+    public init(intent: String, confidence: Float) {
+        self.intent = intent
+        self.confidence = confidence
+    }
+}
+
+/// What the classifier decided for one text.
+public struct Classification: Hashable, Sendable {
+    /// The answer: an intent name, or ``IntentSet/outOfScope``.
+    public var intent: String
+    /// Calibrated probability of the best in-scope intent (also when the answer is `oos`).
+    public var confidence: Float
+    /// True when the answer is out of scope (the `oos` class won, or confidence < threshold).
+    public var isOutOfScope: Bool
+    /// In-scope intents ranked by confidence, best first (at most `alternatives` of them).
+    public var ranked: [ScoredIntent]
+}
+
+/// A trained intent classifier: n-gram features, the softmax model, and the out-of-scope rule.
+/// Immutable and `Sendable`; classification allocates only its small result arrays.
+public struct IntentClassifier: Sendable, Equatable {
+    /// The model (labels include `oos` when the training set had out-of-scope examples).
+    public let model: SoftmaxModel
+    /// Options of the n-gram features the model was trained with.
+    public let ngramOptions: NGramOptions
+    /// Answers whose best in-scope confidence is below this become `oos`.
+    public let threshold: Float
+
+    let featurizer: NGramFeaturizer
+    let oosIndex: Int?
+
+    init(model: SoftmaxModel, ngramOptions: NGramOptions, threshold: Float) {
+        self.model = model
+        self.ngramOptions = ngramOptions
+        self.threshold = threshold
+        self.featurizer = NGramFeaturizer(options: ngramOptions)
+        self.oosIndex = model.labels.firstIndex(of: IntentSet.outOfScope)
+    }
+
+    public static func == (a: IntentClassifier, b: IntentClassifier) -> Bool {
+        a.model == b.model && a.ngramOptions == b.ngramOptions && a.threshold == b.threshold
+    }
+
+    /// In-scope intent names in model order.
+    public var intents: [String] { model.labels.filter { $0 != IntentSet.outOfScope } }
+
+    /// Classifies `text` whose sentence embedding is `embedding`.
+    /// - Throws: ``IntentError`` when the embedding has the wrong length or is not finite.
+    public func classify(text: String, embedding: [Float], alternatives: Int = 3) throws -> Classification {
+        guard embedding.count == model.denseDimension else {
+            throw IntentError.embeddingMismatch("embedding has \(embedding.count) values, expected \(model.denseDimension)")
+        }
+        guard embedding.allSatisfy({ $0.isFinite }) else {
+            throw IntentError.embeddingMismatch("embedding contains NaN or infinity; expected finite values")
+        }
+        let p = model.probabilities(dense: embedding, sparse: featurizer.features(of: text))
+        var ranked: [ScoredIntent] = []
+        ranked.reserveCapacity(p.count)
+        for (c, label) in model.labels.enumerated() where c != oosIndex {
+            ranked.append(ScoredIntent(intent: label, confidence: p[c]))
+        }
+        ranked.sort { $0.confidence > $1.confidence || ($0.confidence == $1.confidence && $0.intent < $1.intent) }
+        let best = ranked.first ?? ScoredIntent(intent: IntentSet.outOfScope, confidence: 0)
+        var oosWon = false
+        if let o = oosIndex { oosWon = p[o] > best.confidence }
+        let isOOS = ranked.isEmpty || oosWon || best.confidence < threshold
+        return Classification(intent: isOOS ? IntentSet.outOfScope : best.intent,
+                              confidence: best.confidence, isOutOfScope: isOOS,
+                              ranked: Array(ranked.prefix(max(1, alternatives))))
+    }
+}

@@ -1,0 +1,77 @@
+import XCTest
+@testable import RecdIntent
+
+final class CalibrationTests: XCTestCase {
+    func testRecoversTheTemperatureThatGeneratedTheLabels() {
+        // Labels drawn from softmax(z / 2.5): the NLL-optimal temperature is about 2.5.
+        var rng = SeededGenerator(seed: 3)
+        let classes = 5, n = 4000, trueT: Float = 2.5
+        var logits: [Float] = []
+        var labels: [Int32] = []
+        for _ in 0..<n {
+            let z = (0..<classes).map { _ in Float.random(in: -6...6, using: &rng) }
+            var p = z
+            p.withUnsafeMutableBufferPointer { softmaxInPlace($0.baseAddress!, count: classes, temperature: trueT) }
+            var u = Float.random(in: 0..<1, using: &rng), label = classes - 1
+            for c in 0..<classes { u -= p[c]; if u < 0 { label = c; break } }
+            logits += z
+            labels.append(Int32(label))
+        }
+        let t = Calibration.fitTemperature(logits: logits, labels: labels, classes: classes)
+        XCTAssertEqual(t, trueT, accuracy: 0.25)
+        XCTAssertLessThan(Calibration.negativeLogLikelihood(logits: logits, labels: labels, classes: classes, temperature: t),
+                          Calibration.negativeLogLikelihood(logits: logits, labels: labels, classes: classes, temperature: 1))
+    }
+
+    func testTrainedConfidencesAreCalibratedOnHeldOutData() throws {
+        // Overlapping clusters, so confidences spread out; expected calibration error on unseen
+        // data must be small (mean |confidence − accuracy| over 10 bins, weighted by bin size).
+        let data = ToyData(classes: 5, perClass: 120, noise: 1.1, seed: 11, textFor: { _, i in "x\(i)" })
+        let cut = 5 * 80
+        let (clf, report) = try IntentClassifier.train(examples: Array(data.examples[..<cut]),
+                                                       embeddings: Array(data.embeddings[..<cut]), options: fastOptions())
+        XCTAssertLessThanOrEqual(report.nllAfter!, report.nllBefore! + 1e-9)
+        var bins = [(conf: Double, right: Double, n: Double)](repeating: (0, 0, 0), count: 10)
+        var accuracy = 0.0
+        for k in cut..<data.examples.count {
+            let c = try clf.classify(text: data.examples[k].text, embedding: data.embeddings[k])
+            let b = min(9, Int(c.confidence * 10))
+            let right = c.ranked[0].intent == data.examples[k].intent ? 1.0 : 0.0
+            bins[b].conf += Double(c.confidence); bins[b].right += right; bins[b].n += 1
+            accuracy += right
+        }
+        let total = Double(data.examples.count - cut)
+        let ece = bins.reduce(0.0) { $0 + ($1.n > 0 ? abs($1.conf - $1.right) : 0) } / total
+        XCTAssertLessThan(accuracy / total, 0.97, "toy set too easy to test calibration")
+        XCTAssertLessThan(ece, 0.08, "expected calibration error \(ece)")
+    }
+
+    func testThresholdBalancesInScopeAccuracyAndOOSRecall() {
+        typealias H = Calibration.HeldOut
+        // In-scope answers are right and confident (≥ 0.6); out-of-scope ones reach 0.45 at most.
+        var held: [H] = []
+        for i in 0..<50 { held.append(H(label: 0, predicted: 0, confidence: 0.6 + Float(i) / 200, oosWon: false)) }
+        for i in 0..<20 { held.append(H(label: 9, predicted: 0, confidence: 0.2 + Float(i) / 80, oosWon: false)) }
+        let t = Calibration.chooseThreshold(held, oosLabel: 9)
+        XCTAssertGreaterThanOrEqual(t, 0.44)   // lowest grid value above every out-of-scope confidence
+        XCTAssertLessThanOrEqual(t, 0.6)
+        // Without out-of-scope examples: answer when more likely right than wrong.
+        // Below 0.30 two answers in three are wrong, above it all are right.
+        let mixed = (0..<100).map { i in H(label: 0, predicted: i < 30 && i % 3 != 0 ? 1 : 0, confidence: Float(i) / 100, oosWon: false) }
+        let t2 = Calibration.chooseThreshold(mixed, oosLabel: nil)
+        XCTAssertGreaterThan(t2, 0.2)
+        XCTAssertLessThanOrEqual(t2, 0.4)
+    }
+}
+
+extension CalibrationTests {
+    func testThresholdNeverCostsMoreThanTheInScopeBudget() {
+        typealias H = Calibration.HeldOut
+        // In-scope confidences spread evenly over 0…1, out-of-scope ones all at 0.9: rejecting
+        // them would reject 90% of the right answers, so the budget (2%) keeps t ≤ 0.02.
+        var held = (0..<100).map { H(label: 0, predicted: 0, confidence: Float($0) / 100, oosWon: false) }
+        held += (0..<100).map { _ in H(label: 9, predicted: 0, confidence: 0.9, oosWon: false) }
+        XCTAssertLessThanOrEqual(Calibration.chooseThreshold(held, oosLabel: 9), 0.02)
+        XCTAssertGreaterThan(Calibration.chooseThreshold(held, oosLabel: 9, maxInScopeLoss: 1), 0.9)
+    }
+}
