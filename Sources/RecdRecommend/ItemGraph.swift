@@ -86,7 +86,8 @@ struct ItemGraph: Sendable {
     }
 }
 
-/// Keeps the k highest-scoring entries seen (a min-heap); O(n log k).
+/// Keeps the k highest-scoring entries seen (a min-heap); O(n log k). Ties are broken by the lower
+/// slot, so the result does not depend on insertion order.
 struct TopK {
     let k: Int
     private(set) var entries: [(slot: Int32, score: Float)] = []
@@ -96,27 +97,32 @@ struct TopK {
         entries.reserveCapacity(k)
     }
 
-    var minimum: Float { entries.count < k ? -.infinity : entries[0].score }
+    /// True when a ranks below b.
+    @inline(__always)
+    private static func worse(_ a: (slot: Int32, score: Float), _ b: (slot: Int32, score: Float)) -> Bool {
+        a.score < b.score || (a.score == b.score && a.slot > b.slot)
+    }
 
     mutating func insert(_ slot: Int32, _ score: Float) {
         guard k > 0 else { return }
+        let new = (slot: slot, score: score)
         if entries.count < k {
-            entries.append((slot, score))
+            entries.append(new)
             var i = entries.count - 1
             while i > 0 {
                 let p = (i - 1) / 2
-                if entries[p].score <= entries[i].score { break }
+                if !Self.worse(entries[i], entries[p]) { break }
                 entries.swapAt(p, i)
                 i = p
             }
-        } else if score > entries[0].score {
-            entries[0] = (slot, score)
+        } else if Self.worse(entries[0], new) {
+            entries[0] = new
             var i = 0
             while true {
                 let l = 2 * i + 1, r = l + 1
                 var m = i
-                if l < k && entries[l].score < entries[m].score { m = l }
-                if r < k && entries[r].score < entries[m].score { m = r }
+                if l < k && Self.worse(entries[l], entries[m]) { m = l }
+                if r < k && Self.worse(entries[r], entries[m]) { m = r }
                 if m == i { break }
                 entries.swapAt(m, i)
                 i = m
@@ -124,8 +130,8 @@ struct TopK {
         }
     }
 
-    /// Highest score first; ties broken by lower slot for determinism.
+    /// Highest score first; ties broken by lower slot.
     func sorted() -> [(slot: Int32, score: Float)] {
-        entries.sorted { $0.score != $1.score ? $0.score > $1.score : $0.slot < $1.slot }
+        entries.sorted { Self.worse($1, $0) }
     }
 }
