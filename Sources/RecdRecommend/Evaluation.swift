@@ -78,6 +78,9 @@ public enum Evaluation {
         try? FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
         let feedbackPath = workDirectory + "/feedback-\(split.rawValue).sqlite"
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: feedbackPath + suffix) }
+        var config = config
+        config.refitAfterEvents = .max  // one fit, after all training events are in
+        config.refitIntervalSeconds = 0
         let engine = try RecommendEngine(config: config, items: items, feedbackPath: feedbackPath,
                                          embeddingCachePath: workDirectory + "/embeddings.sqlite", embed: embed,
                                          fitOnStart: false)

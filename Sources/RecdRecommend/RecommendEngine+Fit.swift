@@ -62,6 +62,15 @@ extension RecommendEngine {
         let started = Date()
         let (rows, n, events) = lock.read { (state.trainingRows(), state.catalog.slotCount, state.totalEvents) }
         lock.write { state.eventsSinceFit = 0 }
+        if n == 0 || rows.isEmpty {
+            // Nothing to learn from yet (no items, or no positive feedback on catalog items).
+            fitLock.lock()
+            fitStatus.running = false
+            fitStatus.lastFitDate = Date()
+            fitLock.broadcast()
+            fitLock.unlock()
+            return
+        }
         do {
             let model = try EASEModel.fit(n: n, rows: rows, lambda: config.easeLambda) { phase, fraction in
                 fitLock.lock()
