@@ -58,9 +58,14 @@ extension Ranker {
         return "similar to \(quoted(catalog.items[h.slot].title)) you \(h.kind.pastTense)"
     }
 
+    /// "popular in Beauty this week" — only claimed when the item really has recent interactions.
     private func popularityReason(_ j: Int) -> String {
         let c = catalog.items[j].category
-        return c.isEmpty ? "popular this week" : "popular in \(c.prefix(1).uppercased() + c.dropFirst()) this week"
+        let category = c.prefix(1).uppercased() + c.dropFirst()
+        if popularity(j) > 0 {
+            return c.isEmpty ? "popular this week" : "popular in \(category) this week"
+        }
+        return c.isEmpty ? "no interactions yet; ranked by your filters" : "in \(category); no interactions yet"
     }
 
     private func itemDot(_ a: Int, _ b: Int) -> Float {

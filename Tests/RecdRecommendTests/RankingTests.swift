@@ -62,6 +62,13 @@ final class RankingTests: XCTestCase {
                       || recs[0].explanation.hasPrefix("often chosen next after 'Matte lipstick red'"), recs[0].explanation)
     }
 
+    func testNoSignalIsNotCalledPopular() throws {
+        let engine = try makeEngine(temporaryDirectory(self))
+        defer { engine.close() }
+        let recs = try engine.recommend(RecommendRequest(user: "x", k: 1, filter: ItemFilter(categories: ["laptops"])))
+        XCTAssertEqual(recs.first?.explanation, "in Laptops; no interactions yet")
+    }
+
     func testEachFilter() throws {
         let engine = try makeEngine(temporaryDirectory(self))
         defer { engine.close() }
