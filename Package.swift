@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "RecdRecommend", dependencies: [
             "COpenBLAS", "CSQLite",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["RANKING.md"]),
 
         // I/O.
         .target(name: "RecdServer", dependencies: [

@@ -1,0 +1,80 @@
+/// The kind of a feedback event; raw values are the protocol's enum numbers and the stored codes.
+public enum FeedbackKind: Int, Sendable, Hashable, CaseIterable {
+    case view = 0
+    case click = 1
+    case addToCart = 2
+    case purchase = 3
+    /// An explicit rating; `FeedbackEvent.value` holds the stars (1…5).
+    case rating = 4
+    /// The user does not want the item: negative weight, and the item is never recommended to them again.
+    case dislike = 5
+
+    /// A short verb for explanations ("because you bought X").
+    var pastTense: String {
+        switch self {
+        case .view: "viewed"
+        case .click: "clicked"
+        case .addToCart: "added to cart"
+        case .purchase: "bought"
+        case .rating: "rated"
+        case .dislike: "disliked"
+        }
+    }
+}
+
+/// One user action on one item; maps one to one onto the protocol's `FeedbackRequest`.
+public struct FeedbackEvent: Sendable, Hashable {
+    public var user: String
+    public var item: String
+    public var kind: FeedbackKind
+    /// Stars for `.rating`; otherwise ignored (0).
+    public var value: Double
+    /// Milliseconds since 1970; orders the user's sequence.
+    public var timestampMs: Int64
+    /// When present, a repeat of the same key is acknowledged as a duplicate and not counted again.
+    public var idempotencyKey: String?
+
+    public init(user: String, item: String, kind: FeedbackKind, value: Double = 0,
+                timestampMs: Int64, idempotencyKey: String? = nil) {
+        self.user = user
+        self.item = item
+        self.kind = kind
+        self.value = value
+        self.timestampMs = timestampMs
+        self.idempotencyKey = idempotencyKey
+    }
+}
+
+/// What happened to a submitted event.
+public enum FeedbackOutcome: Sendable, Hashable {
+    /// Committed to the store and applied to the user's state.
+    case recorded
+    /// The idempotency key was seen before; nothing changed.
+    case duplicate
+}
+
+/// How much each kind of event says about interest. Rating weight is `ratingScale · (stars − ratingPivot)`,
+/// so a 5-star rating is strong positive and a 1-star rating is negative.
+public struct EventWeights: Sendable, Hashable {
+    public var view: Float = 1
+    public var click: Float = 2
+    public var addToCart: Float = 4
+    public var purchase: Float = 8
+    public var ratingScale: Float = 2
+    public var ratingPivot: Float = 2.5
+    public var dislike: Float = -8
+
+    public init() {}
+
+    /// The weight one event contributes.
+    public func weight(_ kind: FeedbackKind, value: Double) -> Float {
+        switch kind {
+        case .view: view
+        case .click: click
+        case .addToCart: addToCart
+        case .purchase: purchase
+        case .rating: ratingScale * (Float(value) - ratingPivot)
+        case .dislike: dislike
+        }
+    }
+}

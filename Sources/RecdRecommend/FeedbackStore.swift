@@ -1,0 +1,201 @@
+import Foundation
+import Logging
+
+/// The durable feedback log: SQLite in WAL mode with `synchronous=FULL`, written by one thread
+/// that drains a queue and commits everything waiting in one transaction (group commit).
+///
+/// An event is acknowledged only after its transaction has committed and `onCommit` has applied
+/// it to in-memory state, so the caller's next request sees it. Alternative rejected: one
+/// transaction per event — each commit costs an fsync, which caps throughput at the disk's fsync rate.
+public final class FeedbackStore: @unchecked Sendable {
+    // Safety: `pending`, `stopping` and the counters are guarded by `condition`; the database
+    // connection is used by the writer thread only (and by `init` before the thread starts).
+    public typealias Completion = @Sendable (Result<FeedbackOutcome, any Error>) -> Void
+
+    private struct Pending {
+        var event: FeedbackEvent
+        var completion: Completion
+    }
+
+    private let db: SQLiteDatabase
+    private let insert: SQLiteStatement
+    private let condition = NSCondition()
+    private var pending: [Pending] = []
+    private var stopping = false
+    private var writerDone = false
+    private let onCommit: @Sendable ([FeedbackEvent]) -> Void
+    private let logger: Logger
+    /// Most events put in one transaction.
+    public let maxBatch: Int
+
+    private var committedEvents = 0
+    private var committedBatches = 0
+    private var duplicateEvents = 0
+
+    /// Opens (or creates) the store at `path` and returns every stored event in commit order
+    /// through `existing`, so the caller can rebuild state before new events arrive.
+    /// `onCommit` runs on the writer thread after each commit with the newly recorded events,
+    /// before any of them is acknowledged.
+    public init(path: String, maxBatch: Int = 4096, logger: Logger = Logger(label: "recd.feedback"),
+                onCommit: @escaping @Sendable ([FeedbackEvent]) -> Void) throws {
+        self.db = try SQLiteDatabase(path: path)
+        self.maxBatch = maxBatch
+        self.onCommit = onCommit
+        self.logger = logger
+        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
+        try db.execute("""
+            CREATE TABLE IF NOT EXISTS events(
+              seq INTEGER PRIMARY KEY, user TEXT NOT NULL, item TEXT NOT NULL, kind INTEGER NOT NULL,
+              value REAL NOT NULL, ts INTEGER NOT NULL, idem TEXT UNIQUE);
+            """)
+        self.insert = try db.prepare("INSERT OR IGNORE INTO events(user,item,kind,value,ts,idem) VALUES(?,?,?,?,?,?)")
+        let thread = Thread { [unowned self] in self.writerLoop() }
+        thread.name = "recd.feedback-writer"
+        thread.start()
+    }
+
+    deinit { close() }
+
+    /// Every stored event in commit order. Call before submitting new events (startup);
+    /// it uses a separate read connection so it never blocks the writer.
+    public static func loadAll(path: String) throws -> [FeedbackEvent] {
+        let db = try SQLiteDatabase(path: path)
+        let hasTable = try db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='events'")
+        guard try hasTable.step() else { return [] }
+        let q = try db.prepare("SELECT user,item,kind,value,ts,idem FROM events ORDER BY seq")
+        var events: [FeedbackEvent] = []
+        while try q.step() {
+            guard let kind = FeedbackKind(rawValue: Int(q.int64(2))) else {
+                throw RecommendError.storage("feedback store '\(path)': unknown event kind \(q.int64(2)) (expected 0…5)")
+            }
+            events.append(FeedbackEvent(user: q.text(0) ?? "", item: q.text(1) ?? "", kind: kind,
+                                        value: q.double(3), timestampMs: q.int64(4), idempotencyKey: q.text(5)))
+        }
+        return events
+    }
+
+    /// Queues an event; `completion` runs on the writer thread after commit (or failure).
+    public func submit(_ event: FeedbackEvent, completion: @escaping Completion) {
+        condition.lock()
+        if stopping {
+            condition.unlock()
+            completion(.failure(RecommendError.storage("feedback store is closed; the event was not recorded")))
+            return
+        }
+        pending.append(Pending(event: event, completion: completion))
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Records an event durably; returns once it is committed and applied.
+    public func record(_ event: FeedbackEvent) async throws -> FeedbackOutcome {
+        try await withCheckedThrowingContinuation { cont in
+            submit(event) { cont.resume(with: $0) }
+        }
+    }
+
+    /// Blocking variant of `record` for callers on their own threads.
+    public func recordBlocking(_ event: FeedbackEvent) throws -> FeedbackOutcome {
+        let box = ResultBox()
+        submit(event) { box.set($0) }
+        return try box.wait()
+    }
+
+    /// Counters for the stats endpoint.
+    public var stats: [String: Double] {
+        condition.lock()
+        defer { condition.unlock() }
+        return ["feedback.committed_events": Double(committedEvents),
+                "feedback.committed_batches": Double(committedBatches),
+                "feedback.duplicates": Double(duplicateEvents),
+                "feedback.queue_depth": Double(pending.count)]
+    }
+
+    /// Stops accepting events, commits what is queued and stops the writer thread.
+    public func close() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !writerDone { condition.wait() }
+        condition.unlock()
+    }
+
+    private func writerLoop() {
+        while true {
+            condition.lock()
+            while pending.isEmpty && !stopping { condition.wait() }
+            if pending.isEmpty && stopping {
+                writerDone = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let take = min(pending.count, maxBatch)
+            let batch = Array(pending.prefix(take))
+            pending.removeFirst(take)
+            condition.unlock()
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Pending]) {
+        var outcomes: [FeedbackOutcome] = []
+        outcomes.reserveCapacity(batch.count)
+        do {
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                for p in batch {
+                    let e = p.event
+                    insert.reset()
+                    insert.bind(1, e.user)
+                    insert.bind(2, e.item)
+                    insert.bind(3, Int64(e.kind.rawValue))
+                    insert.bind(4, e.value)
+                    insert.bind(5, e.timestampMs)
+                    insert.bind(6, e.idempotencyKey)
+                    try insert.step()
+                    outcomes.append(db.changes == 1 ? .recorded : .duplicate)
+                }
+                insert.reset()
+                try db.execute("COMMIT")
+            } catch {
+                insert.reset()
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        } catch {
+            logger.error("feedback batch of \(batch.count) events failed: \(error)")
+            for p in batch { p.completion(.failure(error)) }
+            return
+        }
+        let recorded = zip(batch, outcomes).compactMap { $1 == .recorded ? $0.event : nil }
+        if !recorded.isEmpty { onCommit(recorded) }
+        condition.lock()
+        committedEvents += recorded.count
+        committedBatches += 1
+        duplicateEvents += batch.count - recorded.count
+        condition.unlock()
+        for (p, o) in zip(batch, outcomes) { p.completion(.success(o)) }
+    }
+}
+
+/// A one-shot result a blocking caller waits for.
+private final class ResultBox: @unchecked Sendable {
+    // Safety: `result` is guarded by `condition`.
+    private let condition = NSCondition()
+    private var result: Result<FeedbackOutcome, any Error>?
+
+    func set(_ r: Result<FeedbackOutcome, any Error>) {
+        condition.lock()
+        result = r
+        condition.signal()
+        condition.unlock()
+    }
+
+    func wait() throws -> FeedbackOutcome {
+        condition.lock()
+        defer { condition.unlock() }
+        while result == nil { condition.wait() }
+        return try result!.get()
+    }
+}
