@@ -91,13 +91,19 @@ let package = Package(
         .testTarget(name: "RecdRecommendTests", dependencies: ["RecdRecommend"]),
         .testTarget(name: "RecdServerTests", dependencies: ["RecdServer"]),
         .testTarget(name: "RecdClientTests", dependencies: ["RecdClient", "RecdServer"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["RecdClient", "RecdProtocol"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["RecdClient", "RecdProtocol", "RecdModel"]),
     ]
 )
 
 // One place sets strictness (as swift-log does): Swift 6 language mode everywhere.
+// The numeric modules are optimised in debug builds too: unoptimised SIMD code is ~100× slower, which
+// would make every test that runs the real model (and `make test` in CI) take many minutes.
+let numericModules: Set<String> = ["RecdModel", "RecdIntent", "RecdRecommend"]
 for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []
     settings.append(.swiftLanguageMode(.v6))
+    if numericModules.contains(target.name) {
+        settings.append(.unsafeFlags(["-O"], .when(configuration: .debug)))
+    }
     target.swiftSettings = settings
 }

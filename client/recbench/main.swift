@@ -9,6 +9,8 @@ struct RecBench: AsyncParsableCommand {
         subcommands: [
             EncodeCommand.self,
             LoadCommand.self,
+            EvalIntentCommand.self,
+            EvalRecCommand.self,
         ])
 }
 

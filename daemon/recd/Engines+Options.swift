@@ -82,7 +82,7 @@ extension Recd {
 
         var vocabulary = RecdIntent.CatalogVocabulary.demo
         if let catalog = o.catalog {
-            let service = try makeRecommender(catalog: catalog, options: o, cacheDir: cacheDir, encoderID: encoderID,
+            let service = try makeRecommender(catalog: catalog, options: o, settings: settings, cacheDir: cacheDir, encoderID: encoderID,
                                               embed: embed, logger: logger)
             engines.recommender = service
             engines.feedback = service
@@ -103,7 +103,16 @@ extension Recd {
         return engines
     }
 
-    private func makeRecommender(catalog: String, options o: EngineOptions, cacheDir: String, encoderID: String,
+    /// Asks the engine every 10 s whether a refit is due (enough new events or the interval passed).
+    private func startRefitTimer(_ engine: RecommendEngine) {
+        let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+        timer.schedule(deadline: .now() + 10, repeating: 10)
+        timer.setEventHandler { engine.refitIfDue() }
+        timer.resume()
+        KeptSources.keep(timer)
+    }
+
+    private func makeRecommender(catalog: String, options o: EngineOptions, settings: [String: String], cacheDir: String, encoderID: String,
                                  embed: @escaping @Sendable ([String]) throws -> [[Float]],
                                  logger: Logger) throws -> RecommendService {
         let items: [Item]
@@ -116,11 +125,22 @@ extension Recd {
         try FileManager.default.createDirectory(atPath: storeDir, withIntermediateDirectories: true)
         var config = RecommendConfig()
         config.modelID = encoderID
+        if let v = settings["recommend.refit_after_events"] {
+            guard let n = Int(v), n > 0 else { throw ValidationError("config engines.recommend.refit_after_events must be a positive integer, found '\(v)'") }
+            config.refitAfterEvents = n
+        }
+        if let v = settings["recommend.refit_interval_seconds"] {
+            guard let n = Double(v), n >= 0 else { throw ValidationError("config engines.recommend.refit_interval_seconds must be ≥ 0 (0 = off), found '\(v)'") }
+            config.refitIntervalSeconds = n
+        }
+        let fitOnStart = settings["recommend.fit_on_start"].map { $0 != "false" } ?? true
         let progress = ProgressLine(label: "embedding catalog")
         let engine = try RecommendEngine(config: config, items: items, feedbackPath: storeDir + "/feedback.sqlite",
                                          embeddingCachePath: cacheDir + "/item-embeddings.sqlite",
-                                         embed: embed, progress: { progress.update($0, $1) }, logger: logger)
+                                         embed: embed, progress: { progress.update($0, $1) }, fitOnStart: fitOnStart,
+                                         logger: logger)
         progress.finish()
+        startRefitTimer(engine)
         logger.info("catalog ready", metadata: ["items": "\(engine.itemCount)", "store": "\(storeDir)"])
         return RecommendService(engine: engine)
     }
@@ -145,14 +165,14 @@ extension Recd {
             }
         }
         source.resume()
-        HangupSource.keep(source)
+        KeptSources.keep(source)
     }
 }
 
-/// Keeps the SIGHUP source alive for the life of the process.
-enum HangupSource {
-    nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = []
-    static func keep(_ s: any DispatchSourceSignal) { sources.append(s) }
+/// Keeps dispatch sources (SIGHUP, the refit timer) alive for the life of the process.
+enum KeptSources {
+    nonisolated(unsafe) static var sources: [any DispatchSourceProtocol] = []
+    static func keep(_ s: any DispatchSourceProtocol) { sources.append(s) }
 }
 
 /// A one-line progress bar on stderr (only when stderr is a terminal).

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import RecdClient
+import RecdProtocol
+
+/// `recbench eval-intent`: trains a fresh recd on a train file and scores INTENT on a test file.
+struct EvalIntentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval-intent",
+        abstract: "Start a recd with --train as its intent set, send every --test line as INTENT, print scores as JSON.")
+
+    @Option(help: "Training set: JSONL {\"text\",\"intent\"} (\"oos\" = out of scope) or a recd intents file.") var train: String
+    @Option(help: "Test set: JSONL {\"text\",\"intent\"}.") var test: String
+    @Option(help: "Weights file.") var model: String = defaultWeightsPath()
+    @Option(help: "Requests in flight.") var concurrency: Int = 16
+    @Option(help: "Seconds to wait for recd to train and start.") var startTimeout: Double = 900
+    @Flag(help: "Print one JSON object (the only output format).") var json = false
+
+    func run() async throws {
+        let tests = try IntentScoring.load(test)
+        let trainCount = try IntentScoring.load(train).count
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("recbench-intent-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let started = Date()
+        let daemon = try DaemonProcess(directory: dir, arguments: ["--model", model, "--intents", train])
+        defer { daemon.stop() }
+        FileHandle.standardError.write(Data("recbench: training recd on \(trainCount) examples…\n".utf8))
+        let client = try await daemon.waitReady(timeout: startTimeout)
+        let trainSeconds = Date().timeIntervalSince(started)
+        let predictions = PredictionBox(count: tests.count)
+        let evalStart = Date()
+        try await forEachConcurrently(Array(tests.indices), width: concurrency) { i in
+            let r = try await client.intent(tests[i].text)
+            predictions.set(i, r.oos ? "oos" : r.intent)
+        }
+        let evalSeconds = Date().timeIntervalSince(evalStart)
+        await client.close()
+        var result = IntentScoring.score(gold: tests.map(\.intent), predicted: predictions.values)
+        result["n_train"] = trainCount
+        result["n_test"] = tests.count
+        result["train_seconds"] = (trainSeconds * 100).rounded() / 100
+        result["eval_seconds"] = (evalSeconds * 100).rounded() / 100
+        try printJSON(result)
+    }
+}
+
+/// Predictions filled in from concurrent tasks.
+final class PredictionBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [String]
+    init(count: Int) { storage = Array(repeating: "", count: count) }
+    func set(_ i: Int, _ v: String) { lock.lock(); storage[i] = v; lock.unlock() }
+    var values: [String] { lock.lock(); defer { lock.unlock() }; return storage }
+}
+
+/// Loading and scoring for intent evaluations; pure.
+enum IntentScoring {
+    struct Line { var text: String; var intent: String }
+
+    static func load(_ path: String) throws -> [Line] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var lines: [Line] = []
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(raw.utf8)) as? [String: Any],
+                  let t = obj["text"] as? String, let i = obj["intent"] as? String else {
+                if raw.contains("\"examples\"") || raw.contains("\"name\"") { continue }   // intents-file definitions
+                throw ValidationError("\(path) line \(n + 1): expected {\"text\": …, \"intent\": …}")
+            }
+            lines.append(Line(text: t, intent: i))
+        }
+        return lines
+    }
+
+    /// accuracy over all lines; in-scope accuracy; OOS recall (when gold has "oos"); macro F1 over gold labels.
+    static func score(gold: [String], predicted: [String]) -> [String: Any] {
+        var correct = 0, inScope = 0, inScopeCorrect = 0, oos = 0, oosCaught = 0
+        var tp: [String: Int] = [:], fp: [String: Int] = [:], fn: [String: Int] = [:]
+        for (g, p) in zip(gold, predicted) {
+            if g == p { correct += 1; tp[g, default: 0] += 1 } else { fp[p, default: 0] += 1; fn[g, default: 0] += 1 }
+            if g == "oos" { oos += 1; if p == "oos" { oosCaught += 1 } } else { inScope += 1; if g == p { inScopeCorrect += 1 } }
+        }
+        let labels = Set(gold)
+        let f1s = labels.map { l -> Double in
+            let t = Double(tp[l] ?? 0), p = t + Double(fp[l] ?? 0), r = t + Double(fn[l] ?? 0)
+            return t == 0 ? 0 : 2 * t / (p + r)
+        }
+        func pct(_ a: Int, _ b: Int) -> Double { b == 0 ? 0 : (Double(a) / Double(b) * 10000).rounded() / 100 }
+        var out: [String: Any] = [
+            "accuracy": pct(correct, gold.count),
+            "in_scope_accuracy": pct(inScopeCorrect, inScope),
+            "macro_f1": ((f1s.reduce(0, +) / Double(max(1, f1s.count))) * 10000).rounded() / 100,
+        ]
+        if oos > 0 { out["oos_recall"] = pct(oosCaught, oos) }
+        return out
+    }
+}
