@@ -51,7 +51,7 @@ struct RecommendCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "User id.") var user: String = ""
     @Option(help: "Free-text query.") var query: String = ""
-    @Option(help: "Items wanted (0 = server default).") var k: Int = 0
+    @Option(name: [.customShort("k"), .long], help: "Items wanted (0 = server default).") var k: Int = 0
     @OptionGroup var filters: FilterOptions
     @Option(help: "default, exclude-purchased, exclude-seen or none.") var consumed: String = "default"
     @Option(help: "Ranking weights override: alpha,beta,gamma,delta.") var weights: String?
@@ -135,7 +135,7 @@ struct SimilarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "similar", abstract: "Items similar to an item.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "Item id.") var item: String
-    @Option(help: "Items wanted (0 = server default).") var k: Int = 0
+    @Option(name: [.customShort("k"), .long], help: "Items wanted (0 = server default).") var k: Int = 0
     @OptionGroup var filters: FilterOptions
 
     func run() async throws {
