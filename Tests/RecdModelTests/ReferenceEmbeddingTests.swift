@@ -61,3 +61,21 @@ import Testing
         #expect(badId?.message.contains("30522") == true)
     }
 }
+
+/// The text-level `Encoder`: the tokenizer built from the weights file reproduces the reference ids,
+/// and embedding texts gives the reference vectors.
+@Suite struct EncoderTextTests {
+    @Test func textsMatchReference() throws {
+        let encoder = try Encoder(model: Fixtures.model.get())
+        let cases = Fixtures.reference.cases
+        for c in cases {
+            #expect(encoder.tokenize(c.text) == c.input_ids, "ids for '\(c.text.prefix(40))'")
+        }
+        let ws = EncoderWorkspace(model: encoder.model, maxBatch: 8, maxTokens: 1024)
+        let got = try encoder.embed(texts: cases.map(\.text), workspace: ws)
+        for (g, c) in zip(got, cases) {
+            let (cosine, maxDiff) = ReferenceEmbeddingTests.compare(g, c.embedding)
+            #expect(cosine >= 0.9999 && maxDiff <= 1e-4, "'\(c.text.prefix(40))': cosine \(cosine), max |diff| \(maxDiff)")
+        }
+    }
+}

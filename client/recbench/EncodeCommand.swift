@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import RecdModel
+
+/// `recbench encode`: in-process encoder benchmark over the same texts as the ONNX Runtime anchors.
+/// Timings include tokenization, as the anchors' do.
+struct EncodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encode",
+        abstract: "Benchmark the encoder in process: single-query latency, query and document throughput, load time.")
+
+    @Option(name: .long, help: "Weights file (default: $RECD_WEIGHTS or ~/.cache/recd/all-MiniLM-L6-v2.recd).")
+    var model: String?
+
+    @Option(name: .long, help: "fp32 or int8.")
+    var precision: String = "fp32"
+
+    @Option(name: .long, help: "OpenBLAS threads.")
+    var threads: Int = 2
+
+    @Option(name: .long, help: "Queries per batch for the throughput run.")
+    var batch: Int = 32
+
+    @Option(name: .customLong("doc-batch"), help: "Documents per batch for the document throughput run.")
+    var docBatch: Int = 16
+
+    @Option(name: .long, help: "Single-query runs for the latency percentiles (at least 200).")
+    var runs: Int = 200
+
+    @Flag(name: .long, help: "Print one JSON object.")
+    var json = false
+
+    func run() async throws {
+        guard precision == "fp32" else {
+            throw ValidationError("precision '\(precision)' is not available; this build supports fp32")
+        }
+        let path = model ?? defaultWeightsPath()
+        let encoder: Encoder
+        do { encoder = try Encoder(path: path) } catch let e as ModelError { throw ValidationError(e.message) }
+        BLAS.setThreads(threads)
+        let ws = EncoderWorkspace(model: encoder.model, maxBatch: max(batch, docBatch), maxTokens: max(batch, docBatch) * 256)
+        let dim = encoder.model.dimension
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: max(batch, docBatch) * dim)
+        defer { out.deallocate() }
+
+        func encode(_ texts: ArraySlice<String>) throws {
+            try encoder.embed(texts: Array(texts), workspace: ws, into: out)
+        }
+        // Warm-up: first touches of weights and workspace, OpenBLAS thread start.
+        for i in 0..<20 { try encode(EncodeWorkload.queries[i..<i + 1]) }
+        try encode(EncodeWorkload.queries[0..<batch])
+        try encode(EncodeWorkload.docs[0..<docBatch])
+
+        var latencies: [Double] = []
+        var cpuTimes: [Double] = []
+        let n = max(runs, 200)
+        for i in 0..<n {
+            let q = EncodeWorkload.queries[i % EncodeWorkload.queries.count]
+            let c = threadCPU()
+            let t = now()
+            try encode([q][...])
+            latencies.append(now() - t)
+            cpuTimes.append(threadCPU() - c)
+        }
+        latencies.sort()
+        cpuTimes.sort()
+        let p50 = latencies[latencies.count / 2] * 1000
+        let p99 = latencies[Int(Double(latencies.count) * 0.99)] * 1000
+
+        func throughput(_ items: [String], _ size: Int) throws -> Double {
+            let t = now()
+            var i = 0
+            while i < items.count {
+                try encode(items[i..<min(i + size, items.count)])
+                i += size
+            }
+            return Double(items.count) / (now() - t)
+        }
+        let qps = try throughput(EncodeWorkload.queries, batch)
+        let dps = try throughput(EncodeWorkload.docs, docBatch)
+        let queryTokens = encoder.tokenize(EncodeWorkload.queries[0]).count
+        let docTokens = encoder.tokenize(EncodeWorkload.docs[0]).count
+
+        let fields: [(String, String)] = [
+            ("precision", "\"\(precision)\""),
+            ("threads", "\(threads)"),
+            ("batch", "\(batch)"),
+            ("doc_batch", "\(docBatch)"),
+            ("single_runs", "\(n)"),
+            ("single_p50_ms", fmt(p50)),
+            ("single_p99_ms", fmt(p99)),
+            ("queries_per_s", fmt(qps)),
+            ("docs_per_s", fmt(dps)),
+            ("load_ms", fmt(encoder.model.loadMilliseconds)),
+            // CPU time of the calling thread per single query: on a shared, loaded machine this shows the
+            // cost without time spent waiting for a core (meaningful with --threads 1 only).
+            ("single_cpu_p50_ms", fmt(cpuTimes[cpuTimes.count / 2] * 1000)),
+            ("blas_core", "\"\(OpenBLASCoreType.current)\""),
+            ("query_tokens", "\(queryTokens)"),
+            ("doc_tokens", "\(docTokens)"),
+        ]
+        if json {
+            print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+        } else {
+            for (k, v) in fields { print("\(k): \(v)") }
+        }
+    }
+}
+
+private func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+private func threadCPU() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+private func fmt(_ x: Double) -> String { String(format: "%.4f", x) }
+
+func defaultWeightsPath() -> String {
+    if let p = ProcessInfo.processInfo.environment["RECD_WEIGHTS"], !p.isEmpty { return p }
+    return NSHomeDirectory() + "/.cache/recd/all-MiniLM-L6-v2.recd"
+}
