@@ -15,7 +15,7 @@ struct EncodeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "fp32 or int8.")
     var precision: String = "fp32"
 
-    @Option(name: .long, help: "OpenBLAS threads.")
+    @Option(name: .long, help: "OpenBLAS threads (and oneDNN's OpenMP threads for int8).")
     var threads: Int = 2
 
     @Option(name: .long, help: "Queries per batch for the throughput run.")
@@ -31,13 +31,14 @@ struct EncodeCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        guard precision == "fp32" else {
-            throw ValidationError("precision '\(precision)' is not available; this build supports fp32")
-        }
         let path = model ?? defaultWeightsPath()
         let encoder: Encoder
-        do { encoder = try Encoder(path: path) } catch let e as ModelError { throw ValidationError(e.message) }
+        do { encoder = try Encoder(path: path, precision: EncoderPrecision(parsing: precision)) } catch let e as ModelError {
+            throw ValidationError(e.message)
+        }
         BLAS.setThreads(threads)
+        // oneDNN (int8 GEMMs) runs on OpenMP threads; this thread runs every encode, so set its count here.
+        Int8GEMM.setThreads(threads)
         let ws = EncoderWorkspace(model: encoder.model, maxBatch: max(batch, docBatch), maxTokens: max(batch, docBatch) * 256)
         let dim = encoder.model.dimension
         let out = UnsafeMutablePointer<Float>.allocate(capacity: max(batch, docBatch) * dim)
@@ -96,6 +97,8 @@ struct EncodeCommand: AsyncParsableCommand {
             // cost without time spent waiting for a core (meaningful with --threads 1 only).
             ("single_cpu_p50_ms", fmt(cpuTimes[cpuTimes.count / 2] * 1000)),
             ("blas_core", "\"\(OpenBLASCoreType.current)\""),
+            ("compute_path", "\"\(encoder.model.pathDescription)\""),
+            ("omp_threads", "\(Int8GEMM.threads ?? -1)"),
             ("query_tokens", "\(queryTokens)"),
             ("doc_tokens", "\(docTokens)"),
         ]
