@@ -14,12 +14,14 @@ enum ActivationQuantizer {
         let qmaxF = Float(qmax)
         for i in 0..<rows {
             let row = UnsafeRawPointer(x + i * k)
+            // Compare-and-blend, not pointwiseMin/Max: those are per-lane loops with NaN handling (measured
+            // as most of the int8 path's time); activations here are finite.
             var lo = SIMD16<Float>(repeating: 0), hi = SIMD16<Float>(repeating: 0)
             var c = 0
             while c < vectorEnd {
                 let v = row.loadUnaligned(fromByteOffset: c * 4, as: SIMD16<Float>.self)
-                lo = pointwiseMin(lo, v)
-                hi = pointwiseMax(hi, v)
+                lo = lo.replacing(with: v, where: v .< lo)
+                hi = hi.replacing(with: v, where: v .> hi)
                 c += 16
             }
             var low = lo.min(), high = hi.max()
@@ -36,12 +38,18 @@ enum ActivationQuantizer {
             let dst = UnsafeMutableRawPointer(q + i * k)
             let invV = SIMD16<Float>(repeating: inv), zeroV = SIMD16<Float>(repeating: Float(zero))
             let floor = SIMD16<Float>(repeating: 0), ceiling = SIMD16<Float>(repeating: qmaxF)
+            // Round-to-nearest-even without the generic (per-lane, slow) Float→Int SIMD conversion: adding
+            // 1.5·2²³ leaves round(r) in the low mantissa bits for 0 ≤ r < 2²², so its low byte is the code.
+            let magic = SIMD16<Float>(repeating: 12_582_912)
             c = 0
             while c < vectorEnd {
                 let v = row.loadUnaligned(fromByteOffset: c * 4, as: SIMD16<Float>.self)
-                var r = (v * invV).rounded(.toNearestOrEven) + zeroV
-                r = pointwiseMin(pointwiseMax(r, floor), ceiling)
-                dst.storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: SIMD16<Int32>(r)), toByteOffset: c, as: SIMD16<UInt8>.self)
+                var r = v * invV + zeroV
+                r.replace(with: floor, where: r .< floor)
+                r.replace(with: ceiling, where: r .> ceiling)
+                r += magic
+                let bits = unsafeBitCast(r, to: SIMD16<UInt32>.self)
+                dst.storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: bits), toByteOffset: c, as: SIMD16<UInt8>.self)
                 c += 16
             }
             while c < k {
