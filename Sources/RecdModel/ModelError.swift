@@ -27,6 +27,8 @@ public struct ModelError: Error, CustomStringConvertible, Sendable {
         public static let io = Code("io")
         /// The caller passed input the model cannot run (too many tokens, bad ids).
         public static let invalidInput = Code("invalidInput")
+        /// The int8 path failed at run time (oneDNN reported an error).
+        public static let int8Failed = Code("int8Failed")
     }
 
     /// The kind of failure.

@@ -17,7 +17,7 @@ struct EncodeCommand: AsyncParsableCommand {
 
     /// Default 1: on this 2-core machine one BLAS thread measured faster for single queries and no slower
     /// for batches (OpenBLAS's second thread mostly waits at small M); the daemon scales with workers instead.
-    @Option(name: .long, help: "OpenBLAS threads (process-wide).")
+    @Option(name: .long, help: "OpenBLAS threads (process-wide) and oneDNN's OpenMP threads per encoding thread (int8).")
     var threads: Int = 1
 
     @Option(name: .long, help: "Workers for the throughput runs: each batch is split across this many threads, each with its own workspace (single-query latency always uses one).")
@@ -36,13 +36,14 @@ struct EncodeCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        guard precision == "fp32" else {
-            throw ValidationError("precision '\(precision)' is not available; this build supports fp32")
-        }
         let path = model ?? defaultWeightsPath()
         let encoder: Encoder
-        do { encoder = try Encoder(path: path) } catch let e as ModelError { throw ValidationError(e.message) }
+        do { encoder = try Encoder(path: path, precision: EncoderPrecision(parsing: precision)) } catch let e as ModelError {
+            throw ValidationError(e.message)
+        }
         BLAS.setThreads(threads)
+        // oneDNN (int8 GEMMs) runs on OpenMP threads; this thread runs every encode, so set its count here.
+        Int8GEMM.setThreads(threads)
         let ws = EncoderWorkspace(model: encoder.model, maxBatch: max(batch, docBatch), maxTokens: max(batch, docBatch) * 256)
         let dim = encoder.model.dimension
         let out = UnsafeMutablePointer<Float>.allocate(capacity: max(batch, docBatch) * dim)
@@ -72,7 +73,7 @@ struct EncodeCommand: AsyncParsableCommand {
         let p50 = latencies[latencies.count / 2] * 1000
         let p99 = latencies[Int(Double(latencies.count) * 0.99)] * 1000
 
-        let pool = WorkerSet(encoder: encoder, workers: max(1, workers), maxBatch: max(batch, docBatch))
+        let pool = WorkerSet(encoder: encoder, workers: max(1, workers), maxBatch: max(batch, docBatch), ompThreads: threads)
         /// Items per wall second, and per CPU second of the calling thread (meaningful with 1 thread, 1 worker).
         func throughput(_ items: [String], _ size: Int) throws -> (wall: Double, cpu: Double) {
             let c = threadCPU()
@@ -107,6 +108,8 @@ struct EncodeCommand: AsyncParsableCommand {
             ("queries_per_cpu_s", fmt(qpcs)),
             ("docs_per_cpu_s", fmt(dpcs)),
             ("blas_core", "\"\(OpenBLASCoreType.current)\""),
+            ("compute_path", "\"\(encoder.model.pathDescription)\""),
+            ("omp_threads", "\(Int8GEMM.threads ?? -1)"),
             ("query_tokens", "\(queryTokens)"),
             ("doc_tokens", "\(docTokens)"),
         ]
@@ -143,9 +146,12 @@ private final class WorkerSet: @unchecked Sendable {
     let encoder: Encoder
     let workspaces: [EncoderWorkspace]
     let out: UnsafeMutablePointer<Float>
+    /// oneDNN's OpenMP thread count is per calling thread: each worker sets it before encoding.
+    let ompThreads: Int
 
-    init(encoder: Encoder, workers: Int, maxBatch: Int) {
+    init(encoder: Encoder, workers: Int, maxBatch: Int, ompThreads: Int) {
         self.encoder = encoder
+        self.ompThreads = ompThreads
         workspaces = (0..<workers).map { _ in EncoderWorkspace(model: encoder.model, maxBatch: maxBatch, maxTokens: maxBatch * 256) }
         out = .allocate(capacity: maxBatch * encoder.model.dimension)
     }
@@ -160,6 +166,7 @@ private final class WorkerSet: @unchecked Sendable {
         DispatchQueue.concurrentPerform(iterations: n) { k in
             let lo = min(k * per, texts.count), hi = min(lo + per, texts.count)
             guard lo < hi else { return }
+            Int8GEMM.setThreads(ompThreads)
             do {
                 try encoder.embed(texts: Array(texts[lo..<hi]), workspace: workspaces[k], into: out + lo * encoder.model.dimension)
             } catch { errors.set(error) }

@@ -25,7 +25,7 @@ struct EmbedCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard local else { throw ValidationError("only --local is supported: pass --local to embed in process") }
-        guard precision == "fp32" else { throw ValidationError("precision '\(precision)' is not available; this build supports fp32") }
+        do { _ = try EncoderPrecision(parsing: precision) } catch let e as ModelError { throw ValidationError(e.message) }
     }
 
     func run() async throws {
@@ -35,7 +35,7 @@ struct EmbedCommand: AsyncParsableCommand {
         let ids: [Int32]
         let vector: [Float]
         do {
-            encoder = try Encoder(path: path)
+            encoder = try Encoder(path: path, precision: EncoderPrecision(parsing: precision))
             ids = encoder.tokenize(text)
             let ws = EncoderWorkspace(model: encoder.model, maxBatch: 1, maxTokens: ids.count)
             vector = try encoder.model.embed(ids: [ids], workspace: ws)[0]
@@ -55,6 +55,7 @@ struct EmbedCommand: AsyncParsableCommand {
             }.joined()
             print("{\"text\": \"\(escaped)\", \"precision\": \"\(precision)\", \"input_ids\": [\(idList)], \"embedding\": [\(floats)]}")
         } else {
+            print("compute: \(encoder.model.pathDescription)")
             print("input_ids: \(idList)")
             print("embedding (\(vector.count)): \(floats)")
         }

@@ -27,6 +27,11 @@ public struct Encoder: Sendable {
         try self.init(model: EncoderModel.load(path: path))
     }
 
+    /// Loads a weights file at `precision` (`.int8` quantises the linear layers at load) and builds its tokenizer.
+    public init(path: String, precision: EncoderPrecision) throws {
+        try self.init(model: EncoderModel.load(path: path, precision: precision))
+    }
+
     /// Token ids of `text` with [CLS]/[SEP], truncated to the model's max sequence length (256).
     public func tokenize(_ text: String) -> [Int32] {
         tokenizer.encode(text, maxLength: model.maxSequenceLength)

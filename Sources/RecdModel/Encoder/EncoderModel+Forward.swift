@@ -31,7 +31,14 @@ extension EncoderModel {
                 tokens += ids[first + count].count
                 count += 1
             }
-            runChunk(ids: ids, first: first, count: count, tokens: tokens, ws: ws, out: out + first * config.hidden)
+            if let q = int8Weights {
+                guard let scratch = ws.int8 else {
+                    throw ModelError(.invalidInput, "workspace: expected one made for this int8 model (with int8 scratch), found an fp32 workspace")
+                }
+                try runChunkInt8(q, ids: ids, first: first, count: count, tokens: tokens, ws: ws, scratch: scratch, out: out + first * config.hidden)
+            } else {
+                runChunk(ids: ids, first: first, count: count, tokens: tokens, ws: ws, out: out + first * config.hidden)
+            }
             first += count
         }
     }
@@ -71,7 +78,7 @@ extension EncoderModel {
     }
 
     /// x[row] = word[id] + position[p] + tokenType[0] for every token of the chunk.
-    private func embedTokens(ids: [[Int32]], first: Int, count: Int, ws: EncoderWorkspace) {
+    func embedTokens(ids: [[Int32]], first: Int, count: Int, ws: EncoderWorkspace) {
         let h = config.hidden, w = weights
         for s in 0..<count {
             let seq = ids[first + s]
@@ -96,7 +103,7 @@ extension EncoderModel {
     }
 
     /// Scaled dot-product attention, per sequence and head, from `ws.qkv` into `ws.ctx`.
-    private func attention(count: Int, ws: EncoderWorkspace) {
+    func attention(count: Int, ws: EncoderWorkspace) {
         let h = config.hidden, d = config.headDim, ld = 3 * h
         let scale = 1 / Float(d).squareRoot()
         for s in 0..<count {
@@ -114,7 +121,7 @@ extension EncoderModel {
     }
 
     /// Mean (or CLS) pooling of each sequence's final states, then optional L2 normalisation.
-    private func pool(count: Int, ws: EncoderWorkspace, out: UnsafeMutablePointer<Float>) {
+    func pool(count: Int, ws: EncoderWorkspace, out: UnsafeMutablePointer<Float>) {
         let h = config.hidden
         for s in 0..<count {
             let start = ws.starts[s], len = ws.lengths[s]

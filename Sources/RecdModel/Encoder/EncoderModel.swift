@@ -17,13 +17,31 @@ public final class EncoderModel: @unchecked Sendable {
     public let weights: Weights
     /// Wall time of `load` (mmap + header check + checksum + decompress), in milliseconds.
     public let loadMilliseconds: Double
+    /// Precision of the linear layers (see `EncoderPrecision`); `.fp32` unless asked for at load.
+    public let precision: EncoderPrecision
+    /// int8 weights derived at load when `precision == .int8` (Int8/), else nil.
+    let int8Weights: Int8Weights?
 
-    init(config: ModelConfig, tokenizerSettings: TokenizerSettings, vocabulary: [String], weights: Weights, loadMilliseconds: Double) {
+    init(config: ModelConfig, tokenizerSettings: TokenizerSettings, vocabulary: [String], weights: Weights, loadMilliseconds: Double,
+         int8Weights: Int8Weights? = nil) {
         self.config = config
         self.tokenizerSettings = tokenizerSettings
         self.vocabulary = vocabulary
         self.weights = weights
         self.loadMilliseconds = loadMilliseconds
+        self.int8Weights = int8Weights
+        self.precision = int8Weights == nil ? .fp32 : .int8
+    }
+
+    /// Loads a recd weights file (see FORMAT.md) at `precision` (`.int8` quantises the linear layers after
+    /// loading; `loadMilliseconds` includes it); throws `ModelError` naming what was wrong.
+    public static func load(path: String, precision: EncoderPrecision) throws -> EncoderModel {
+        let start = monotonicSeconds()
+        let fp32 = try load(path: path)
+        guard precision == .int8 else { return fp32 }
+        let int8 = Int8Weights(weights: fp32.weights, config: fp32.config)
+        return EncoderModel(config: fp32.config, tokenizerSettings: fp32.tokenizerSettings, vocabulary: fp32.vocabulary,
+                            weights: fp32.weights, loadMilliseconds: (monotonicSeconds() - start) * 1000, int8Weights: int8)
     }
 
     /// Loads a recd weights file (see FORMAT.md); throws `ModelError` naming what was wrong.
@@ -38,6 +56,10 @@ public final class EncoderModel: @unchecked Sendable {
         return EncoderModel(config: c, tokenizerSettings: loaded.header.tokenizer, vocabulary: loaded.header.vocabulary,
                             weights: loaded.weights, loadMilliseconds: ms)
     }
+
+    /// Which compute path runs the linear layers, e.g. `fp32 (OpenBLAS sgemm)` or
+    /// `int8 (oneDNN 2.6.0 u8s8s32 gemm, isa avx512_core_amx, AVX-512 VNNI, u8 activations 0...255)`.
+    public var pathDescription: String { int8Weights.map { "\($0.path)" } ?? "fp32 (OpenBLAS sgemm)" }
 
     /// Output vector length (hidden size, 384).
     public var dimension: Int { config.hidden }

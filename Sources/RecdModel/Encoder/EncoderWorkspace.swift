@@ -22,6 +22,8 @@ public final class EncoderWorkspace {
     /// Start row and length of each sequence in the current chunk.
     var starts: [Int]
     var lengths: [Int]
+    /// int8 scratch, allocated only for a model loaded at `.int8` precision.
+    let int8: Int8Scratch?
 
     /// Allocates scratch for `model`. `maxTokens` is raised to the model's max sequence length if smaller.
     public init(model: EncoderModel, maxBatch: Int, maxTokens: Int) {
@@ -42,6 +44,7 @@ public final class EncoderWorkspace {
         scores = alloc(maxSeq * maxSeq)
         starts = [Int](repeating: 0, count: self.maxBatch)
         lengths = [Int](repeating: 0, count: self.maxBatch)
+        int8 = model.precision == .int8 ? Int8Scratch(maxRows: self.maxTokens, maxWidth: max(3 * c.hidden, c.ffn)) : nil
     }
 
     deinit {

@@ -1,0 +1,67 @@
+import CDNNL
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The Swift side of the oneDNN seam: its u8 × s8 → s32 GEMM, its ISA dispatch and its thread count.
+///
+/// Debian's libdnnl is built with the OpenMP CPU runtime (`DNNL_CPU_RUNTIME == DNNL_RUNTIME_OMP`,
+/// linked against libgomp), so its thread count is OpenMP's: `OMP_NUM_THREADS` at start-up, or
+/// `setThreads` (which calls libgomp's `omp_set_num_threads`, found at run time because recd does not
+/// link libgomp itself). Note that `omp_set_num_threads` applies to the calling thread's later
+/// parallel regions: call it on each worker thread that runs the int8 path.
+public enum Int8GEMM {
+    /// C[m×n] (s32) = A[m×k] (u8) · B[n×k]ᵀ (s8), row-major, no offsets.
+    ///
+    /// B is the Hugging Face weight layout [out, in], so this is the linear-layer shape. Returns false
+    /// (with C unspecified) if oneDNN reports an error; the shapes used by recd are always valid.
+    @inline(__always)
+    static func gemmNT(m: Int, n: Int, k: Int, a: UnsafePointer<UInt8>, lda: Int,
+                       b: UnsafePointer<Int8>, ldb: Int, c: UnsafeMutablePointer<Int32>, ldc: Int) -> Bool {
+        var zero: Int32 = 0
+        let status = dnnl_gemm_u8s8s32(CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "T")), CChar(UInt8(ascii: "F")),
+                                       dnnl_dim_t(m), dnnl_dim_t(n), dnnl_dim_t(k), 1, a, dnnl_dim_t(lda), 0,
+                                       b, dnnl_dim_t(ldb), 0, 0, c, dnnl_dim_t(ldc), &zero)
+        return status == dnnl_success
+    }
+
+    /// The most capable instruction set oneDNN will dispatch to on this CPU, e.g. `avx512_core_amx`.
+    public static var effectiveISA: String {
+        let isa = dnnl_get_effective_cpu_isa()
+        switch isa {
+        case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx"
+        case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16"
+        case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni"
+        case dnnl_cpu_isa_avx512_core: return "avx512_core"
+        case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni"
+        case dnnl_cpu_isa_avx2: return "avx2"
+        case dnnl_cpu_isa_avx: return "avx"
+        case dnnl_cpu_isa_sse41: return "sse41"
+        default: return "isa 0x\(String(isa.rawValue, radix: 16))"
+        }
+    }
+
+    /// oneDNN's version, e.g. `2.6.0`.
+    public static var version: String {
+        guard let v = dnnl_version() else { return "unknown" }
+        return "\(v.pointee.major).\(v.pointee.minor).\(v.pointee.patch)"
+    }
+
+    private typealias SetThreadsFn = @convention(c) (Int32) -> Void
+    private typealias GetThreadsFn = @convention(c) () -> Int32
+
+    /// Sets the OpenMP thread count oneDNN uses for calls made later from the calling thread.
+    /// Returns false if libgomp's `omp_set_num_threads` is not loaded (then only `OMP_NUM_THREADS` works).
+    @discardableResult
+    public static func setThreads(_ n: Int) -> Bool {
+        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_set_num_threads") else { return false }
+        unsafeBitCast(sym, to: SetThreadsFn.self)(Int32(max(1, n)))
+        return true
+    }
+
+    /// OpenMP's maximum thread count for the calling thread (what oneDNN will use), or nil if unknown.
+    public static var threads: Int? {
+        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_get_max_threads") else { return nil }
+        return Int(unsafeBitCast(sym, to: GetThreadsFn.self)())
+    }
+}
