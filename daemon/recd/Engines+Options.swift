@@ -14,6 +14,9 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Intents file (JSONL, see Sources/RecdIntent/INTENTS.md). Enables INTENT; SIGHUP or `recctl intents reload` re-reads it.")
     var intents: String?
 
+    @Option(help: "Encoder precision: fp32 (default, exact) or int8 (quantised at load, faster on VNNI CPUs).")
+    var precision: String = "fp32"
+
     @Option(help: "Directory for durable state (the feedback database). Default: $XDG_STATE_HOME/recd, else ~/.local/state/recd.")
     var store: String?
 
@@ -59,16 +62,18 @@ extension Recd {
             encoderID = "fake-hashing/384"
         } else if let model {
             let encoder: Encoder
+            let precision: EncoderPrecision
             do {
-                encoder = try Encoder(path: model)
+                precision = try EncoderPrecision(parsing: engineOptions.precision)
+                encoder = try Encoder(path: model, precision: precision)
             } catch let e as ModelError {
                 throw ValidationError("--model \(model): \(e.message)")
             }
             logger.info("model loaded", metadata: [
                 "path": "\(model)", "load_ms": "\(Int(encoder.model.loadMilliseconds))",
-                "blas": "\(OpenBLASCoreType.current)"])
-            engines.encoder = ModelTextEncoder(encoder: encoder, maxBatch: maxBatchTexts)
-            encoderID = "all-MiniLM-L6-v2/fp32"
+                "compute": "\(encoder.model.pathDescription)", "blas": "\(OpenBLASCoreType.current)"])
+            engines.encoder = ModelTextEncoder(encoder: encoder, precision: precision.rawValue, maxBatch: maxBatchTexts)
+            encoderID = "all-MiniLM-L6-v2/\(precision.rawValue)"
         }
         let o = engineOptions
         guard o.catalog != nil || o.intents != nil else { return engines }
