@@ -17,8 +17,15 @@ public final class EncoderModel: @unchecked Sendable {
     public let weights: Weights
     /// Wall time of `load` (mmap + header check + checksum + decompress), in milliseconds.
     public let loadMilliseconds: Double
+    /// The kernel the linear layers use (see `LinearKernel`).
+    public let linearKernel: LinearKernel
+    /// The linear-layer weights packed for the `.packed` kernel, one per layer; empty for `.openblas`.
+    let packedLayers: [PackedLayer]
 
-    init(config: ModelConfig, tokenizerSettings: TokenizerSettings, vocabulary: [String], weights: Weights, loadMilliseconds: Double) {
+    init(config: ModelConfig, tokenizerSettings: TokenizerSettings, vocabulary: [String], weights: Weights, loadMilliseconds: Double,
+         linearKernel: LinearKernel = .openblas, packedLayers: [PackedLayer] = []) {
+        self.linearKernel = packedLayers.isEmpty ? .openblas : linearKernel
+        self.packedLayers = packedLayers
         self.config = config
         self.tokenizerSettings = tokenizerSettings
         self.vocabulary = vocabulary
@@ -27,16 +34,19 @@ public final class EncoderModel: @unchecked Sendable {
     }
 
     /// Loads a recd weights file (see FORMAT.md); throws `ModelError` naming what was wrong.
-    public static func load(path: String) throws -> EncoderModel {
+    /// With `kernel: .packed` (the default unless `RECD_KERNEL=openblas`) the linear-layer weights are
+    /// also packed once for recd's GEMM (about 21 MB more memory; counted in `loadMilliseconds`).
+    public static func load(path: String, kernel: LinearKernel = .fromEnvironment) throws -> EncoderModel {
         let start = monotonicSeconds()
         let loaded = try WeightsFileReader.load(path: path)
         let c = loaded.header.config
         guard c.hidden % 16 == 0, c.ffn % 16 == 0 else {
             throw ModelError(.malformed, "model config: hidden (\(c.hidden)) and ffn (\(c.ffn)) must be multiples of 16 for recd's kernels")
         }
+        let packed = kernel == .packed ? loaded.weights.layers.map { PackedLayer($0, hidden: c.hidden, ffn: c.ffn) } : []
         let ms = (monotonicSeconds() - start) * 1000
         return EncoderModel(config: c, tokenizerSettings: loaded.header.tokenizer, vocabulary: loaded.header.vocabulary,
-                            weights: loaded.weights, loadMilliseconds: ms)
+                            weights: loaded.weights, loadMilliseconds: ms, linearKernel: kernel, packedLayers: packed)
     }
 
     /// Output vector length (hidden size, 384).
