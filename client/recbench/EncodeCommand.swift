@@ -32,6 +32,9 @@ struct EncodeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Single-query runs for the latency percentiles (at least 200).")
     var runs: Int = 200
 
+    @Option(name: .long, help: "Linear-layer kernel: packed (recd's GEMM) or openblas (default: $RECD_KERNEL, else packed).")
+    var kernel: String?
+
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
@@ -40,8 +43,17 @@ struct EncodeCommand: AsyncParsableCommand {
             throw ValidationError("precision '\(precision)' is not available; this build supports fp32")
         }
         let path = model ?? defaultWeightsPath()
+        let linearKernel: LinearKernel
+        if let kernel {
+            guard let k = LinearKernel(rawValue: kernel) else {
+                throw ValidationError("--kernel: expected one of \(LinearKernel.allCases.map(\.rawValue)), found '\(kernel)'")
+            }
+            linearKernel = k
+        } else {
+            linearKernel = .fromEnvironment
+        }
         let encoder: Encoder
-        do { encoder = try Encoder(path: path) } catch let e as ModelError { throw ValidationError(e.message) }
+        do { encoder = try Encoder(model: EncoderModel.load(path: path, kernel: linearKernel)) } catch let e as ModelError { throw ValidationError(e.message) }
         BLAS.setThreads(threads)
         let ws = EncoderWorkspace(model: encoder.model, maxBatch: max(batch, docBatch), maxTokens: max(batch, docBatch) * 256)
         let dim = encoder.model.dimension
@@ -91,6 +103,8 @@ struct EncodeCommand: AsyncParsableCommand {
 
         let fields: [(String, String)] = [
             ("precision", "\"\(precision)\""),
+            ("kernel", "\"\(encoder.model.linearKernel.rawValue)\""),
+            ("avx512", "\(PackedGEMM.usesAVX512)"),
             ("threads", "\(threads)"),
             ("workers", "\(max(1, workers))"),
             ("batch", "\(batch)"),
