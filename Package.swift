@@ -41,7 +41,9 @@ let package = Package(
         .target(name: "RecdProtocol", dependencies: [
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
-        .target(name: "RecdModel", dependencies: ["COpenBLAS", "CLZ4", "CDNNL"],
+        // recd's own C kernels (packed-weight GEMM), compiled -O3 whatever the build configuration.
+        .target(name: "CRecdKernels", path: "Sources/CRecdKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "RecdModel", dependencies: ["COpenBLAS", "CLZ4", "CDNNL", "CRecdKernels"],
                 exclude: ["FORMAT.md"]),
 
         // Engines.

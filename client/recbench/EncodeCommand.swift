@@ -32,13 +32,29 @@ struct EncodeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Single-query runs for the latency percentiles (at least 200).")
     var runs: Int = 200
 
+    @Option(name: .long, help: "Linear-layer kernel: packed (recd's GEMM) or openblas (default: $RECD_KERNEL, else packed).")
+    var kernel: String?
+
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
     func run() async throws {
         let path = model ?? defaultWeightsPath()
+        let linearKernel: LinearKernel
+        if let kernel {
+            guard let k = LinearKernel(rawValue: kernel) else {
+                throw ValidationError("--kernel: expected one of \(LinearKernel.allCases.map(\.rawValue)), found '\(kernel)'")
+            }
+            linearKernel = k
+        } else {
+            linearKernel = .fromEnvironment
+        }
         let encoder: Encoder
-        do { encoder = try Encoder(path: path, precision: EncoderPrecision(parsing: precision)) } catch let e as ModelError {
+        do {
+            let p = try EncoderPrecision(parsing: precision)
+            encoder = try Encoder(model: p == .int8 ? EncoderModel.load(path: path, precision: .int8)
+                                                    : EncoderModel.load(path: path, kernel: linearKernel))
+        } catch let e as ModelError {
             throw ValidationError(e.message)
         }
         BLAS.setThreads(threads)
@@ -92,6 +108,8 @@ struct EncodeCommand: AsyncParsableCommand {
 
         let fields: [(String, String)] = [
             ("precision", "\"\(precision)\""),
+            ("kernel", "\"\(encoder.model.linearKernel.rawValue)\""),
+            ("avx512", "\(PackedGEMM.usesAVX512)"),
             ("threads", "\(threads)"),
             ("workers", "\(max(1, workers))"),
             ("batch", "\(batch)"),

@@ -57,21 +57,22 @@ extension EncoderModel {
         let h = c.hidden, f = c.ffn
         embedTokens(ids: ids, first: first, count: count, ws: ws)
         VectorMath.layerNormInPlace(ws.x, rows: t, n: h, gamma: w.embedNormGamma, beta: w.embedNormBeta, eps: c.layerNormEps)
-        for layer in w.layers {
+        for (index, layer) in w.layers.enumerated() {
+            let packed = packedLayers.isEmpty ? nil : packedLayers[index]
             // Q|K|V = x·Wqkvᵀ + b, bias pre-filled so the GEMM accumulates onto it (beta = 1).
             fillRows(ws.qkv, rows: t, width: 3 * h, with: layer.qkvBias)
-            BLAS.gemmNT(m: t, n: 3 * h, k: h, a: ws.x, lda: h, b: layer.qkvWeight, ldb: h, beta: 1, c: ws.qkv, ldc: 3 * h)
+            linear(packed?.qkv, m: t, n: 3 * h, k: h, a: ws.x, lda: h, w: layer.qkvWeight, c: ws.qkv, ldc: 3 * h)
             attention(count: count, ws: ws)
             // x = LayerNorm(x + ctx·Woᵀ + b): residual and bias are accumulated in place.
             addRows(ws.x, rows: t, width: h, bias: layer.attnOutBias)
-            BLAS.gemmNT(m: t, n: h, k: h, a: ws.ctx, lda: h, b: layer.attnOutWeight, ldb: h, beta: 1, c: ws.x, ldc: h)
+            linear(packed?.attnOut, m: t, n: h, k: h, a: ws.ctx, lda: h, w: layer.attnOutWeight, c: ws.x, ldc: h)
             VectorMath.layerNormInPlace(ws.x, rows: t, n: h, gamma: layer.attnNormGamma, beta: layer.attnNormBeta, eps: c.layerNormEps)
             // FFN: GELU(x·W1ᵀ + b1)·W2ᵀ + b2, residual, LayerNorm.
             fillRows(ws.ffn, rows: t, width: f, with: layer.ffnInBias)
-            BLAS.gemmNT(m: t, n: f, k: h, a: ws.x, lda: h, b: layer.ffnInWeight, ldb: h, beta: 1, c: ws.ffn, ldc: f)
+            linear(packed?.ffnIn, m: t, n: f, k: h, a: ws.x, lda: h, w: layer.ffnInWeight, c: ws.ffn, ldc: f)
             VectorMath.geluInPlace(ws.ffn, count: t * f)
             addRows(ws.x, rows: t, width: h, bias: layer.ffnOutBias)
-            BLAS.gemmNT(m: t, n: h, k: f, a: ws.ffn, lda: f, b: layer.ffnOutWeight, ldb: f, beta: 1, c: ws.x, ldc: h)
+            linear(packed?.ffnOut, m: t, n: h, k: f, a: ws.ffn, lda: f, w: layer.ffnOutWeight, c: ws.x, ldc: h)
             VectorMath.layerNormInPlace(ws.x, rows: t, n: h, gamma: layer.outNormGamma, beta: layer.outNormBeta, eps: c.layerNormEps)
         }
         pool(count: count, ws: ws, out: out)

@@ -21,9 +21,15 @@ public final class EncoderModel: @unchecked Sendable {
     public let precision: EncoderPrecision
     /// int8 weights derived at load when `precision == .int8` (Int8/), else nil.
     let int8Weights: Int8Weights?
+    /// The kernel the fp32 linear layers use (see `LinearKernel`).
+    public let linearKernel: LinearKernel
+    /// The linear-layer weights packed for the `.packed` kernel, one per layer; empty for `.openblas`.
+    let packedLayers: [PackedLayer]
 
     init(config: ModelConfig, tokenizerSettings: TokenizerSettings, vocabulary: [String], weights: Weights, loadMilliseconds: Double,
-         int8Weights: Int8Weights? = nil) {
+         int8Weights: Int8Weights? = nil, linearKernel: LinearKernel = .openblas, packedLayers: [PackedLayer] = []) {
+        self.linearKernel = packedLayers.isEmpty ? .openblas : linearKernel
+        self.packedLayers = packedLayers
         self.config = config
         self.tokenizerSettings = tokenizerSettings
         self.vocabulary = vocabulary
@@ -37,29 +43,35 @@ public final class EncoderModel: @unchecked Sendable {
     /// loading; `loadMilliseconds` includes it); throws `ModelError` naming what was wrong.
     public static func load(path: String, precision: EncoderPrecision) throws -> EncoderModel {
         let start = monotonicSeconds()
-        let fp32 = try load(path: path)
-        guard precision == .int8 else { return fp32 }
+        guard precision == .int8 else { return try load(path: path) }
+        let fp32 = try load(path: path, kernel: .openblas)   // int8 replaces the fp32 linear layers: no packing
         let int8 = Int8Weights(weights: fp32.weights, config: fp32.config)
         return EncoderModel(config: fp32.config, tokenizerSettings: fp32.tokenizerSettings, vocabulary: fp32.vocabulary,
                             weights: fp32.weights, loadMilliseconds: (monotonicSeconds() - start) * 1000, int8Weights: int8)
     }
 
     /// Loads a recd weights file (see FORMAT.md); throws `ModelError` naming what was wrong.
-    public static func load(path: String) throws -> EncoderModel {
+    /// With `kernel: .packed` (the default unless `RECD_KERNEL=openblas`) the linear-layer weights are
+    /// also packed once for recd's GEMM (about 21 MB more memory; counted in `loadMilliseconds`).
+    public static func load(path: String, kernel: LinearKernel = .fromEnvironment) throws -> EncoderModel {
         let start = monotonicSeconds()
         let loaded = try WeightsFileReader.load(path: path)
         let c = loaded.header.config
         guard c.hidden % 16 == 0, c.ffn % 16 == 0 else {
             throw ModelError(.malformed, "model config: hidden (\(c.hidden)) and ffn (\(c.ffn)) must be multiples of 16 for recd's kernels")
         }
+        let packed = kernel == .packed ? loaded.weights.layers.map { PackedLayer($0, hidden: c.hidden, ffn: c.ffn) } : []
         let ms = (monotonicSeconds() - start) * 1000
         return EncoderModel(config: c, tokenizerSettings: loaded.header.tokenizer, vocabulary: loaded.header.vocabulary,
-                            weights: loaded.weights, loadMilliseconds: ms)
+                            weights: loaded.weights, loadMilliseconds: ms, linearKernel: kernel, packedLayers: packed)
     }
 
     /// Which compute path runs the linear layers, e.g. `fp32 (OpenBLAS sgemm)` or
     /// `int8 (oneDNN 2.6.0 u8s8s32 gemm, isa avx512_core_amx, AVX-512 VNNI, u8 activations 0...255)`.
-    public var pathDescription: String { int8Weights.map { "\($0.path)" } ?? "fp32 (OpenBLAS sgemm)" }
+    public var pathDescription: String {
+        if let int8Weights { return "\(int8Weights.path)" }
+        return linearKernel == .packed ? "fp32 (recd packed AVX-512 GEMM)" : "fp32 (OpenBLAS sgemm)"
+    }
 
     /// Output vector length (hidden size, 384).
     public var dimension: Int { config.hidden }

@@ -1,0 +1,39 @@
+// recd's own compute kernels: a packed-weight small-M fp32 GEMM for linear layers.
+// See Sources/RecdModel/FORMAT.md ("Kernels") for the layout and the choices behind it.
+#ifndef RECD_KERNELS_H
+#define RECD_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Output columns per packed panel (two 16-float AVX-512 vectors).
+#define RECD_PANEL 32
+
+/// Floats needed to pack an [n, k] weight: ceil(n / RECD_PANEL) panels of k × RECD_PANEL floats.
+size_t recd_packed_floats(int n, int k);
+
+/// Re-lays out the row-major weight w[n, k] (Hugging Face [out, in]) into panels:
+/// panel p holds columns p*32 ..< p*32+32, stored k-major (32 consecutive floats per k),
+/// columns past n zero-filled. `dst` must hold recd_packed_floats(n, k) floats, ideally 64-byte aligned.
+void recd_pack_nt(const float *w, int n, int k, float *dst);
+
+/// C[m, n] += A[m, k] · Wᵀ for a weight packed by recd_pack_nt (row-major, leading dimensions).
+/// Columns [n0, n1) only (both multiples of 32, or n1 == n), so callers can split N across threads.
+/// Uses the AVX-512 micro-kernel when the CPU has it, otherwise a portable loop.
+void recd_gemm_packed(int m, int n, int k, const float *a, int lda, const float *packed,
+                      float *c, int ldc, int n0, int n1);
+
+/// 1 when the AVX-512 micro-kernel is in use on this CPU, else 0.
+int recd_kernels_have_avx512(void);
+
+/// Forces the portable (non-AVX-512) path, for tests: 1 = force, 0 = automatic.
+void recd_kernels_force_portable(int force);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CRecdKernels
+
+/// Which kernel the encoder's four linear layers use.
+public enum LinearKernel: String, Sendable, CaseIterable {
+    /// recd's packed-weight GEMM (CRecdKernels): weights re-laid out once at load, AVX-512 micro-kernel
+    /// when the CPU has it, a portable loop otherwise.
+    case packed
+    /// OpenBLAS `sgemm` on the weights as stored (re-packs them on every call); kept for comparison.
+    case openblas
+
+    /// `RECD_KERNEL` from the environment (`packed` or `openblas`), `.packed` when unset or unknown.
+    public static var fromEnvironment: LinearKernel {
+        guard let raw = getenv("RECD_KERNEL") else { return .packed }
+        return LinearKernel(rawValue: String(cString: raw)) ?? .packed
+    }
+}
+
+/// One linear-layer weight [n, k] packed for `recd_gemm_packed`: 32-column panels, k-major, 64-byte aligned.
+///
+/// `@unchecked Sendable`: the buffer is written once in `init` and only read afterwards.
+public final class PackedWeight: @unchecked Sendable {
+    /// Output features (rows of the original weight).
+    public let n: Int
+    /// Input features (columns of the original weight).
+    public let k: Int
+    let data: UnsafeMutablePointer<Float>
+
+    /// Packs the row-major weight `w[n, k]` (Hugging Face [out, in] layout).
+    public init(_ w: UnsafePointer<Float>, n: Int, k: Int) {
+        self.n = n
+        self.k = k
+        let count = recd_packed_floats(Int32(n), Int32(k))
+        data = UnsafeMutableRawPointer.allocate(byteCount: max(count, 16) * 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: max(count, 16))
+        recd_pack_nt(w, Int32(n), Int32(k), data)
+    }
+
+    deinit { data.deallocate() }
+
+    /// C[m×n] += A[m×k] · Wᵀ (row-major, leading dimensions `lda`, `ldc`).
+    @inline(__always)
+    public func multiplyAccumulate(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        recd_gemm_packed(Int32(m), Int32(n), Int32(k), a, Int32(lda), data, c, Int32(ldc), 0, Int32(n))
+    }
+}
+
+/// The four linear-layer weights of one encoder layer, packed.
+struct PackedLayer: Sendable {
+    let qkv: PackedWeight
+    let attnOut: PackedWeight
+    let ffnIn: PackedWeight
+    let ffnOut: PackedWeight
+
+    init(_ l: LayerWeights, hidden h: Int, ffn f: Int) {
+        qkv = PackedWeight(l.qkvWeight, n: 3 * h, k: h)
+        attnOut = PackedWeight(l.attnOutWeight, n: h, k: h)
+        ffnIn = PackedWeight(l.ffnInWeight, n: f, k: h)
+        ffnOut = PackedWeight(l.ffnOutWeight, n: h, k: f)
+    }
+}
+
+/// Test and diagnostics hooks of the C kernels.
+public enum PackedGEMM {
+    /// True when the AVX-512 micro-kernel is in use (CPU support and not forced portable).
+    public static var usesAVX512: Bool { recd_kernels_have_avx512() != 0 }
+
+    /// Forces the portable C loop instead of AVX-512 (process-wide; for tests and comparison).
+    public static func forcePortable(_ force: Bool) { recd_kernels_force_portable(force ? 1 : 0) }
+}

@@ -1,0 +1,82 @@
+import Testing
+@testable import RecdModel
+
+/// recd's packed GEMM against a naive triple loop on odd shapes, on both the AVX-512 and portable paths,
+/// and the encoder end to end on each kernel.
+@Suite(.serialized) struct PackedGEMMTests {
+    /// Deterministic pseudo-random floats in [-1, 1).
+    static func values(_ count: Int, seed: UInt64) -> [Float] {
+        var s = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        return (0..<count).map { _ in
+            s ^= s << 13; s ^= s >> 7; s ^= s << 17
+            return Float(Int64(bitPattern: s >> 11) % 2_000_000) / 1_000_000 - 1
+        }
+    }
+
+    /// Max |packed − naive| for C = C0 + A·Wᵀ with lda = k + 3 and ldc = n + 5 (padding must stay untouched).
+    static func maxError(m: Int, n: Int, k: Int) -> (err: Float, paddingTouched: Bool) {
+        let lda = k + 3, ldc = n + 5
+        let a = values(m * lda, seed: UInt64(m * 31 + k))
+        let w = values(n * k, seed: UInt64(n * 17 + k))
+        let c0 = values(m * ldc, seed: UInt64(m + n + k))
+        var want = c0
+        for r in 0..<m {
+            for j in 0..<n {
+                var acc: Double = 0
+                for kk in 0..<k { acc += Double(a[r * lda + kk]) * Double(w[j * k + kk]) }
+                want[r * ldc + j] = Float(Double(c0[r * ldc + j]) + acc)
+            }
+        }
+        var got = c0
+        let packed = w.withUnsafeBufferPointer { PackedWeight($0.baseAddress!, n: n, k: k) }
+        a.withUnsafeBufferPointer { ap in
+            got.withUnsafeMutableBufferPointer { cp in
+                packed.multiplyAccumulate(m: m, a: ap.baseAddress!, lda: lda, c: cp.baseAddress!, ldc: ldc)
+            }
+        }
+        var err: Float = 0, touched = false
+        for r in 0..<m {
+            for j in 0..<ldc {
+                if j < n { err = max(err, abs(got[r * ldc + j] - want[r * ldc + j])) }
+                else if got[r * ldc + j] != c0[r * ldc + j] { touched = true }
+            }
+        }
+        return (err, touched)
+    }
+
+    static let shapes: [(m: Int, n: Int, k: Int)] = [
+        (1, 384, 384), (7, 45, 384), (13, 1152, 384), (13, 77, 1536), (257, 1536, 384), (257, 384, 1536),
+        (1, 1, 1), (12, 33, 5), (25, 16, 1536),
+    ]
+
+    @Test(arguments: [false, true]) func matchesNaiveLoop(portable: Bool) {
+        PackedGEMM.forcePortable(portable)
+        defer { PackedGEMM.forcePortable(false) }
+        if portable { #expect(!PackedGEMM.usesAVX512) }
+        for s in Self.shapes {
+            let (err, touched) = Self.maxError(m: s.m, n: s.n, k: s.k)
+            // fp32 accumulation of k products of magnitude ≤ 1: error grows ~ sqrt(k)·eps·|sum|.
+            #expect(err <= 2e-4 * Float(s.k).squareRoot(), "m \(s.m) n \(s.n) k \(s.k): max error \(err)")
+            #expect(!touched, "m \(s.m) n \(s.n) k \(s.k): wrote past column n")
+        }
+    }
+
+    @Test func kernelChoiceFollowsLoadOption() throws {
+        let path = try Fixtures.packedPath.get()
+        #expect(try EncoderModel.load(path: path, kernel: .openblas).linearKernel == .openblas)
+        #expect(try EncoderModel.load(path: path, kernel: .packed).linearKernel == .packed)
+    }
+
+    /// Every kernel (packed AVX-512, packed portable, OpenBLAS) reproduces the reference embeddings.
+    @Test(arguments: ["avx512", "portable", "openblas"]) func encoderMatchesReference(path kernelPath: String) throws {
+        let model = try EncoderModel.load(path: Fixtures.packedPath.get(), kernel: kernelPath == "openblas" ? .openblas : .packed)
+        PackedGEMM.forcePortable(kernelPath == "portable")
+        defer { PackedGEMM.forcePortable(false) }
+        let ws = EncoderWorkspace(model: model, maxBatch: 1, maxTokens: 256)
+        for c in Fixtures.reference.cases.prefix(kernelPath == "avx512" ? 33 : 8) {
+            let got = try model.embed(ids: [c.input_ids], workspace: ws)[0]
+            let (cosine, maxDiff) = ReferenceEmbeddingTests.compare(got, c.embedding)
+            #expect(cosine >= 0.9999 && maxDiff <= 1e-4, "\(kernelPath): cosine \(cosine), max |diff| \(maxDiff) for '\(c.text.prefix(40))'")
+        }
+    }
+}
