@@ -9,6 +9,8 @@ public struct LatencyHistogram: Sendable {
     private var counts = [UInt64](repeating: 0, count: subBuckets * octaves)
     public private(set) var total: UInt64 = 0
     public private(set) var maxMicros: UInt64 = 0
+    /// Sum of every recorded value (µs), for Prometheus `_sum`.
+    public private(set) var sumMicros: UInt64 = 0
 
     public init() {}
 
@@ -30,7 +32,19 @@ public struct LatencyHistogram: Sendable {
     public mutating func record(micros: UInt64) {
         counts[Self.index(micros)] += 1
         total += 1
+        sumMicros &+= micros
         maxMicros = max(maxMicros, micros)
+    }
+
+    /// Values recorded in buckets whose upper bound is at most `bound` µs: a lower estimate
+    /// of the count at or below `bound`, exact when `bound` is a bucket edge (within ~6% otherwise).
+    public func count(atOrBelowMicros bound: UInt64) -> UInt64 {
+        var n: UInt64 = 0
+        for (i, c) in counts.enumerated() where c > 0 {
+            if Self.upperBound(i) > bound { break }
+            n += c
+        }
+        return n
     }
 
     /// The latency (µs) below which `quantile` (0...1) of the recorded values fall; 0 when empty.

@@ -44,6 +44,9 @@ struct Recd: ParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @OptionGroup(title: "Operations")
+    var ops: OpsOptions
+
     @Flag(help: "TEST ONLY: serve a hashed bag-of-words encoder instead of the model.")
     var fakeEncoder = false
 
@@ -67,10 +70,15 @@ struct Recd: ParsableCommand {
             }
             try overrides().apply(to: &conf)
             try conf.validate()
+            try conf.validateLimits()
         } catch {
+            if ops.checkConfig { try runCheckConfig(loadError: error.description, configuration: conf, engines: engineSettings) }
             throw ValidationError(error.description)
         }
         if let socket { conf.socketPath = socket }
+        if ops.checkConfig { try runCheckConfig(loadError: nil, configuration: conf, engines: engineSettings) }
+        for problem in extraConfigProblems() { logger.warning("\(problem)") }
+        do { _ = try ops.metricsAddress() } catch { throw ValidationError(error.description) }
 
         let engines = try makeEngines(settings: engineSettings, maxBatchTexts: conf.maxBatchTexts, logger: logger)
         let daemon = RecdDaemon(configuration: conf, engines: engines, logger: logger)
@@ -93,8 +101,18 @@ struct Recd: ParsableCommand {
             FileHandle.standardError.write(Data("recd: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        let metricsServer: MetricsHTTPServer?
+        do {
+            metricsServer = try startMetrics(daemon: daemon, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("recd: cannot serve metrics on \(ops.metricsListen ?? ""): \(error)\n".utf8))
+            daemon.stop()
+            daemon.waitUntilStopped()
+            throw ExitCode(1)
+        }
         FileHandle.standardOutput.write(Data("recd listening on \(conf.socketPath)\n".utf8))
         daemon.waitUntilStopped()
+        metricsServer?.shutdown()
         _ = sources
     }
 
