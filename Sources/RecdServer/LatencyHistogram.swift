@@ -36,15 +36,24 @@ public struct LatencyHistogram: Sendable {
         maxMicros = max(maxMicros, micros)
     }
 
-    /// Values recorded in buckets whose upper bound is at most `bound` µs: a lower estimate
-    /// of the count at or below `bound`, exact when `bound` is a bucket edge (within ~6% otherwise).
-    public func count(atOrBelowMicros bound: UInt64) -> UInt64 {
-        var n: UInt64 = 0
-        for (i, c) in counts.enumerated() where c > 0 {
-            if Self.upperBound(i) > bound { break }
-            n += c
+    /// For each of `bounds` (ascending, µs): the values recorded in buckets whose upper bound is at
+    /// most that bound — a lower estimate of the count at or below it, exact at bucket edges
+    /// (within ~6% otherwise). One pass over the buckets, since callers hold a lock meanwhile.
+    public func cumulativeCounts(atOrBelowMicros bounds: [UInt64]) -> [UInt64] {
+        var out = [UInt64](repeating: 0, count: bounds.count)
+        var b = 0, n: UInt64 = 0
+        var i = 0
+        while i < counts.count && b < bounds.count {
+            if Self.upperBound(i) > bounds[b] {
+                out[b] = n
+                b += 1
+                continue
+            }
+            n += counts[i]
+            i += 1
         }
-        return n
+        while b < bounds.count { out[b] = n; b += 1 }
+        return out
     }
 
     /// The latency (µs) below which `quantile` (0...1) of the recorded values fall; 0 when empty.

@@ -90,7 +90,7 @@ public final class Metrics: @unchecked Sendable {
                     errorsByStatus: c.errorsByStatus.enumerated().compactMap { code, n in
                         n == 0 ? nil : (Status(rawValue: UInt16(code)), n)
                     },
-                    latencyCumulative: latencyBoundsMicros.map { c.latency.count(atOrBelowMicros: $0) },
+                    latencyCumulative: c.latency.cumulativeCounts(atOrBelowMicros: latencyBoundsMicros),
                     latencyCount: c.latency.total, latencySumMicros: c.latency.sumMicros)
             },
             batchBounds: Metrics.batchBounds, batchCounts: batches, batchTexts: batchTexts)

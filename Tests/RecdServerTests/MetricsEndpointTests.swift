@@ -143,3 +143,21 @@ func httpGet(port: Int, path: String, method: String = "GET") throws -> String {
 }
 
 struct HTTPTestError: Error, CustomStringConvertible { let description: String }
+
+@Suite struct LatencyCumulativeTests {
+    @Test func cumulativeCountsMatchABruteForceCount() {
+        var h = LatencyHistogram()
+        var values: [UInt64] = [0, 1, 15, 16, 99, 100, 101, 495, 496, 505, 511, 512, 1_000_000, 9_999_999, 50_000_000]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2000 { values.append(UInt64.random(in: 0...20_000_000, using: &rng) >> UInt64.random(in: 0...14, using: &rng)) }
+        for v in values { h.record(micros: v) }
+        let bounds: [UInt64] = [0, 100, 250, 500, 1000, 2500, 1_000_000, 10_000_000]
+        let got = h.cumulativeCounts(atOrBelowMicros: bounds)
+        let want = bounds.map { b in
+            UInt64(values.filter { LatencyHistogram.upperBound(LatencyHistogram.index($0)) <= b }.count)
+        }
+        #expect(got == want)
+        #expect(got.last! <= h.total)
+        #expect(h.sumMicros == values.reduce(0, +))
+    }
+}
