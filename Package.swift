@@ -61,6 +61,7 @@ let package = Package(
             "RecdProtocol", "RecdModel", "RecdIntent", "RecdRecommend",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Atomics", package: "swift-atomics"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -11,16 +11,22 @@ public final class Metrics: @unchecked Sendable {
         var requests: UInt64 = 0
         var errors: UInt64 = 0
         var busy: UInt64 = 0
+        /// Errors by status code (index = raw status, last slot = any status beyond the table).
+        var errorsByStatus = [UInt64](repeating: 0, count: Metrics.statusSlots)
         var latency = LatencyHistogram()
     }
 
     /// Batch histogram bucket upper bounds (texts per encoder call).
     static let batchBounds: [UInt32] = [1, 2, 4, 8, 16, 32, 64, 128, 256]
 
+    /// Status codes counted one by one for Prometheus; larger codes share the last slot.
+    static let statusSlots = 16
+
     private let lock = NSLock()
     // Protected by `lock`.
     private var ops = [OpCounters](repeating: OpCounters(), count: Opcode.all.count)
     private var batches = [UInt64](repeating: 0, count: Metrics.batchBounds.count + 1)
+    private var batchTexts: UInt64 = 0
     private var connections = 0
 
     public let started = ContinuousClock.now
@@ -38,6 +44,7 @@ public final class Metrics: @unchecked Sendable {
         if status != .ok {
             ops[i].errors += 1
             if status == .busy { ops[i].busy += 1 }
+            ops[i].errorsByStatus[min(Int(status.rawValue), Metrics.statusSlots - 1)] += 1
         }
         ops[i].latency.record(micros: micros)
         lock.unlock()
@@ -52,7 +59,7 @@ public final class Metrics: @unchecked Sendable {
     /// Records one encoder call of `size` texts.
     public func recordBatch(_ size: Int) {
         let bucket = Metrics.batchBounds.firstIndex { Int($0) >= size } ?? Metrics.batchBounds.count
-        lock.lock(); batches[bucket] += 1; lock.unlock()
+        lock.lock(); batches[bucket] += 1; batchTexts += UInt64(max(0, size)); lock.unlock()
     }
 
     /// Adjusts the open-connection count; returns the new count.
@@ -66,6 +73,27 @@ public final class Metrics: @unchecked Sendable {
     public var batchCounts: [UInt64] {
         lock.lock(); defer { lock.unlock() }
         return batches
+    }
+
+    /// A consistent copy of the counters, taken under the lock, for the Prometheus exporter.
+    /// Latency buckets are cumulative counts at `latencyBoundsMicros` (see `MetricsSnapshot`).
+    public func snapshot(latencyBoundsMicros: [UInt64]) -> MetricsSnapshot {
+        lock.lock(); defer { lock.unlock() }
+        let pingCount = pings.load(ordering: .relaxed)
+        return MetricsSnapshot(
+            uptimeSeconds: (ContinuousClock.now - started).seconds,
+            connections: max(0, connections),
+            ops: Opcode.all.enumerated().map { i, op in
+                let c = ops[i]
+                return MetricsSnapshot.Op(
+                    name: op.name, requests: c.requests + (op == .ping ? pingCount : 0), errors: c.errors,
+                    errorsByStatus: c.errorsByStatus.enumerated().compactMap { code, n in
+                        n == 0 ? nil : (Status(rawValue: UInt16(code)), n)
+                    },
+                    latencyCumulative: c.latency.cumulativeCounts(atOrBelowMicros: latencyBoundsMicros),
+                    latencyCount: c.latency.total, latencySumMicros: c.latency.sumMicros)
+            },
+            batchBounds: Metrics.batchBounds, batchCounts: batches, batchTexts: batchTexts)
     }
 
     /// Fills the transport part of a STATS response.

@@ -47,6 +47,9 @@ struct Recd: ParsableCommand {
     @OptionGroup(title: "Engines")
     var engineOptions: EngineOptions
 
+    @OptionGroup(title: "Operations")
+    var ops: OpsOptions
+
     @Flag(help: "TEST ONLY: serve a hashed bag-of-words encoder instead of the model.")
     var fakeEncoder = false
 
@@ -70,10 +73,15 @@ struct Recd: ParsableCommand {
             }
             try overrides().apply(to: &conf)
             try conf.validate()
+            try conf.validateLimits()
         } catch {
+            if ops.checkConfig { try runCheckConfig(loadError: error.description, configuration: conf, engines: engineSettings) }
             throw ValidationError(error.description)
         }
         if let socket { conf.socketPath = socket }
+        if ops.checkConfig { try runCheckConfig(loadError: nil, configuration: conf, engines: engineSettings) }
+        for problem in extraConfigProblems() { logger.warning("\(problem)") }
+        do { _ = try ops.metricsAddress() } catch { throw ValidationError(error.description) }
 
         let engines = try makeEngines(settings: engineSettings, maxBatchTexts: conf.maxBatchTexts, logger: logger)
         let daemon = RecdDaemon(configuration: conf, engines: engines, logger: logger)
@@ -96,10 +104,20 @@ struct Recd: ParsableCommand {
             FileHandle.standardError.write(Data("recd: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        let metricsServer: MetricsHTTPServer?
+        do {
+            metricsServer = try startMetrics(daemon: daemon, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("recd: cannot serve metrics on \(ops.metricsListen ?? ""): \(error)\n".utf8))
+            daemon.stop()
+            daemon.waitUntilStopped()
+            throw ExitCode(1)
+        }
         FileHandle.standardOutput.write(Data("recd listening on \(conf.socketPath)\n".utf8))
         // The signal sources must outlive the wait: an optimised build would otherwise
         // release (and so cancel) them right after setup, and SIGTERM would be ignored.
         withExtendedLifetime(sources) { daemon.waitUntilStopped() }
+        metricsServer?.shutdown()
     }
 
     /// Flags as a config file, so one code path applies and checks them.
