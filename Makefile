@@ -74,3 +74,24 @@ bench-encode: model release
 
 clean:
 	rm -rf .build
+
+## Fuzzing and sanitizers (protocol/fuzz/README.md). Each has its own scratch path.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := swift build -c release --scratch-path .build-fuzz --product recd-fuzz \
+                -Xswiftc -sanitize=fuzzer,address -Xswiftc -DRECD_FUZZ
+SAN_FILTER   ?= RecdProtocolTests|RecdServerTests|RecdClientTests
+.PHONY: fuzz test-asan test-tsan
+fuzz:
+	$(FUZZ_BUILD)
+	@mkdir -p fuzz-out/corpus
+	SWIFT_BACKTRACE=enable=no $$($(FUZZ_BUILD) --show-bin-path)/recd-fuzz fuzz-out/corpus protocol/vectors \
+	  -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=4096 \
+	  -artifact_prefix=fuzz-out/ -print_final_stats=1
+
+test-asan:
+	swift build --scratch-path .build-asan --build-tests --sanitize=address
+	swift test --scratch-path .build-asan --skip-build --sanitize=address --filter '$(SAN_FILTER)'
+
+test-tsan:
+	swift build --scratch-path .build-tsan --build-tests --sanitize=thread
+	swift test --scratch-path .build-tsan --skip-build --sanitize=thread --filter '$(SAN_FILTER)'

@@ -87,6 +87,12 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], path: "client/recbench"),
 
+        // Fuzz target: a corpus replayer in a normal build, a libFuzzer binary under `make fuzz`.
+        .executableTarget(name: "recd-fuzz", dependencies: [
+            "RecdProtocol",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], path: "protocol/fuzz", exclude: ["README.md"]),
+
         // One test target per module, plus end-to-end tests over the built executables.
         .testTarget(name: "RecdModelTests", dependencies: ["RecdModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RecdProtocolTests", dependencies: ["RecdProtocol"]),

@@ -58,6 +58,7 @@ public enum Validation {
         if !(r.diversity >= 0 && r.diversity <= 1) {
             throw .badRequest("diversity must be in [0, 1] (0 = off), found \(r.diversity)")
         }
+        try finiteWeights(r)
         try validate(r.filters, limits: limits)
     }
 
@@ -69,6 +70,7 @@ public enum Validation {
     }
 
     static func validate(_ f: Recd_V1_Filters, limits: RequestLimits) throws(RequestError) {
+        try finitePrices(f)
         if f.hasMinPrice && f.hasMaxPrice && f.minPrice > f.maxPrice {
             throw .badRequest("filters.min_price \(f.minPrice) is above filters.max_price \(f.maxPrice)")
         }

@@ -24,6 +24,8 @@ public struct ConfigFile: Decodable, Sendable {
     public var max_in_flight_per_connection: Int?
     public var socket_mode: String?
     public var socket_group: String?
+    /// Peer uids allowed to connect; replaces the default (own uid and root).
+    public var allow_uids: [UInt32]?
     public var drain_timeout_ms: Int?
     /// Free-form engine settings the engines' adapters read.
     public var engines: [String: String]?
@@ -62,6 +64,7 @@ public struct ConfigFile: Decodable, Sendable {
         if let v = max_in_flight_per_connection { c.maxInFlightPerConnection = v }
         if let v = drain_timeout_ms { c.drainTimeout = .milliseconds(v) }
         if let v = socket_group { c.socketGroup = v }
+        if let v = allow_uids { c.peerAccess = PeerAccess(allowedUIDs: Set(v)) }
         if let v = socket_mode {
             guard let mode = UInt16(v, radix: 8), mode <= 0o777 else {
                 throw Error(description: "socket_mode must be octal like \"0600\", found \"\(v)\"")

@@ -98,6 +98,7 @@ extension Dispatcher {
 
     func reload(_ body: [UInt8], _ reply: @escaping Reply) throws(RequestError) {
         let request = try Validation.decode(Recd_V1_IntentsReloadRequest.self, from: body, opcode: .intentsReload)
+        try Validation.validate(request, limits: configuration.requestLimits)
         let intents = try need(engines.intents, "intent engine", for: .intentsReload, flag: "--intents FILE")
         try queueTask { context in
             self.answer(.intentsReload, reply) { try intents.reload(request, context: context) }

@@ -84,7 +84,8 @@ public final class RecdDaemon: @unchecked Sendable {
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                // A refused peer fails the initializer, which closes the channel unread.
+                configuration.peerAccess.admit(channel, logger: shared.logger).flatMapThrowing {
                     let count = shared.metrics.connectionDelta(1)
                     channel.closeFuture.whenComplete { _ in _ = shared.metrics.connectionDelta(-1) }
                     if count > configuration.maxConnections {

@@ -9,6 +9,8 @@ public struct ServerConfiguration: Sendable {
     public var socketMode: UInt16 = 0o600
     /// Group to give the socket file (with `socketMode` e.g. 0660 to let a group connect).
     public var socketGroup: String?
+    /// Peer uids allowed to connect (SO_PEERCRED); default: the daemon's own uid and root.
+    public var peerAccess: PeerAccess = .ownerAndRoot
     /// Model worker threads (never the event loop).
     public var workers: Int = 2
     /// Event loop threads for socket I/O.

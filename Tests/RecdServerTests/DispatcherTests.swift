@@ -86,10 +86,9 @@ final class FakeCatalog: ItemsHandler, FeedbackHandler, @unchecked Sendable {
         let (d, pool) = makeDispatcher(Engines(encoder: HashingEncoder(dimension: 4), intents: FirstWordIntents(),
                                                feedback: catalog, items: catalog))
         defer { pool.shutdown() }
-        var reload = Recd_V1_IntentsReloadRequest(); reload.path = "/nope.jsonl"
-        let (s1, b1) = call(d, .intentsReload, reload)
+        let (s1, b1) = call(d, .intentsReload, Recd_V1_IntentsReloadRequest())
         #expect(s1 == .notFound)
-        #expect(ErrorBody.decodeMessage(b1).message.contains("/nope.jsonl"))
+        #expect(ErrorBody.decodeMessage(b1).message.contains("does not exist"))
         var fb = Recd_V1_FeedbackRequest(); fb.user = "crash"; fb.item = "i"; fb.event = .click
         let (s2, b2) = call(d, .feedback, fb)
         #expect(s2 == .internal)

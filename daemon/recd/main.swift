@@ -29,6 +29,10 @@ struct Recd: ParsableCommand {
     @Option(help: "Group to own the socket file (use with --socket-mode 0660).")
     var socketGroup: String?
 
+    @Option(help: ArgumentHelp("Peer uid allowed to connect (repeatable); replaces the default, the daemon's own uid and root.",
+                               valueName: "uid"))
+    var allowUid: [UInt32] = []
+
     @Option(help: "Requests waiting for a worker before new ones get BUSY.")
     var queueCapacity: Int?
 
@@ -126,6 +130,7 @@ struct Recd: ParsableCommand {
         c.workers = workers
         c.socket_mode = socketMode
         c.socket_group = socketGroup
+        c.allow_uids = allowUid.isEmpty ? nil : allowUid
         c.queue_capacity = queueCapacity
         c.max_batch_texts = maxBatch
         c.batch_wait_us = batchWaitUs
