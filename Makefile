@@ -62,8 +62,10 @@ run: deps model-src release model
 	$(RELEASE_BIN)/recd --socket $(SOCKET) --model $(WEIGHTS) \
 	  --catalog daemon/demo/catalog.jsonl --intents daemon/demo/intents.jsonl
 
+# Products one by one: `swift build --build-tests` would also compile swift-protobuf's C++ protoc.
 test: deps model-src
-	swift build $(SWIFT_FLAGS) --build-tests
+	swift build $(SWIFT_FLAGS) --product recdPackageTests
+	for p in recd recctl recbench; do swift build $(SWIFT_FLAGS) --product $$p || exit 1; done
 	$(MAKE) --no-print-directory $(WEIGHTS)
 	swift test $(SWIFT_FLAGS) --skip-build
 	RECD_BIN=.build/debug/recd bash client/python/run-tests.sh
