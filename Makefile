@@ -68,7 +68,8 @@ test: deps model-src
 	for p in recd recctl recbench; do swift build $(SWIFT_FLAGS) --product $$p || exit 1; done
 	$(MAKE) --no-print-directory $(WEIGHTS)
 	swift test $(SWIFT_FLAGS) --skip-build
-	RECD_BIN=.build/debug/recd bash client/python/run-tests.sh
+	RECD_BIN=.build/debug/recd RECD_TEST_ARGS="--model $(WEIGHTS) --catalog $(CURDIR)/daemon/demo/catalog.jsonl \
+	  --intents $(CURDIR)/daemon/demo/intents.jsonl" bash client/python/run-tests.sh
 
 bench-encode: model release
 	$(RELEASE_BIN)/recbench encode --model $(WEIGHTS) --precision fp32 --json

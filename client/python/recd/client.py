@@ -178,7 +178,7 @@ class Client:
         return self.call(_ops.stats(), timeout=timeout)
 
     def reload_intents(self, path: str = "", *, timeout: Optional[float] = None) -> pb.IntentsReloadResponse:
-        """INTENTS_RELOAD: reloads intent definitions from `path` (empty = the daemon's start-up file)."""
+        """INTENTS_RELOAD: the daemon re-reads its start-up intents file; a non-empty `path` is refused (BadRequest)."""
         return self.call(_ops.reload_intents(path), timeout=timeout)
 
     def request(self, opcode: int, body: bytes = b"", *, timeout: Optional[float] = None) -> bytes:

@@ -44,7 +44,11 @@ class Daemon:
         logs = ROOT / ".build" / "pyclient-test-logs"  # kept after the run, for post-mortems
         logs.mkdir(parents=True, exist_ok=True)
         self.log_path = logs / (name + ".log")
-        self.args = [str(recd_bin()), "--socket", self.socket, "--log-level", "debug"] \
+        # Durable state per daemon (a restart in one test keeps its store); caches (item embeddings,
+        # trained intents) shared by the whole run so each start does not re-embed the catalog.
+        cache = Path(os.environ.get("RECD_TEST_CACHE", str(ROOT / ".build" / "pyclient-test-cache")))
+        self.args = [str(recd_bin()), "--socket", self.socket, "--log-level", "debug",
+                     "--store", str(directory / (name + "-store")), "--cache-dir", str(cache)] \
             + (recd_test_args() if test_args else []) + (extra_args or [])
         self.process: Optional[subprocess.Popen] = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import urllib.error
@@ -52,6 +53,9 @@ def test_search_returns_recommendations_or_a_clear_http_error(app_url: str) -> N
     status, headers, body = fetch(app_url + "/search?q=red+lipstick+under+%2420&user=web-user")
     data = json.loads(body)
     assert headers["Content-Type"] == "application/json"
+    if "--catalog" in os.environ.get("RECD_TEST_ARGS", ""):
+        assert status == 200, (status, data)
+        assert data["items"], "a daemon with a catalog returns recommendations for the search"
     if status == 200:
         assert data["query"] == "red lipstick under $20" and isinstance(data["items"], list)
         for item in data["items"]:
