@@ -15,6 +15,8 @@ public final class FeedbackStore: @unchecked Sendable {
     private struct Pending {
         var event: FeedbackEvent
         var completion: Completion
+        /// When it was queued (monotonic nanoseconds), for the store-lag gauge.
+        var queuedAt: UInt64 = DispatchTime.now().uptimeNanoseconds
     }
 
     private let db: SQLiteDatabase
@@ -108,7 +110,9 @@ public final class FeedbackStore: @unchecked Sendable {
         return ["feedback.committed_events": Double(committedEvents),
                 "feedback.committed_batches": Double(committedBatches),
                 "feedback.duplicates": Double(duplicateEvents),
-                "feedback.queue_depth": Double(pending.count)]
+                "feedback.queue_depth": Double(pending.count),
+                // Age of the oldest event still waiting for the writer (0 when caught up).
+                "feedback.lag_seconds": pending.first.map { Double(DispatchTime.now().uptimeNanoseconds &- $0.queuedAt) / 1e9 } ?? 0]
     }
 
     /// Stops accepting events, commits what is queued and stops the writer thread.

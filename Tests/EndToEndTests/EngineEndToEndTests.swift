@@ -41,8 +41,10 @@ import Testing
         var daemon: Process
         let socket: String
         var client: RecdClient!
+        let extra: [String]
 
-        init() async throws {
+        init(extra: [String] = []) async throws {
+            self.extra = extra
             dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("recd-engines-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try Data(EngineEndToEndTests.catalog.utf8).write(to: dir.appendingPathComponent("catalog.jsonl"))
@@ -67,7 +69,7 @@ import Testing
                                 "--catalog", dir.appendingPathComponent("catalog.jsonl").path,
                                 "--intents", dir.appendingPathComponent("intents.jsonl").path,
                                 "--store", dir.appendingPathComponent("store").path,
-                                "--cache-dir", dir.appendingPathComponent("cache").path]
+                                "--cache-dir", dir.appendingPathComponent("cache").path] + extra
             let log = dir.appendingPathComponent("recd.log")
             FileManager.default.createFile(atPath: log.path, contents: nil)
             let handle = try FileHandle(forWritingTo: log)
@@ -197,6 +199,18 @@ import Testing
         #expect(query == ["lap-9"], "\(query)")
         s.item = "missing-item"
         await #expect(throws: RecdError.self) { _ = try await f.client.similar(s) }
+        await f.stop()
+    }
+
+    @Test func engineGaugesAreScraped() async throws {
+        let port = try freeTCPPort()
+        let f = try await Fixture(extra: ["--metrics-listen", "127.0.0.1:\(port)"])
+        _ = try await f.feedback(user: "u2", item: "bk-1", event: .view)
+        let text = try await OperationsTests().scrape(port)
+        #expect(text.contains("recd_catalog_items 8\n"), "\(text)")
+        #expect(text.contains("recd_intents 3\n"), "three intents besides oos: \(text)")
+        #expect(text.contains("recd_feedback_pending_events 0\n"), "an acknowledged event is no longer pending")
+        #expect(text.contains("recd_feedback_store_lag_seconds 0\n"))
         await f.stop()
     }
 

@@ -114,3 +114,10 @@ public final class IntentService: IntentHandler, @unchecked Sendable {
         return m
     }
 }
+
+extension IntentService: MetricsGaugeSource {
+    /// `recd_intents` (METRICS.md).
+    public func metricGauges() -> [MetricGauge] {
+        [MetricGauge(name: "recd_intents", help: "Intents loaded.", value: Double(holder.current.intents.intents.count))]
+    }
+}

@@ -89,3 +89,17 @@ public final class RecommendService: RecommendHandler, AsyncFeedbackHandler, Ite
         return extras
     }
 }
+
+extension RecommendService: MetricsGaugeSource {
+    /// `recd_catalog_items`, `recd_feedback_pending_events`, `recd_feedback_store_lag_seconds` (METRICS.md).
+    public func metricGauges() -> [MetricGauge] {
+        let s = engine.stats
+        return [
+            MetricGauge(name: "recd_catalog_items", help: "Items in the catalog.", value: Double(engine.itemCount)),
+            MetricGauge(name: "recd_feedback_pending_events", help: "Feedback events accepted but not yet taken by the store's writer.",
+                        value: s["feedback.queue_depth"] ?? 0),
+            MetricGauge(name: "recd_feedback_store_lag_seconds", help: "Age of the oldest feedback event waiting for the store's writer (0 when caught up).",
+                        value: s["feedback.lag_seconds"] ?? 0),
+        ]
+    }
+}
