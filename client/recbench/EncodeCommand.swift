@@ -39,7 +39,7 @@ struct EncodeCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let path = model ?? defaultWeightsPath()
+        let path = model ?? DefaultWeightsPath.path
         let linearKernel: LinearKernel
         if let kernel {
             guard let k = LinearKernel(rawValue: kernel) else {
@@ -153,10 +153,6 @@ private func threadCPU() -> Double {
 
 private func fmt(_ x: Double) -> String { String(format: "%.4f", x) }
 
-func defaultWeightsPath() -> String {
-    if let p = ProcessInfo.processInfo.environment["RECD_WEIGHTS"], !p.isEmpty { return p }
-    return NSHomeDirectory() + "/.cache/recd/all-MiniLM-L6-v2.recd"
-}
 
 /// Splits a batch across worker threads, each with its own workspace and output rows.
 /// `@unchecked Sendable`: worker k touches only `workspaces[k]` and its own slice of `out`.

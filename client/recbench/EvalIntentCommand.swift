@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RecdClient
+import RecdModel
 import RecdProtocol
 
 /// `recbench eval-intent`: trains a fresh recd on a train file and scores INTENT on a test file.
@@ -11,7 +12,7 @@ struct EvalIntentCommand: AsyncParsableCommand {
 
     @Option(help: "Training set: JSONL {\"text\",\"intent\"} (\"oos\" = out of scope) or a recd intents file.") var train: String
     @Option(help: "Test set: JSONL {\"text\",\"intent\"}.") var test: String
-    @Option(help: "Weights file.") var model: String = defaultWeightsPath()
+    @Option(help: "Weights file.") var model: String = DefaultWeightsPath.path
     @Option(help: "Requests in flight.") var concurrency: Int = 16
     @Option(help: "Seconds to wait for recd to train and start.") var startTimeout: Double = 900
     @Flag(help: "Print one JSON object (the only output format).") var json = false

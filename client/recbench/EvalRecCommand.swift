@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RecdClient
+import RecdModel
 import RecdProtocol
 
 /// `recbench eval-rec`: leave-last-out evaluation of recommendations through a fresh recd.
@@ -16,7 +17,7 @@ struct EvalRecCommand: AsyncParsableCommand {
 
     @Option(help: "interactions.tsv: user, item, timestamp (tab-separated, header line).") var interactions: String
     @Option(help: "items.jsonl: the catalog (id, title, category, …).") var items: String
-    @Option(help: "Weights file.") var model: String = defaultWeightsPath()
+    @Option(help: "Weights file.") var model: String = DefaultWeightsPath.path
     @Option(help: "Requests in flight.") var concurrency: Int = 32
     @Option(help: "Seconds to wait for recd to start (catalog embedding included).") var startTimeout: Double = 1800
     @Option(help: "Seconds to wait for the model fit.") var fitTimeout: Double = 1800

@@ -29,8 +29,7 @@ struct EmbedCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let path = model ?? ProcessInfo.processInfo.environment["RECD_WEIGHTS"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? NSHomeDirectory() + "/.cache/recd/all-MiniLM-L6-v2.recd"
+        let path = model ?? DefaultWeightsPath.path
         let encoder: Encoder
         let ids: [Int32]
         let vector: [Float]

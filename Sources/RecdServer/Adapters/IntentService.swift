@@ -27,9 +27,16 @@ public final class IntentService: IntentHandler, @unchecked Sendable {
         self.cache = cache
         self.encoderID = encoderID
         self.logger = logger
+        holder = IntentEngineHolder(try Self.build(source: source, vocabulary: vocabulary, cache: cache,
+                                                   encoderID: encoderID, logger: logger, embed: embed))
+    }
+
+    /// Loads `source` and trains (or loads from `cache`) an engine for it.
+    static func build(source: URL, vocabulary: RecdIntent.CatalogVocabulary, cache: IntentModelCache?, encoderID: String,
+                      logger: Logger, embed: ([String]) throws -> [[Float]]) throws -> IntentEngine {
         let set = try IntentSet.load(contentsOf: source)
-        holder = IntentEngineHolder(try IntentEngine.build(intents: set, vocabulary: vocabulary, encoderID: encoderID,
-                                                           cache: cache, logger: logger, embed: embed))
+        return try IntentEngine.build(intents: set, vocabulary: vocabulary, encoderID: encoderID,
+                                      cache: cache, logger: logger, embed: embed)
     }
 
     /// The engine in use now.
@@ -58,16 +65,16 @@ public final class IntentService: IntentHandler, @unchecked Sendable {
     @discardableResult
     public func rebuild(embed: ([String]) throws -> [[Float]]) throws -> IntentEngine {
         reloadLock.lock(); defer { reloadLock.unlock() }
-        let set: IntentSet
+        let engine: IntentEngine
         do {
-            set = try IntentSet.load(contentsOf: source)
-        } catch {
-            throw RequestError.badRequest("intents file \(source.lastPathComponent): \(error)")
+            engine = try Self.build(source: source, vocabulary: vocabulary, cache: cache, encoderID: encoderID,
+                                    logger: logger, embed: embed)
+        } catch let e as IntentError {
+            throw RequestError.badRequest("intents file \(source.lastPathComponent): \(e)")
         }
-        let engine = try IntentEngine.build(intents: set, vocabulary: vocabulary, encoderID: encoderID,
-                                            cache: cache, logger: logger, embed: embed)
         holder.replace(with: engine)
-        logger.info("intents reloaded", metadata: ["intents": "\(set.intents.count)", "examples": "\(set.examples.count)"])
+        logger.info("intents reloaded", metadata: ["intents": "\(engine.intents.intents.count)",
+                                                   "examples": "\(engine.intents.examples.count)"])
         return engine
     }
 

@@ -5,18 +5,37 @@ import RecdRecommend
 /// The recommendation engine behind the server's RECOMMEND / SIMILAR, FEEDBACK and ITEMS seams:
 /// maps the wire messages one to one onto ``RecdRecommend`` types, adds the query's intent slots
 /// (category, brand, price) to the request's filters, and maps engine errors to statuses.
-public final class RecommendService: RecommendHandler, AsyncFeedbackHandler, ItemsHandler, Sendable {
+///
+/// `@unchecked Sendable`: `cachedVocabulary` is read and written under `vocabularyLock`; the engine is thread-safe.
+public final class RecommendService: RecommendHandler, AsyncFeedbackHandler, ItemsHandler, @unchecked Sendable {
     /// The engine (thread-safe).
     public let engine: RecommendEngine
+    private let vocabularyLock = NSLock()
+    /// The catalog's vocabulary for turning query slots into filters. Building it walks the whole
+    /// catalog, so it is kept here and dropped when ITEMS changes the catalog (the only way it changes).
+    private var cachedVocabulary: RecdRecommend.CatalogVocabulary?   // protected by `vocabularyLock`
 
     public init(engine: RecommendEngine) { self.engine = engine }
+
+    /// The catalog vocabulary, built at most once per catalog change.
+    var vocabulary: RecdRecommend.CatalogVocabulary {
+        vocabularyLock.lock(); defer { vocabularyLock.unlock() }
+        if let v = cachedVocabulary { return v }
+        let v = engine.vocabulary
+        cachedVocabulary = v
+        return v
+    }
+
+    private func catalogChanged() {
+        vocabularyLock.lock(); cachedVocabulary = nil; vocabularyLock.unlock()
+    }
 
     // MARK: RECOMMEND / SIMILAR
 
     public func recommend(_ request: Recd_V1_RecommendRequest, queryEmbedding: [Float]?, queryIntent: Recd_V1_IntentResponse?,
                           context: HandlerContext) throws -> Recd_V1_RecommendResponse {
         var filter = Self.filter(request.filters)
-        if let queryIntent { Self.apply(slots: queryIntent.slots, to: &filter, vocabulary: engine.vocabulary) }
+        if let queryIntent { Self.apply(slots: queryIntent.slots, to: &filter, vocabulary: vocabulary) }
         var weights = RankingWeightOverrides()
         if request.hasWeights {
             weights = RankingWeightOverrides(query: request.weights.alpha, collaborative: request.weights.beta,
@@ -63,11 +82,13 @@ public final class RecommendService: RecommendHandler, AsyncFeedbackHandler, Ite
         switch request.op {
         case .upsert(let list):
             let items = list.items.map(Self.item)
+            defer { catalogChanged() }
             _ = try mapErrors { try engine.upsert(items) }
             response.affected = UInt32(items.count)
         case .delete(let ids):
             let missing = ids.ids.filter { engine.item(id: $0) == nil }
             response.affected = UInt32(engine.delete(ids: ids.ids))
+            catalogChanged()
             response.missing = missing
         case .get(let ids):
             for id in ids.ids {
