@@ -65,7 +65,12 @@ public final class RecdDaemon: @unchecked Sendable {
         let path = configuration.socketPath
         do {
             if try SocketFile.prepare(path) { logger.notice("removed stale socket \(path)") }
-            let channel = try makeBootstrap().bind(unixDomainSocketPath: path).wait()
+            // The socket file is created by bind(2) with the process umask; narrow it so the file never
+            // exists, even for an instant, with more access than `socketMode` (chmod below adds the group).
+            let previousMask = umask(mode_t(~configuration.socketMode & 0o777))
+            let bound = Result { try makeBootstrap().bind(unixDomainSocketPath: path).wait() }
+            umask(previousMask)
+            let channel = try bound.get()
             try SocketFile.setPermissions(path, mode: configuration.socketMode, group: configuration.socketGroup)
             lock.lock(); serverChannel = channel; ownsSocketFile = true; lock.unlock()
         } catch {
