@@ -77,6 +77,10 @@ public enum Validation {
         if f.excludeItems.count > limits.maxItemsPerRequest {
             throw .tooLarge("filters.exclude_items has \(f.excludeItems.count) ids; the limit is \(limits.maxItemsPerRequest)")
         }
+        for (field, list) in [("exclude_categories", f.excludeCategories), ("exclude_brands", f.excludeBrands)]
+        where list.count > limits.maxItemsPerRequest {
+            throw .tooLarge("filters.\(field) has \(list.count) names; the limit is \(limits.maxItemsPerRequest)")
+        }
     }
 
     /// FEEDBACK: user and item ids and a known event.

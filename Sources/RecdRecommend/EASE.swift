@@ -29,7 +29,7 @@ public final class EASEModel: @unchecked Sendable {
     /// Adds `scale · B[i, ·]` into `scores` (length ≥ n) — one history item's contribution.
     func accumulate(row i: Int, scale: Float, into scores: UnsafeMutablePointer<Float>) {
         guard i < n else { return }
-        cblas_saxpy(Int32(n), scale, weights.baseAddress! + i * n, 1, scores, 1)
+        VectorKernels.axpy(n, scale, weights.baseAddress! + i * n, scores)
     }
 
     /// Progress phases reported by `fit` with a fraction in 0…1 of the whole fit.

@@ -10,6 +10,9 @@ struct EngineState: Sendable {
     /// Per slot: Σ positive event weight · 2^((t − popularityReferenceMs)/halfLife).
     var popularity: [Float] = []
     var popularityReferenceMs: Int64 = 0
+    /// The largest entry of `popularity`, kept as events arrive so a request need not scan for it
+    /// (entries only grow, and a rebase scales them all alike).
+    var popularityMax: Float = 0
     var model: EASEModel?
     var eventsSinceFit = 0
     var totalEvents = 0
@@ -38,6 +41,7 @@ struct EngineState: Sendable {
                     exponent = 0
                 }
                 popularity[slot] += w * Float(pow(2, exponent))
+                popularityMax = max(popularityMax, popularity[slot])
             }
             latestEventMs = max(latestEventMs, e.timestampMs)
             eventsSinceFit += 1
@@ -55,6 +59,7 @@ struct EngineState: Sendable {
     mutating func rebasePopularity(to reference: Int64, halfLife: Double) {
         let f = Float(pow(2, Double(popularityReferenceMs - reference) / halfLife))
         for i in popularity.indices { popularity[i] *= f }
+        popularityMax *= f
         popularityReferenceMs = reference
     }
 

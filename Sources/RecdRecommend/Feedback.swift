@@ -45,12 +45,26 @@ public struct FeedbackEvent: Sendable, Hashable {
     }
 }
 
-/// What happened to a submitted event.
+/// What happened to a submitted event, with its place in the feedback log.
 public enum FeedbackOutcome: Sendable, Hashable {
-    /// Committed to the store and applied to the user's state.
-    case recorded
-    /// The idempotency key was seen before; nothing changed.
-    case duplicate
+    /// Committed to the store and applied to the user's state; `sequence` is its position in the log.
+    case recorded(sequence: Int64)
+    /// The idempotency key was seen before; nothing changed. `sequence` is that of the event
+    /// first recorded with the key.
+    case duplicate(sequence: Int64)
+
+    /// Position in the feedback log: ≥ 1, increasing in commit order, never reused.
+    public var sequence: Int64 {
+        switch self {
+        case .recorded(let s), .duplicate(let s): s
+        }
+    }
+
+    /// True for a repeat of an idempotency key.
+    public var isDuplicate: Bool {
+        if case .duplicate = self { return true }
+        return false
+    }
 }
 
 /// How much each kind of event says about interest. Rating weight is `ratingScale · (stars − ratingPivot)`,

@@ -21,6 +21,8 @@ public final class FeedbackStore: @unchecked Sendable {
 
     private let db: SQLiteDatabase
     private let insert: SQLiteStatement
+    /// The sequence of the event recorded with an idempotency key (answers a duplicate).
+    private let lookup: SQLiteStatement
     private let condition = NSCondition()
     private var pending: [Pending] = []
     private var stopping = false
@@ -51,6 +53,7 @@ public final class FeedbackStore: @unchecked Sendable {
               value REAL NOT NULL, ts INTEGER NOT NULL, idem TEXT UNIQUE);
             """)
         self.insert = try db.prepare("INSERT OR IGNORE INTO events(user,item,kind,value,ts,idem) VALUES(?,?,?,?,?,?)")
+        self.lookup = try db.prepare("SELECT seq FROM events WHERE idem=?")
         let thread = Thread { [unowned self] in self.writerLoop() }
         thread.name = "recd.feedback-writer"
         thread.start()
@@ -158,7 +161,11 @@ public final class FeedbackStore: @unchecked Sendable {
                     insert.bind(5, e.timestampMs)
                     insert.bind(6, e.idempotencyKey)
                     try insert.step()
-                    outcomes.append(db.changes == 1 ? .recorded : .duplicate)
+                    if db.changes == 1 {
+                        outcomes.append(.recorded(sequence: db.lastInsertRowID))
+                    } else {
+                        outcomes.append(.duplicate(sequence: try sequence(ofKey: e.idempotencyKey)))
+                    }
                 }
                 insert.reset()
                 try db.execute("COMMIT")
@@ -172,7 +179,7 @@ public final class FeedbackStore: @unchecked Sendable {
             for p in batch { p.completion(.failure(error)) }
             return
         }
-        let recorded = zip(batch, outcomes).compactMap { $1 == .recorded ? $0.event : nil }
+        let recorded = zip(batch, outcomes).compactMap { $1.isDuplicate ? nil : $0.event }
         if !recorded.isEmpty { onCommit(recorded) }
         condition.lock()
         committedEvents += recorded.count
@@ -180,6 +187,18 @@ public final class FeedbackStore: @unchecked Sendable {
         duplicateEvents += batch.count - recorded.count
         condition.unlock()
         for (p, o) in zip(batch, outcomes) { p.completion(.success(o)) }
+    }
+
+    /// The stored sequence of the event with this idempotency key (inside the writer's transaction).
+    private func sequence(ofKey key: String?) throws -> Int64 {
+        guard let key else { throw RecommendError.storage("feedback insert was ignored but the event has no idempotency key") }
+        lookup.reset()
+        defer { lookup.reset() }
+        lookup.bind(1, key)
+        guard try lookup.step() else {
+            throw RecommendError.storage("feedback insert was ignored but no event has idempotency key '\(key)'")
+        }
+        return lookup.int64(0)
     }
 }
 

@@ -7,17 +7,14 @@ extension Ranker {
         if !querySimilarity.isEmpty {
             parts.append((weights.query * querySimilarity[j], { self.queryReason() }))
         }
-        if !collaborative.isEmpty {
-            parts.append((weights.collaborative * collaborative[j], { self.collaborativeReason(j) }))
+        if let c = collaborative(j) {
+            parts.append((weights.collaborative * c, { self.collaborativeReason(j) }))
         }
         if let s = sequence[Int32(j)] {
             parts.append((weights.sequence * s, { self.sequenceReason(j) }))
         }
         if !interest.isEmpty {
-            let c = catalog.embeddings.withUnsafeBufferPointer { e in
-                zip(interest, e[j * d ..< (j + 1) * d]).reduce(Float(0)) { $0 + $1.0 * $1.1 }
-            }
-            parts.append((weights.interest * c, { self.contentReason(j) }))
+            parts.append((weights.interest * interestCosine(j), { self.contentReason(j) }))
         }
         parts.append((weights.popularity * popularity(j), { self.popularityReason(j) }))
         let best = parts.max { $0.value < $1.value }!
@@ -54,7 +51,14 @@ extension Ranker {
     }
 
     private func contentReason(_ j: Int) -> String {
-        guard let h = history.max(by: { itemDot($0.slot, j) < itemDot($1.slot, j) }) else { return popularityReason(j) }
+        // The most similar history item (the first of equals), one dot product per history item.
+        var best: (slot: Int, weight: Float, kind: FeedbackKind)?
+        var bestSimilarity = -Float.infinity
+        for h in history {
+            let s = itemCosine(h.slot, j)
+            if best == nil || s > bestSimilarity { best = h; bestSimilarity = s }
+        }
+        guard let h = best else { return popularityReason(j) }
         return "similar to \(quoted(catalog.items[h.slot].title)) you \(h.kind.pastTense)"
     }
 
@@ -66,14 +70,6 @@ extension Ranker {
             return c.isEmpty ? "popular this week" : "popular in \(category) this week"
         }
         return c.isEmpty ? "no interactions yet; ranked by your filters" : "in \(category); no interactions yet"
-    }
-
-    private func itemDot(_ a: Int, _ b: Int) -> Float {
-        catalog.embeddings.withUnsafeBufferPointer { e in
-            var s: Float = 0
-            for k in 0..<d { s += e[a * d + k] * e[b * d + k] }
-            return s
-        }
     }
 
     private func money(_ v: Double) -> String {

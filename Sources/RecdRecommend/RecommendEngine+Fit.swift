@@ -20,7 +20,15 @@ extension RecommendEngine {
         if fitStatus.running { fitLock.unlock(); return }
         fitStatus.running = true
         fitLock.unlock()
-        let thread = Thread { [self] in runFit() }
+        let thread = Thread { [self] in
+            // The fit is background work: below request threads in the scheduler's eyes, so on a
+            // busy machine it yields to them (its OpenBLAS helper threads are not affected).
+            #if os(Linux)
+            // who = 0 on Linux is the calling thread (nice is per thread under NPTL).
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+            #endif
+            runFit()
+        }
         thread.name = "recd.ease-fit"
         thread.stackSize = 1 << 22
         thread.start()
@@ -78,7 +86,13 @@ extension RecommendEngine {
                 fitStatus.progress = fraction
                 fitLock.unlock()
             }
-            lock.write { state.model = model }
+            // Swap under the write lock, but free the old n×n matrix (hundreds of MB) after releasing
+            // it: unmapping that much memory takes long enough to stall every waiting request.
+            let previous = lock.write { () -> EASEModel? in
+                defer { state.model = model }
+                return state.model
+            }
+            withExtendedLifetime(previous) {}
             let seconds = Date().timeIntervalSince(started)
             logger.info("EASE fitted: \(n) items, \(rows.count) users, λ=\(config.easeLambda), \(String(format: "%.1f", seconds)) s")
             fitLock.lock()

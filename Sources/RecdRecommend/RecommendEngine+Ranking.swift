@@ -13,8 +13,10 @@ extension RecommendEngine {
             if let q = request.queryEmbedding, q.count != state.catalog.dimension {
                 throw RecommendError.invalidRequest("query embedding has \(q.count) floats, expected \(state.catalog.dimension)")
             }
-            var ranker = Ranker(state: state, config: config, request: request)
-            return ranker.run()
+            return scratchPool.withScratch(slots: state.catalog.slotCount) { scratch in
+                var ranker = Ranker(state: state, config: config, request: request, scratch: scratch)
+                return ranker.run()
+            }
         }
     }
 
@@ -27,39 +29,53 @@ extension RecommendEngine {
             var f = filter
             f.excludeItems.append(itemID)
             let request = RecommendRequest(user: "", k: k, filter: f, consumed: .none)
-            var ranker = Ranker(state: state, config: config, request: request)
-            return ranker.similar(to: slot)
+            return scratchPool.withScratch(slots: state.catalog.slotCount) { scratch in
+                var ranker = Ranker(state: state, config: config, request: request, scratch: scratch)
+                return ranker.similar(to: slot)
+            }
         }
     }
 }
 
 /// One ranking computation over a consistent view of the engine state (the caller holds the read lock).
+///
+/// Catalog-sized buffers (collaborative scores, dense scores, the allowed mask) live in `scratch`,
+/// so a request allocates nothing proportional to the catalog; the no-query path makes two
+/// vectorised passes over the catalog plus one selection pass, and touches embeddings only for
+/// the candidate pool.
 struct Ranker {
     let state: EngineState
     let config: RecommendConfig
     let request: RecommendRequest
     let weights: RankingWeights
+    let scratch: RankScratch
     let n: Int
     let d: Int
     /// User's liked items, most recent first: (slot, weight with recency, kind).
     var history: [(slot: Int, weight: Float, kind: FeedbackKind)] = []
-    var allowed: [Bool] = []
-    var collaborative: [Float] = []
+    /// Multiplies `scratch.collaborative[j]` into 0…1; 0 when there is no collaborative signal.
+    var collaborativeScale: Float = 0
     var sequence: [Int32: Float] = [:]
     var querySimilarity: [Float] = []
     var interest: [Float] = []
     var popularityScale: Float = 0
 
-    init(state: EngineState, config: RecommendConfig, request: RecommendRequest) {
+    init(state: EngineState, config: RecommendConfig, request: RecommendRequest, scratch: RankScratch) {
         self.state = state
         self.config = config
         self.request = request
         self.weights = request.weights.applied(to: config.weights)
+        self.scratch = scratch
         self.n = state.catalog.slotCount
         self.d = state.catalog.dimension
     }
 
     private var catalog: Catalog { state.catalog }
+
+    /// The collaborative signal of item j in 0…1, nil when the request has none.
+    func collaborative(_ j: Int) -> Float? {
+        collaborativeScale > 0 ? scratch.collaborative[j] * collaborativeScale : nil
+    }
 
     mutating func run() -> [Recommendation] {
         guard n > 0 else { return [] }
@@ -73,43 +89,47 @@ struct Ranker {
         computeCollaborative()
         computeSequence(profile: profile)
         computeInterestVector()
-        let maxPop = state.popularity.max() ?? 0
-        popularityScale = maxPop > 0 ? 1 / maxPop : 0
+        popularityScale = state.popularityMax > 0 ? 1 / state.popularityMax : 0
         if let q = request.queryEmbedding, weights.query != 0 {
             querySimilarity = denseSimilarity(Catalog.normalised(q))
         }
         // Score everything cheap densely; the interest cosine is exact for a candidate pool
         // (or densely when a query already forces a full pass).
-        var scores = [Float](repeating: -.infinity, count: n)
+        let scores = scratch.scores, allowed = scratch.allowed
+        state.popularity.withUnsafeBufferPointer { pop in
+            VectorKernels.combine(n, weights.collaborative * collaborativeScale, scratch.collaborative,
+                                  weights.popularity * popularityScale, pop.baseAddress ?? UnsafePointer(scores),
+                                  yCount: pop.count, into: scores)
+        }
         let denseInterest = !interest.isEmpty && weights.interest != 0 && !querySimilarity.isEmpty
-        let interestAll = denseInterest ? denseSimilarity(interest) : []
-        for j in 0..<n where allowed[j] {
-            var s = weights.popularity * popularity(j)
-            if !collaborative.isEmpty { s += weights.collaborative * collaborative[j] }
-            if !querySimilarity.isEmpty { s += weights.query * querySimilarity[j] }
-            if denseInterest { s += weights.interest * interestAll[j] }
-            scores[j] = s
+        if !querySimilarity.isEmpty {
+            querySimilarity.withUnsafeBufferPointer { VectorKernels.axpy(n, weights.query, $0.baseAddress!, scores) }
         }
-        for (slot, v) in sequence where allowed[Int(slot)] { scores[Int(slot)] += weights.sequence * v }
-        var candidates: [Int32]
-        if !interest.isEmpty && weights.interest != 0 && !denseInterest {
-            var top = TopK(k: max(config.candidatePool, request.k * 4))
-            for j in 0..<n where allowed[j] { top.insert(Int32(j), scores[j]) }
-            var set = Set(top.entries.map(\.slot))
-            for h in history.prefix(10) {
-                for nb in state.graph.neighbours[h.slot] where allowed[Int(nb.slot)] { set.insert(nb.slot) }
-            }
-            candidates = Array(set)
-            for c in candidates { scores[Int(c)] += weights.interest * cosine(interest, Int(c)) }
-        } else {
-            candidates = []
+        if denseInterest {
+            denseSimilarity(interest).withUnsafeBufferPointer { VectorKernels.axpy(n, weights.interest, $0.baseAddress!, scores) }
         }
+        for (slot, v) in sequence { scores[Int(slot)] += weights.sequence * v }
         let poolSize = request.diversity > 0 ? max(request.k * 5, 50) : request.k
         var top = TopK(k: poolSize)
-        if candidates.isEmpty {
-            for j in 0..<n where allowed[j] { top.insert(Int32(j), scores[j]) }
+        if !interest.isEmpty && weights.interest != 0 && !denseInterest {
+            var pool = TopK(k: max(config.candidatePool, request.k * 4))
+            for j in 0..<n where allowed[j] { pool.insert(Int32(j), scores[j]) }
+            let g = scratch.nextGeneration()
+            var candidates: [Int32] = []
+            candidates.reserveCapacity(pool.entries.count + 10 * config.contentNeighbours)
+            for e in pool.entries where scratch.insert(Int(e.slot), generation: g) { candidates.append(e.slot) }
+            for h in history.prefix(10) {
+                for nb in state.graph.neighbours[h.slot] where allowed[Int(nb.slot)] && scratch.insert(Int(nb.slot), generation: g) {
+                    candidates.append(nb.slot)
+                }
+            }
+            for c in candidates {
+                let j = Int(c)
+                scores[j] += weights.interest * interestCosine(j)
+                top.insert(c, scores[j])
+            }
         } else {
-            for c in candidates { top.insert(c, scores[Int(c)]) }
+            for j in 0..<n where allowed[j] { top.insert(Int32(j), scores[j]) }
         }
         var ranked = top.sorted()
         if request.diversity > 0 { ranked = diversify(ranked) }
@@ -122,13 +142,15 @@ struct Ranker {
 
     mutating func similar(to slot: Int) -> [Recommendation] {
         buildAllowed(profile: nil)
+        let allowed = scratch.allowed
         let e = Array(catalog.embeddings[slot * d ..< (slot + 1) * d])
         let sims = denseSimilarity(e)
-        var collab = [Float](repeating: 0, count: n)
+        let collab = scratch.collaborative
+        collab.update(repeating: 0, count: n)
         var maxC: Float = 0
         if let model = state.model, slot < model.n {
-            collab.withUnsafeMutableBufferPointer { model.accumulate(row: slot, scale: 1, into: $0.baseAddress!) }
-            maxC = collab.max() ?? 0
+            model.accumulate(row: slot, scale: 1, into: collab)
+            maxC = VectorKernels.max(n, collab)
         }
         var top = TopK(k: request.k)
         for j in 0..<n where allowed[j] {
@@ -147,15 +169,22 @@ struct Ranker {
 
     // MARK: Signals
 
-    private mutating func buildAllowed(profile: UserProfile?) {
+    /// Fills `scratch.allowed`: alive, passing every filter, not consumed under the request's policy.
+    private func buildAllowed(profile: UserProfile?) {
         let f = request.filter
-        let cats = f.categories.isEmpty ? nil : catalog.codes(f.categories, brand: false)
-        let brands = f.brands.isEmpty ? nil : catalog.codes(f.brands, brand: true)
-        allowed = catalog.alive
+        let allowed = scratch.allowed
+        catalog.alive.withUnsafeBufferPointer { allowed.update(from: $0.baseAddress!, count: n) }
         if !f.isEmpty {
+            let cats = f.categories.isEmpty ? nil : catalog.codes(f.categories, brand: false)
+            let brands = f.brands.isEmpty ? nil : catalog.codes(f.brands, brand: true)
+            let notCats = f.excludeCategories.isEmpty ? nil : catalog.codes(f.excludeCategories, brand: false)
+            let notBrands = f.excludeBrands.isEmpty ? nil : catalog.codes(f.excludeBrands, brand: true)
             for j in 0..<n where allowed[j] {
-                if let cats, !cats[Int(catalog.categoryCode[j])] { allowed[j] = false; continue }
-                if let brands, !brands[Int(catalog.brandCode[j])] { allowed[j] = false; continue }
+                let category = Int(catalog.categoryCode[j]), brand = Int(catalog.brandCode[j])
+                if let cats, !cats[category] { allowed[j] = false; continue }
+                if let brands, !brands[brand] { allowed[j] = false; continue }
+                if let notCats, notCats[category] { allowed[j] = false; continue }
+                if let notBrands, notBrands[brand] { allowed[j] = false; continue }
                 if f.inStockOnly && !catalog.inStockColumn[j] { allowed[j] = false; continue }
                 let p = catalog.priceColumn[j]
                 if let lo = f.minPrice, !(p >= lo) { allowed[j] = false; continue }
@@ -174,15 +203,16 @@ struct Ranker {
         }
     }
 
+    /// Σ (wᵢ / max w)·B[i, ·] over the history into `scratch.collaborative` (zero when there is no
+    /// model or history), and the scale that maps it into 0…1.
     private mutating func computeCollaborative() {
+        let collab = scratch.collaborative
+        collab.update(repeating: 0, count: n)
         guard let model = state.model, !history.isEmpty, weights.collaborative != 0 else { return }
-        collaborative = [Float](repeating: 0, count: n)
         let maxW = history.map(\.weight).max() ?? 1
-        collaborative.withUnsafeMutableBufferPointer { buf in
-            for h in history { model.accumulate(row: h.slot, scale: h.weight / maxW, into: buf.baseAddress!) }
-        }
-        let m = collaborative.max() ?? 0
-        if m > 0 { let inv = 1 / m; for j in 0..<n { collaborative[j] *= inv } } else { collaborative = [] }
+        for h in history { model.accumulate(row: h.slot, scale: h.weight / maxW, into: collab) }
+        let m = VectorKernels.max(n, collab)
+        collaborativeScale = m > 0 ? 1 / m : 0
     }
 
     private mutating func computeSequence(profile: UserProfile?) {
@@ -203,7 +233,9 @@ struct Ranker {
         guard !history.isEmpty else { return }
         var v = [Float](repeating: 0, count: d)
         catalog.embeddings.withUnsafeBufferPointer { e in
-            for h in history { cblas_saxpy(Int32(d), h.weight, e.baseAddress! + h.slot * d, 1, &v, 1) }
+            v.withUnsafeMutableBufferPointer { out in
+                for h in history { VectorKernels.axpy(d, h.weight, e.baseAddress! + h.slot * d, out.baseAddress!) }
+            }
         }
         let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
         if norm > 0 { interest = v.map { $0 / norm } }
@@ -211,6 +243,13 @@ struct Ranker {
 
     func popularity(_ j: Int) -> Float {
         j < state.popularity.count ? state.popularity[j] * popularityScale : 0
+    }
+
+    /// cosine(interest, item j); both are unit vectors.
+    func interestCosine(_ j: Int) -> Float {
+        interest.withUnsafeBufferPointer { v in
+            catalog.embeddings.withUnsafeBufferPointer { e in VectorKernels.dot(d, v.baseAddress!, e.baseAddress! + j * d) }
+        }
     }
 
     private func denseSimilarity(_ q: [Float]) -> [Float] {
@@ -221,13 +260,9 @@ struct Ranker {
         return out
     }
 
-    private func cosine(_ v: [Float], _ j: Int) -> Float {
-        catalog.embeddings.withUnsafeBufferPointer { e in cblas_sdot(Int32(d), v, 1, e.baseAddress! + j * d, 1) }
-    }
-
-    private func itemCosine(_ a: Int, _ b: Int) -> Float {
+    func itemCosine(_ a: Int, _ b: Int) -> Float {
         catalog.embeddings.withUnsafeBufferPointer { e in
-            cblas_sdot(Int32(d), e.baseAddress! + a * d, 1, e.baseAddress! + b * d, 1)
+            VectorKernels.dot(d, e.baseAddress! + a * d, e.baseAddress! + b * d)
         }
     }
 

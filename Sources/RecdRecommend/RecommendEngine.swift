@@ -16,6 +16,8 @@ public final class RecommendEngine: @unchecked Sendable {
     var store: FeedbackStore!
     let logger: Logger
     let fitLock = NSCondition()
+    /// Catalog-sized ranking buffers, reused across requests (thread-safe free list).
+    let scratchPool = RankScratchPool()
     var fitStatus = FitStatus()
 
     /// Opens the engine: embeds `items` (through the on-disk cache), rebuilds every user's state from

@@ -20,19 +20,27 @@ public struct ItemFilter: Sendable, Hashable {
     public var maxPrice: Double?
     public var inStockOnly: Bool
     public var excludeItems: [String]
+    /// Categories never to return (case-insensitive), e.g. from a negated query slot ("not makeup").
+    public var excludeCategories: [String]
+    /// Brands never to return (case-insensitive), e.g. from a negated query slot ("not Apple", "不要苹果").
+    public var excludeBrands: [String]
 
     public init(categories: [String] = [], brands: [String] = [], minPrice: Double? = nil,
-                maxPrice: Double? = nil, inStockOnly: Bool = false, excludeItems: [String] = []) {
+                maxPrice: Double? = nil, inStockOnly: Bool = false, excludeItems: [String] = [],
+                excludeCategories: [String] = [], excludeBrands: [String] = []) {
         self.categories = categories
         self.brands = brands
         self.minPrice = minPrice
         self.maxPrice = maxPrice
         self.inStockOnly = inStockOnly
         self.excludeItems = excludeItems
+        self.excludeCategories = excludeCategories
+        self.excludeBrands = excludeBrands
     }
 
     var isEmpty: Bool {
         categories.isEmpty && brands.isEmpty && minPrice == nil && maxPrice == nil && !inStockOnly && excludeItems.isEmpty
+            && excludeCategories.isEmpty && excludeBrands.isEmpty
     }
 }
 

@@ -50,6 +50,9 @@ final class SQLiteDatabase {
 
     /// Rows changed by the most recent INSERT/UPDATE/DELETE.
     var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// The rowid of the last successful INSERT on this connection.
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 }
 
 /// A prepared statement; reset and rebound for every use.

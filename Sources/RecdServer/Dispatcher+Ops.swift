@@ -41,7 +41,8 @@ extension Dispatcher {
         if request.k == 0 { request.k = UInt32(configuration.defaultK) }
         let finalRequest = request
         if request.query.isEmpty {
-            try queueTask { context in
+            // No encoder work: the engine pool, never behind an encoder batch.
+            try queueEngineTask { context in
                 self.answer(.recommend, reply) {
                     try recommender.recommend(finalRequest, queryEmbedding: nil, queryIntent: nil, context: context)
                 }
@@ -91,7 +92,7 @@ extension Dispatcher {
         let recommender = try need(engines.recommender, "recommender", for: .similar, flag: "--catalog FILE")
         if request.k == 0 { request.k = UInt32(configuration.defaultK) }
         let finalRequest = request
-        try queueTask { context in
+        try queueEngineTask { context in
             self.answer(.similar, reply) { try recommender.similar(finalRequest, context: context) }
         }
     }

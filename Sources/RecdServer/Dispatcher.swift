@@ -10,13 +10,18 @@ public final class Dispatcher: Sendable {
 
     let engines: Engines
     let pool: WorkerPool
+    /// Threads for engine work that needs no encoder (RECOMMEND without a query, SIMILAR), so it
+    /// never queues behind encoder batches; nil runs it on `pool`.
+    let enginePool: WorkerPool?
     let metrics: Metrics
     let configuration: ServerConfiguration
     let logger: Logger
 
-    public init(engines: Engines, pool: WorkerPool, metrics: Metrics, configuration: ServerConfiguration, logger: Logger) {
+    public init(engines: Engines, pool: WorkerPool, enginePool: WorkerPool? = nil, metrics: Metrics,
+                configuration: ServerConfiguration, logger: Logger) {
         self.engines = engines
         self.pool = pool
+        self.enginePool = enginePool
         self.metrics = metrics
         self.configuration = configuration
         self.logger = logger
@@ -70,6 +75,14 @@ public final class Dispatcher: Sendable {
 
     func queueTask(_ task: @escaping @Sendable (HandlerContext) -> Void) throws(RequestError) {
         guard pool.submitTask(task) else { throw busy() }
+    }
+
+    /// Queues work that never embeds on the engine pool (falls back to the model pool).
+    func queueEngineTask(_ task: @escaping @Sendable (HandlerContext) -> Void) throws(RequestError) {
+        guard let enginePool else { return try queueTask(task) }
+        guard enginePool.submitTask(task) else {
+            throw RequestError(.busy, "recd is overloaded: \(enginePool.capacity) ranking requests are already queued; retry with backoff")
+        }
     }
 
     func need<T>(_ engine: T?, _ what: String, for opcode: Opcode, flag: String) throws(RequestError) -> T {

@@ -16,6 +16,8 @@ public final class RecdDaemon: @unchecked Sendable {
     let logger: Logger
     let shared: ServerShared
     let pool: WorkerPool
+    /// Ranking threads (RECOMMEND without a query, SIMILAR): no encoder, so never behind a batch.
+    let enginePool: WorkerPool
     let dispatcher: Dispatcher
     private let group: MultiThreadedEventLoopGroup
 
@@ -37,7 +39,10 @@ public final class RecdDaemon: @unchecked Sendable {
                                encoder: engines.encoder, maxBatchTexts: configuration.maxBatchTexts,
                                maxBatchWait: configuration.maxBatchWait, logger: logger,
                                onBatch: { metrics.recordBatch($0) })
-        self.dispatcher = Dispatcher(engines: engines, pool: pool, metrics: metrics,
+        self.enginePool = WorkerPool(workers: configuration.workers, capacity: configuration.queueCapacity,
+                                     encoder: nil, maxBatchTexts: 1, maxBatchWait: .zero, logger: logger,
+                                     threadName: "recd-rank")
+        self.dispatcher = Dispatcher(engines: engines, pool: pool, enginePool: enginePool, metrics: metrics,
                                      configuration: configuration, logger: logger)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
     }
@@ -136,6 +141,7 @@ public final class RecdDaemon: @unchecked Sendable {
 
     private func release() {
         pool.shutdown()
+        enginePool.shutdown()
         for engine in engines.lifecycles {
             do { try engine.shutdown() } catch { logger.error("engine shutdown failed: \(error)") }
         }

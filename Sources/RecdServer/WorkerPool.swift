@@ -41,7 +41,8 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// Starts `workers` threads. `onBatch` is told the size of every encoder call (for STATS).
     public init(workers: Int, capacity: Int, encoder: (any TextEncoder)?, maxBatchTexts: Int,
-                maxBatchWait: Duration, logger: Logger, onBatch: @escaping @Sendable (Int) -> Void = { _ in }) {
+                maxBatchWait: Duration, logger: Logger, threadName: String = "recd-worker",
+                onBatch: @escaping @Sendable (Int) -> Void = { _ in }) {
         precondition(workers >= 1 && capacity >= 1 && maxBatchTexts >= 1)
         self.encoder = encoder
         self.capacity = capacity
@@ -56,7 +57,7 @@ public final class WorkerPool: @unchecked Sendable {
                 self.workerMain(index: i)
                 self.exited.leave()
             }
-            thread.name = "recd-worker-\(i)"
+            thread.name = "\(threadName)-\(i)"
             thread.stackSize = 8 << 20
             threads.append(thread)
         }

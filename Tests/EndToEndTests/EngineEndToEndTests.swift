@@ -154,15 +154,24 @@ import Testing
         #expect(byBrand == ["hp-1"], "\(byBrand)")
         let cheap = try await f.recommend(user: "", k: 8) { $0.filters.maxPrice = 80 }
         #expect(Set(cheap) == ["sho-1", "bk-1"], "\(cheap)")
+        let notApple = try await f.recommend(user: "", query: "laptop not Apple", k: 8)
+        #expect(Set(notApple) == ["lap-1", "lap-3"], "a negated brand excludes it: \(notApple)")
+        let zhNotApple = try await f.recommend(user: "", query: "不要苹果的笔记本电脑", k: 8)
+        #expect(!zhNotApple.contains("lap-2") && zhNotApple.contains("lap-1"), "不要苹果 excludes Apple: \(zhNotApple)")
+        let notShoes = try await f.recommend(user: "", k: 8) { $0.filters.excludeCategories = ["Shoes"]; $0.filters.excludeBrands = ["sony"] }
+        #expect(Set(notShoes) == ["lap-1", "lap-2", "lap-3", "hp-2", "bk-1"], "\(notShoes)")
         await f.stop()
     }
 
     @Test func feedbackChangesTheNextRecommendationAndSurvivesRestart() async throws {
         let f = try await Fixture()
         let first = try await f.feedback(user: "u1", item: "hp-1", event: .purchase, key: "k-1")
-        #expect(!first.duplicate)
+        #expect(!first.duplicate && first.sequence >= 1, "\(first)")
         let retry = try await f.feedback(user: "u1", item: "hp-1", event: .purchase, key: "k-1")
         #expect(retry.duplicate, "a retried idempotency key is acknowledged but not applied twice")
+        #expect(retry.sequence == first.sequence, "a duplicate answers the original's place in the log")
+        let next = try await f.feedback(user: "u2", item: "bk-1", event: .view)
+        #expect(next.sequence == first.sequence + 1, "\(next)")
         let after = try await f.recommend(user: "u1", k: 3)
         #expect(!after.contains("hp-1"), "a purchased item is excluded by default: \(after)")
         #expect(after.first == "hp-2", "the most similar item to what u1 bought comes first: \(after)")
@@ -189,6 +198,16 @@ import Testing
         _ = try await f.client.upsertItems([item])
         let got = try await f.client.getItems(["lap-9", "nope"])
         #expect(got.items.map(\.id) == ["lap-9"] && got.missing == ["nope"])
+        // Stock: unset on upsert = in stock; an explicit false = out of stock; GET states it.
+        var unset = Recd_V1_Item()
+        unset.id = "lap-10"; unset.title = "Framework modular laptop"; unset.category = "laptops"; unset.brand = "Framework"
+        var sold = unset
+        sold.id = "lap-11"; sold.title = "Old netbook laptop"; sold.inStock = false
+        _ = try await f.client.upsertItems([unset, sold])
+        let stock = try await f.client.getItems(["lap-10", "lap-11"]).items
+        #expect(stock.map(\.hasInStock) == [true, true] && stock.map(\.inStock) == [true, false], "\(stock)")
+        let inStockLaptops = try await f.recommend(user: "", k: 20) { $0.filters.inStockOnly = true; $0.filters.categories = ["laptops"] }
+        #expect(inStockLaptops.contains("lap-10") && !inStockLaptops.contains("lap-11"), "\(inStockLaptops)")
         var s = Recd_V1_SimilarRequest()
         s.item = "lap-9"; s.k = 2
         let similar = try await f.client.similar(s).items.map(\.itemID)

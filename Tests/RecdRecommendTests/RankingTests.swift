@@ -83,6 +83,13 @@ final class RankingTests: XCTestCase {
         XCTAssertEqual(try ids(ItemFilter(categories: ["books"], excludeItems: ["book-1"])), ["book-2"])
         XCTAssertEqual(try ids(ItemFilter(categories: ["no such category"])), [])
         XCTAssertEqual(try ids(ItemFilter()).count, sampleItems.count)
+        // Exclusions (negated query slots end up here): case-insensitive, combined with the rest.
+        XCTAssertEqual(try ids(ItemFilter(categories: ["shoes"], excludeBrands: ["NIKE"])), ["shoe-run-2"])
+        XCTAssertEqual(try ids(ItemFilter(excludeCategories: ["laptops", "Books", "beauty"])), ["shoe-run-1", "shoe-run-2", "shoe-run-3"])
+        XCTAssertEqual(try ids(ItemFilter(brands: ["Penguin"], excludeCategories: ["books"])), [])
+        XCTAssertEqual(try ids(ItemFilter(excludeBrands: ["no such brand"])).count, sampleItems.count)
+        XCTAssertEqual(Set(try engine.similar(to: "shoe-run-2", k: 10, filter: ItemFilter(excludeBrands: ["nike"])).map(\.itemID))
+                        .intersection(["shoe-run-1", "shoe-run-3"]), [])
     }
 
     func testEachConsumedPolicy() throws {

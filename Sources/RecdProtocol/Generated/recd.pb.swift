@@ -360,6 +360,14 @@ public nonisolated struct Recd_V1_Filters: Sendable {
   /// Item ids never to return.
   public var excludeItems: [String] = []
 
+  /// Categories never to return (case-insensitive). A negated category slot of the query
+  /// ("not makeup") is added here.
+  public var excludeCategories: [String] = []
+
+  /// Brands never to return (case-insensitive). A negated brand slot of the query
+  /// ("not Apple", "不要苹果") is added here.
+  public var excludeBrands: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -389,49 +397,63 @@ public nonisolated struct Recd_V1_Weights: Sendable {
   public init() {}
 }
 
-public nonisolated struct Recd_V1_RecommendRequest: Sendable {
+public nonisolated struct Recd_V1_RecommendRequest: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// User id; empty for an anonymous request (no personalisation).
-  public var user: String = String()
+  public var user: String {
+    get {_storage._user}
+    set {_uniqueStorage()._user = newValue}
+  }
 
   /// Free-text query; empty for pure personalisation.
-  public var query: String = String()
+  public var query: String {
+    get {_storage._query}
+    set {_uniqueStorage()._query = newValue}
+  }
 
   /// Number of items wanted, 1..max_k; 0 means the server default (10).
-  public var k: UInt32 = 0
+  public var k: UInt32 {
+    get {_storage._k}
+    set {_uniqueStorage()._k = newValue}
+  }
 
   public var filters: Recd_V1_Filters {
-    get {_filters ?? Recd_V1_Filters()}
-    set {_filters = newValue}
+    get {_storage._filters ?? Recd_V1_Filters()}
+    set {_uniqueStorage()._filters = newValue}
   }
   /// Returns true if `filters` has been explicitly set.
-  public var hasFilters: Bool {self._filters != nil}
+  public var hasFilters: Bool {_storage._filters != nil}
   /// Clears the value of `filters`. Subsequent reads from it will return its default value.
-  public mutating func clearFilters() {self._filters = nil}
+  public mutating func clearFilters() {_uniqueStorage()._filters = nil}
 
-  public var consumed: Recd_V1_ConsumedPolicy = .default
+  public var consumed: Recd_V1_ConsumedPolicy {
+    get {_storage._consumed}
+    set {_uniqueStorage()._consumed = newValue}
+  }
 
   public var weights: Recd_V1_Weights {
-    get {_weights ?? Recd_V1_Weights()}
-    set {_weights = newValue}
+    get {_storage._weights ?? Recd_V1_Weights()}
+    set {_uniqueStorage()._weights = newValue}
   }
   /// Returns true if `weights` has been explicitly set.
-  public var hasWeights: Bool {self._weights != nil}
+  public var hasWeights: Bool {_storage._weights != nil}
   /// Clears the value of `weights`. Subsequent reads from it will return its default value.
-  public mutating func clearWeights() {self._weights = nil}
+  public mutating func clearWeights() {_uniqueStorage()._weights = nil}
 
   /// MMR lambda in [0, 1]; 0 turns diversification off.
-  public var diversity: Float = 0
+  public var diversity: Float {
+    get {_storage._diversity}
+    set {_uniqueStorage()._diversity = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _filters: Recd_V1_Filters? = nil
-  fileprivate var _weights: Recd_V1_Weights? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Recd_V1_Recommendation: Sendable {
@@ -513,7 +535,8 @@ public nonisolated struct Recd_V1_FeedbackResponse: Sendable {
   /// True when idempotency_key was seen before and the event was not applied again.
   public var duplicate: Bool = false
 
-  /// Position of the event in the feedback log.
+  /// Position of the event in the feedback log (>= 1, increasing in commit order, never
+  /// reused). For a duplicate: the sequence of the event first recorded with that key.
   public var sequence: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -544,11 +567,22 @@ public nonisolated struct Recd_V1_Item: Sendable {
 
   public var attributes: Dictionary<String,String> = [:]
 
-  public var inStock: Bool = false
+  /// Unset means in stock: an upsert that does not mention stock puts the item on sale.
+  /// Send false explicitly to mark it out of stock. GET always sets it.
+  public var inStock: Bool {
+    get {_inStock ?? false}
+    set {_inStock = newValue}
+  }
+  /// Returns true if `inStock` has been explicitly set.
+  public var hasInStock: Bool {self._inStock != nil}
+  /// Clears the value of `inStock`. Subsequent reads from it will return its default value.
+  public mutating func clearInStock() {self._inStock = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _inStock: Bool? = nil
 }
 
 public nonisolated struct Recd_V1_ItemIds: Sendable {
@@ -1235,7 +1269,7 @@ nonisolated extension Recd_V1_IntentResponse: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Recd_V1_Filters: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Filters"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}categories\0\u{1}brands\0\u{3}min_price\0\u{3}max_price\0\u{3}in_stock_only\0\u{3}exclude_items\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}categories\0\u{1}brands\0\u{3}min_price\0\u{3}max_price\0\u{3}in_stock_only\0\u{3}exclude_items\0\u{3}exclude_categories\0\u{3}exclude_brands\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1249,6 +1283,8 @@ nonisolated extension Recd_V1_Filters: SwiftProtobuf.Message, SwiftProtobuf._Mes
       case 4: try { try decoder.decodeSingularDoubleField(value: &self._maxPrice) }()
       case 5: try { try decoder.decodeSingularBoolField(value: &self.inStockOnly) }()
       case 6: try { try decoder.decodeRepeatedStringField(value: &self.excludeItems) }()
+      case 7: try { try decoder.decodeRepeatedStringField(value: &self.excludeCategories) }()
+      case 8: try { try decoder.decodeRepeatedStringField(value: &self.excludeBrands) }()
       default: break
       }
     }
@@ -1277,6 +1313,12 @@ nonisolated extension Recd_V1_Filters: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if !self.excludeItems.isEmpty {
       try visitor.visitRepeatedStringField(value: self.excludeItems, fieldNumber: 6)
     }
+    if !self.excludeCategories.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.excludeCategories, fieldNumber: 7)
+    }
+    if !self.excludeBrands.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.excludeBrands, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1287,6 +1329,8 @@ nonisolated extension Recd_V1_Filters: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs._maxPrice != rhs._maxPrice {return false}
     if lhs.inStockOnly != rhs.inStockOnly {return false}
     if lhs.excludeItems != rhs.excludeItems {return false}
+    if lhs.excludeCategories != rhs.excludeCategories {return false}
+    if lhs.excludeBrands != rhs.excludeBrands {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1341,61 +1385,109 @@ nonisolated extension Recd_V1_RecommendRequest: SwiftProtobuf.Message, SwiftProt
   public static let protoMessageName: String = _protobuf_package + ".RecommendRequest"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}user\0\u{1}query\0\u{1}k\0\u{1}filters\0\u{1}consumed\0\u{1}weights\0\u{1}diversity\0")
 
+  fileprivate class _StorageClass {
+    var _user: String = String()
+    var _query: String = String()
+    var _k: UInt32 = 0
+    var _filters: Recd_V1_Filters? = nil
+    var _consumed: Recd_V1_ConsumedPolicy = .default
+    var _weights: Recd_V1_Weights? = nil
+    var _diversity: Float = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _user = source._user
+      _query = source._query
+      _k = source._k
+      _filters = source._filters
+      _consumed = source._consumed
+      _weights = source._weights
+      _diversity = source._diversity
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.user) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.query) }()
-      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.k) }()
-      case 4: try { try decoder.decodeSingularMessageField(value: &self._filters) }()
-      case 5: try { try decoder.decodeSingularEnumField(value: &self.consumed) }()
-      case 6: try { try decoder.decodeSingularMessageField(value: &self._weights) }()
-      case 7: try { try decoder.decodeSingularFloatField(value: &self.diversity) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._user) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._query) }()
+        case 3: try { try decoder.decodeSingularUInt32Field(value: &_storage._k) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._filters) }()
+        case 5: try { try decoder.decodeSingularEnumField(value: &_storage._consumed) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._weights) }()
+        case 7: try { try decoder.decodeSingularFloatField(value: &_storage._diversity) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.user.isEmpty {
-      try visitor.visitSingularStringField(value: self.user, fieldNumber: 1)
-    }
-    if !self.query.isEmpty {
-      try visitor.visitSingularStringField(value: self.query, fieldNumber: 2)
-    }
-    if self.k != 0 {
-      try visitor.visitSingularUInt32Field(value: self.k, fieldNumber: 3)
-    }
-    try { if let v = self._filters {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    } }()
-    if self.consumed != .default {
-      try visitor.visitSingularEnumField(value: self.consumed, fieldNumber: 5)
-    }
-    try { if let v = self._weights {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
-    } }()
-    if self.diversity.bitPattern != 0 {
-      try visitor.visitSingularFloatField(value: self.diversity, fieldNumber: 7)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._user.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._user, fieldNumber: 1)
+      }
+      if !_storage._query.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._query, fieldNumber: 2)
+      }
+      if _storage._k != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._k, fieldNumber: 3)
+      }
+      try { if let v = _storage._filters {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      if _storage._consumed != .default {
+        try visitor.visitSingularEnumField(value: _storage._consumed, fieldNumber: 5)
+      }
+      try { if let v = _storage._weights {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+      if _storage._diversity.bitPattern != 0 {
+        try visitor.visitSingularFloatField(value: _storage._diversity, fieldNumber: 7)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Recd_V1_RecommendRequest, rhs: Recd_V1_RecommendRequest) -> Bool {
-    if lhs.user != rhs.user {return false}
-    if lhs.query != rhs.query {return false}
-    if lhs.k != rhs.k {return false}
-    if lhs._filters != rhs._filters {return false}
-    if lhs.consumed != rhs.consumed {return false}
-    if lhs._weights != rhs._weights {return false}
-    if lhs.diversity != rhs.diversity {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._user != rhs_storage._user {return false}
+        if _storage._query != rhs_storage._query {return false}
+        if _storage._k != rhs_storage._k {return false}
+        if _storage._filters != rhs_storage._filters {return false}
+        if _storage._consumed != rhs_storage._consumed {return false}
+        if _storage._weights != rhs_storage._weights {return false}
+        if _storage._diversity != rhs_storage._diversity {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1599,13 +1691,17 @@ nonisolated extension Recd_V1_Item: SwiftProtobuf.Message, SwiftProtobuf._Messag
       case 7: try { try decoder.decodeSingularStringField(value: &self.currency) }()
       case 8: try { try decoder.decodeRepeatedStringField(value: &self.tags) }()
       case 9: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.attributes) }()
-      case 10: try { try decoder.decodeSingularBoolField(value: &self.inStock) }()
+      case 10: try { try decoder.decodeSingularBoolField(value: &self._inStock) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.id.isEmpty {
       try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
     }
@@ -1633,9 +1729,9 @@ nonisolated extension Recd_V1_Item: SwiftProtobuf.Message, SwiftProtobuf._Messag
     if !self.attributes.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.attributes, fieldNumber: 9)
     }
-    if self.inStock != false {
-      try visitor.visitSingularBoolField(value: self.inStock, fieldNumber: 10)
-    }
+    try { if let v = self._inStock {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 10)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1649,7 +1745,7 @@ nonisolated extension Recd_V1_Item: SwiftProtobuf.Message, SwiftProtobuf._Messag
     if lhs.currency != rhs.currency {return false}
     if lhs.tags != rhs.tags {return false}
     if lhs.attributes != rhs.attributes {return false}
-    if lhs.inStock != rhs.inStock {return false}
+    if lhs._inStock != rhs._inStock {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -7,12 +7,14 @@ extension RecommendService {
     static func filter(_ f: Recd_V1_Filters) -> ItemFilter {
         ItemFilter(categories: f.categories, brands: f.brands,
                    minPrice: f.hasMinPrice ? f.minPrice : nil, maxPrice: f.hasMaxPrice ? f.maxPrice : nil,
-                   inStockOnly: f.inStockOnly, excludeItems: f.excludeItems)
+                   inStockOnly: f.inStockOnly, excludeItems: f.excludeItems,
+                   excludeCategories: f.excludeCategories, excludeBrands: f.excludeBrands)
     }
 
     /// Adds what the query asked for to the request's own filters, where the request left them open:
     /// a category or brand the catalog knows (spelled as the catalog spells it) and a price range.
-    /// Negated terms ("not Apple") are not turned into filters: the filter has no exclusion by brand.
+    /// A negated category or brand ("not Apple", "不要苹果") becomes an exclusion, added to the
+    /// request's own exclusions (an exclusion only narrows, so both apply).
     static func apply(slots: [Recd_V1_Slot], to filter: inout ItemFilter, vocabulary: RecdRecommend.CatalogVocabulary) {
         // Case and a plural "s" do not matter: the slot says "laptop", the catalog "laptops".
         func stem(_ s: String) -> String {
@@ -24,13 +26,21 @@ extension RecommendService {
             return known.first { stem($0) == v }
         }
         var categories: [String] = [], brands: [String] = []
-        for slot in slots where !slot.negated {
-            switch slot.name {
-            case "category":
+        for slot in slots {
+            switch (slot.name, slot.negated) {
+            case ("category", false):
                 if let c = canonical(slot.value, in: vocabulary.categories) { categories.append(c) }
-            case "brand":
+            case ("brand", false):
                 if let b = canonical(slot.value, in: vocabulary.brands) { brands.append(b) }
-            case "price":
+            case ("category", true):
+                if let c = canonical(slot.value, in: vocabulary.categories), !filter.excludeCategories.contains(c) {
+                    filter.excludeCategories.append(c)
+                }
+            case ("brand", true):
+                if let b = canonical(slot.value, in: vocabulary.brands), !filter.excludeBrands.contains(b) {
+                    filter.excludeBrands.append(b)
+                }
+            case ("price", false):
                 if filter.minPrice == nil, slot.hasMin, slot.min > 0 { filter.minPrice = slot.min }
                 if filter.maxPrice == nil, slot.hasMax { filter.maxPrice = slot.max }
             default:
@@ -73,7 +83,8 @@ extension RecommendService {
 
     static func feedbackResponse(_ outcome: FeedbackOutcome) -> Recd_V1_FeedbackResponse {
         var m = Recd_V1_FeedbackResponse()
-        m.duplicate = outcome == .duplicate
+        m.duplicate = outcome.isDuplicate
+        m.sequence = UInt64(outcome.sequence)
         return m
     }
 
@@ -89,7 +100,7 @@ extension RecommendService {
     static func item(_ m: Recd_V1_Item) -> Item {
         Item(id: m.id, title: m.title, description: m.description_p, category: m.category, brand: m.brand,
              price: m.price == 0 ? nil : m.price, currency: m.currency.isEmpty ? "USD" : m.currency,
-             tags: m.tags, attributes: m.attributes, inStock: m.inStock)
+             tags: m.tags, attributes: m.attributes, inStock: m.hasInStock ? m.inStock : true)
     }
 
     static func message(_ i: Item) -> Recd_V1_Item {

@@ -80,20 +80,24 @@ class FeedbackResponse(_message.Message):
     def __init__(self, duplicate: bool = ..., sequence: _Optional[int] = ...) -> None: ...
 
 class Filters(_message.Message):
-    __slots__ = ["brands", "categories", "exclude_items", "in_stock_only", "max_price", "min_price"]
+    __slots__ = ["brands", "categories", "exclude_brands", "exclude_categories", "exclude_items", "in_stock_only", "max_price", "min_price"]
     BRANDS_FIELD_NUMBER: _ClassVar[int]
     CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDE_BRANDS_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDE_CATEGORIES_FIELD_NUMBER: _ClassVar[int]
     EXCLUDE_ITEMS_FIELD_NUMBER: _ClassVar[int]
     IN_STOCK_ONLY_FIELD_NUMBER: _ClassVar[int]
     MAX_PRICE_FIELD_NUMBER: _ClassVar[int]
     MIN_PRICE_FIELD_NUMBER: _ClassVar[int]
     brands: _containers.RepeatedScalarFieldContainer[str]
     categories: _containers.RepeatedScalarFieldContainer[str]
+    exclude_brands: _containers.RepeatedScalarFieldContainer[str]
+    exclude_categories: _containers.RepeatedScalarFieldContainer[str]
     exclude_items: _containers.RepeatedScalarFieldContainer[str]
     in_stock_only: bool
     max_price: float
     min_price: float
-    def __init__(self, categories: _Optional[_Iterable[str]] = ..., brands: _Optional[_Iterable[str]] = ..., min_price: _Optional[float] = ..., max_price: _Optional[float] = ..., in_stock_only: bool = ..., exclude_items: _Optional[_Iterable[str]] = ...) -> None: ...
+    def __init__(self, categories: _Optional[_Iterable[str]] = ..., brands: _Optional[_Iterable[str]] = ..., min_price: _Optional[float] = ..., max_price: _Optional[float] = ..., in_stock_only: bool = ..., exclude_items: _Optional[_Iterable[str]] = ..., exclude_categories: _Optional[_Iterable[str]] = ..., exclude_brands: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class IntentRequest(_message.Message):
     __slots__ = ["text", "top_k"]
