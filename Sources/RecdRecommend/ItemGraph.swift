@@ -103,7 +103,18 @@ struct TopK {
         a.score < b.score || (a.score == b.score && a.slot > b.slot)
     }
 
+    /// The entry a newcomer must beat once the heap is full (entries[0], cached so the common
+    /// case — a score below it — is one compare, inlined into the caller's loop).
+    private var floorScore = -Float.infinity
+    private var floorSlot = Int32.max
+
+    @inline(__always)
     mutating func insert(_ slot: Int32, _ score: Float) {
+        if entries.count == k && (score < floorScore || (score == floorScore && slot > floorSlot)) { return }
+        insertSlow(slot, score)
+    }
+
+    private mutating func insertSlow(_ slot: Int32, _ score: Float) {
         guard k > 0 else { return }
         let new = (slot: slot, score: score)
         if entries.count < k {
@@ -128,6 +139,7 @@ struct TopK {
                 i = m
             }
         }
+        if entries.count == k { floorScore = entries[0].score; floorSlot = entries[0].slot }
     }
 
     /// Highest score first; ties broken by lower slot.

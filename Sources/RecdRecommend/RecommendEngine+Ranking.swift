@@ -113,7 +113,7 @@ struct Ranker {
         var top = TopK(k: poolSize)
         if !interest.isEmpty && weights.interest != 0 && !denseInterest {
             var pool = TopK(k: max(config.candidatePool, request.k * 4))
-            for j in 0..<n where allowed[j] { pool.insert(Int32(j), scores[j]) }
+            for j in 0..<n where allowed[j] { pool.insert(Int32(j), scores[j]) }  // inlined compare; heap work is rare
             let g = scratch.nextGeneration()
             var candidates: [Int32] = []
             candidates.reserveCapacity(pool.entries.count + 10 * config.contentNeighbours)
@@ -123,10 +123,16 @@ struct Ranker {
                     candidates.append(nb.slot)
                 }
             }
-            for c in candidates {
-                let j = Int(c)
-                scores[j] += weights.interest * interestCosine(j)
-                top.insert(c, scores[j])
+            let wi = weights.interest, dd = d
+            interest.withUnsafeBufferPointer { v in
+                catalog.embeddings.withUnsafeBufferPointer { e in
+                    let iv = v.baseAddress!, base = e.baseAddress!
+                    for c in candidates {
+                        let j = Int(c)
+                        scores[j] += wi * VectorKernels.dot(dd, iv, base + j * dd)
+                        top.insert(c, scores[j])
+                    }
+                }
             }
         } else {
             for j in 0..<n where allowed[j] { top.insert(Int32(j), scores[j]) }
