@@ -23,17 +23,27 @@ struct LoadCommand: AsyncParsableCommand {
         return "/tmp/recd.sock"
     }()
     @Flag(help: "Print the result as one JSON object (always JSON; kept for symmetry with the other tools).") var json = false
+    @OptionGroup(title: "Private recd on a real catalog (Load+Recommend.swift)") var recommendSetup: RecommendLoadOptions
 
     func validate() throws {
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1, found \(connections)") }
         guard duration > 0 else { throw ValidationError("--duration must be positive, found \(duration)") }
         guard pipeline >= 1 else { throw ValidationError("--pipeline must be at least 1, found \(pipeline)") }
         if let rate, rate <= 0 { throw ValidationError("--rate must be positive, found \(rate)") }
+        try recommendSetup.validate(op: op)
     }
 
     func run() async throws {
+        let prepared = try await recommendWorkload()  // --interactions: a private recd (Load+Recommend.swift)
+        defer { prepared?.target.stop() }
+        if let prepared, prepared.requests.isEmpty { return }  // --refit-under-load printed its own report
         let requests: [(Opcode, [UInt8])]
-        do { requests = try LoadWorkload.requests(for: op) } catch { throw ValidationError("\(error)") }
+        if let prepared {
+            requests = prepared.requests
+        } else {
+            do { requests = try LoadWorkload.requests(for: op) } catch { throw ValidationError("\(error)") }
+        }
+        let socket = prepared?.target.socket ?? self.socket
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let completed = ManagedAtomic(0)
         let interval: Int64? = rate.map { Int64(1e9 / ($0 / Double(connections))) }
