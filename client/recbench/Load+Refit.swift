@@ -60,21 +60,26 @@ enum RefitUnderLoad {
                 }
             }
             group.addTask {
-                // Open loop at `feedbackRate`: latency counts from the scheduled send time.
+                // Open loop at `feedbackRate`, pipelined on one connection (a send never waits for
+                // the previous acknowledgement, which costs an fsync); latency counts from the
+                // scheduled send time.
                 let connection = try await RecdConnection.connect(socketPath: target.socket)
                 let interval = UInt64(1e9 / feedbackRate)
-                var mine: [Sample] = []
-                var i = 0
-                while !stop.load(ordering: .relaxed) {
-                    let scheduled = loadStart + UInt64(i) * interval
-                    let now = nanos()
-                    if scheduled > now { try await Task.sleep(for: .nanoseconds(Int64(scheduled - now))) }
-                    let (op, body) = feedbacks[i % feedbacks.count]
-                    i += 1
-                    let frame = try await connection.roundTrip(op, body: body)
-                    mine.append(Sample(sent: scheduled, latency: nanos() - scheduled, ok: frame.header.status == .ok))
+                try await withThrowingTaskGroup(of: Void.self) { sends in
+                    var i = 0
+                    while !stop.load(ordering: .relaxed) {
+                        let scheduled = loadStart + UInt64(i) * interval
+                        let now = nanos()
+                        if scheduled > now { try await Task.sleep(for: .nanoseconds(Int64(scheduled - now))) }
+                        let (op, body) = feedbacks[i % feedbacks.count]
+                        i += 1
+                        sends.addTask {
+                            let frame = try await connection.roundTrip(op, body: body)
+                            feedbackSamples.append([Sample(sent: scheduled, latency: nanos() - scheduled, ok: frame.header.status == .ok)])
+                        }
+                    }
+                    try await sends.waitForAll()
                 }
-                feedbackSamples.append(mine)
                 await connection.close()
             }
             // Monitor: find the refit's start and end, then let the load run `settleSeconds` more.
