@@ -14,6 +14,7 @@ import Testing
         let model = try Self.model.get()
         #expect(model.precision == .int8)
         #expect(model.pathDescription.hasPrefix("int8 (oneDNN"))
+        #expect(model.pathDescription.contains("matmul"))
         let ws = EncoderWorkspace(model: model, maxBatch: 1, maxTokens: 256)
         var worst: (cosine: Float, text: String) = (1, "")
         for c in Fixtures.reference.cases {
@@ -46,7 +47,7 @@ import Testing
         let noVNNI = Int8Path(cpu: CPUFeatures(cpuinfo: "flags : avx2 avx512f\n"))
         let model = EncoderModel(config: fp32.config, tokenizerSettings: fp32.tokenizerSettings, vocabulary: fp32.vocabulary,
                                  weights: fp32.weights, loadMilliseconds: 0,
-                                 int8Weights: Int8Weights(weights: fp32.weights, config: fp32.config, path: noVNNI))
+                                 int8Weights: try Int8Weights(weights: fp32.weights, config: fp32.config, path: noVNNI))
         #expect(model.pathDescription.contains("±63"))
         let ws = EncoderWorkspace(model: model, maxBatch: 1, maxTokens: 256)
         for c in Fixtures.reference.cases {

@@ -56,12 +56,12 @@ import Testing
     /// The product of a one-signed input and of a mixed-sign input both match fp32: without the
     /// z·colSum compensation the mixed and negative cases would be off by z·Σw, far beyond tolerance.
     @Test(arguments: [(Float(0.1), Float(2)), (Float(-0.17), Float(4)), (Float(-2), Float(2)), (Float(-3), Float(-1))])
-    func productCompensatesTheZeroPoint(range: (Float, Float)) {
+    func productCompensatesTheZeroPoint(range: (Float, Float)) throws {
         let m = 6, k = 96, n = 64
         var rng = Int8GEMMTests.Random(state: 11)
         // Weights with a non-zero mean so colSum ≠ 0 and the compensation matters.
         let x = rng.matrix(m * k, range.0, range.1), w = rng.matrix(n * k, -0.05, 0.15), b = rng.matrix(n, -1, 1)
-        let got = Int8GEMMTests.run(x: x, w: w, b: b, m: m, n: n, k: k)
+        let got = try Int8GEMMTests.run(x: x, w: w, b: b, m: m, n: n, k: k)
         let want = Int8GEMMTests.reference(x: x, w: w, b: b, m: m, n: n, k: k)
         let err = Int8GEMMTests.relativeError(got, want)
         #expect(err <= Int8GEMMTests.tolerance, "inputs in \(range): relative error \(err)")

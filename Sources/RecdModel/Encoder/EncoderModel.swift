@@ -45,7 +45,7 @@ public final class EncoderModel: @unchecked Sendable {
         let start = monotonicSeconds()
         guard precision == .int8 else { return try load(path: path) }
         let fp32 = try load(path: path, kernel: .openblas)   // int8 replaces the fp32 linear layers: no packing
-        let int8 = Int8Weights(weights: fp32.weights, config: fp32.config)
+        let int8 = try Int8Weights(weights: fp32.weights, config: fp32.config)
         return EncoderModel(config: fp32.config, tokenizerSettings: fp32.tokenizerSettings, vocabulary: fp32.vocabulary,
                             weights: fp32.weights, loadMilliseconds: (monotonicSeconds() - start) * 1000, int8Weights: int8)
     }
@@ -67,9 +67,9 @@ public final class EncoderModel: @unchecked Sendable {
     }
 
     /// Which compute path runs the linear layers, e.g. `fp32 (OpenBLAS sgemm)` or
-    /// `int8 (oneDNN 2.6.0 u8s8s32 gemm, isa avx512_core_amx, AVX-512 VNNI, u8 activations 0...255)`.
+    /// `int8 (oneDNN 2.6.3 matmul brg:avx512_core_amx_int8, AVX-512 VNNI, s8 weights ±127)`.
     public var pathDescription: String {
-        if let int8Weights { return "\(int8Weights.path)" }
+        if let int8Weights { return "\(int8Weights)" }
         return linearKernel == .packed ? "fp32 (recd packed AVX-512 GEMM)" : "fp32 (OpenBLAS sgemm)"
     }
 

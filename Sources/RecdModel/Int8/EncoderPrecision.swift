@@ -6,7 +6,8 @@ public enum EncoderPrecision: String, Sendable, CaseIterable, CustomStringConver
     /// fp32 weights and activations through OpenBLAS sgemm (the reference path).
     case fp32
     /// Per-row symmetric int8 weights (quantised at load from the fp32 file) and per-row asymmetric u8
-    /// activations (quantised per call), multiplied by oneDNN's `dnnl_gemm_u8s8s32`.
+    /// activations (quantised per call), multiplied by oneDNN matmul primitives (AMX or VNNI brgemm) over
+    /// weights reordered once at load.
     case int8
 
     public var description: String { rawValue }

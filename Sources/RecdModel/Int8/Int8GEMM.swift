@@ -3,7 +3,7 @@ import CDNNL
 import Glibc
 #endif
 
-/// The Swift side of the oneDNN seam: its u8 × s8 → s32 GEMM, its ISA dispatch and its thread count.
+/// oneDNN facts for the int8 path: its ISA dispatch, version and thread count (the matmuls are `Int8Matmul`).
 ///
 /// Debian's libdnnl is built with the OpenMP CPU runtime (`DNNL_CPU_RUNTIME == DNNL_RUNTIME_OMP`,
 /// linked against libgomp), so its thread count is OpenMP's: `OMP_NUM_THREADS` at start-up, or
@@ -11,20 +11,6 @@ import Glibc
 /// link libgomp itself). Note that `omp_set_num_threads` applies to the calling thread's later
 /// parallel regions: call it on each worker thread that runs the int8 path.
 public enum Int8GEMM {
-    /// C[m×n] (s32) = A[m×k] (u8) · B[n×k]ᵀ (s8), row-major, no offsets.
-    ///
-    /// B is the Hugging Face weight layout [out, in], so this is the linear-layer shape. Returns false
-    /// (with C unspecified) if oneDNN reports an error; the shapes used by recd are always valid.
-    @inline(__always)
-    static func gemmNT(m: Int, n: Int, k: Int, a: UnsafePointer<UInt8>, lda: Int,
-                       b: UnsafePointer<Int8>, ldb: Int, c: UnsafeMutablePointer<Int32>, ldc: Int) -> Bool {
-        var zero: Int32 = 0
-        let status = dnnl_gemm_u8s8s32(CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "T")), CChar(UInt8(ascii: "F")),
-                                       dnnl_dim_t(m), dnnl_dim_t(n), dnnl_dim_t(k), 1, a, dnnl_dim_t(lda), 0,
-                                       b, dnnl_dim_t(ldb), 0, 0, c, dnnl_dim_t(ldc), &zero)
-        return status == dnnl_success
-    }
-
     /// The most capable instruction set oneDNN will dispatch to on this CPU, e.g. `avx512_core_amx`.
     public static var effectiveISA: String {
         let isa = dnnl_get_effective_cpu_isa()

@@ -23,9 +23,12 @@ public struct Int8Path: Sendable, Equatable, CustomStringConvertible {
     /// The path for this machine.
     public static let current = Int8Path(cpu: .current)
 
-    /// E.g. `int8 (oneDNN 2.6.3 u8s8s32 gemm, isa avx512_core_amx, AVX-512 VNNI, s8 weights ±127)`.
-    public var description: String {
+    /// E.g. `int8 (oneDNN 2.6.3 matmul, isa avx512_core_amx, AVX-512 VNNI, s8 weights ±127)`.
+    public var description: String { description(implementation: "isa \(Int8GEMM.effectiveISA)") }
+
+    /// The description with oneDNN's implementation name, e.g. `brg:avx512_core_amx_int8`.
+    func description(implementation: String) -> String {
         let vnni = cpu.avx512VNNI ? "AVX-512 VNNI" : cpu.avxVNNI ? "AVX-VNNI" : "no VNNI: 7-bit weights"
-        return "int8 (oneDNN \(Int8GEMM.version) u8s8s32 gemm, isa \(Int8GEMM.effectiveISA), \(vnni), s8 weights ±\(weightMax))"
+        return "int8 (oneDNN \(Int8GEMM.version) matmul \(implementation), \(vnni), s8 weights ±\(weightMax))"
     }
 }
