@@ -23,6 +23,9 @@ extension EncoderModel {
                 throw ModelError(.invalidInput, "sequence \(i): token id \(id) is outside the vocabulary 0..<\(vocab)")
             }
         }
+        // Counted so the intra-op GEMM helper is used only while this is the only pass in the process.
+        recd_pass_begin()
+        defer { recd_pass_end() }
         var first = 0
         while first < ids.count {
             var count = 0
