@@ -92,7 +92,9 @@ static void wait_while_equal(_Atomic uint32_t *word, uint32_t old, atomic_int *s
 
 static void *helper_main(void *arg) {
     (void)arg;
-    uint32_t seen = atomic_load(&team.job_seq);
+    // The last job this thread finished, not job_seq: the first job may be posted before this thread
+    // runs at all, and reading job_seq here would then skip it and leave its caller waiting forever.
+    uint32_t seen = atomic_load(&team.done_seq);
     for (;;) {
         wait_while_equal(&team.job_seq, seen, &team.helper_sleeping);
         seen = atomic_load_explicit(&team.job_seq, memory_order_acquire);
