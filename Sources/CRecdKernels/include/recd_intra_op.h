@@ -7,8 +7,8 @@
 extern "C" {
 #endif
 
-/// Turns the helper on (1) or off (0) for later GEMM calls. The default is on when the process may run
-/// on two or more CPUs, unless the environment sets RECD_INTRA_OP=0 (or off). The thread starts on first use.
+/// Turns the helper on (1) or off (0) for later GEMM calls. The default is off; RECD_INTRA_OP=1 (or on)
+/// turns it on when the process may run on two or more CPUs. The thread starts on first use.
 void recd_intra_op_enable(int on);
 
 /// 1 when the helper is enabled (resolving the default on first call).

@@ -81,7 +81,8 @@ public enum PackedGEMM {
     /// Whether the fp32 forward pass may split each GEMM's columns with one helper thread (process-wide).
     /// The helper is used only while a single forward pass runs in the process, so a daemon with one
     /// worker per core keeps its throughput and gains latency when only one request is being served.
-    /// Default: on when the process may use two or more CPUs, unless `RECD_INTRA_OP=0` (or `off`).
+    /// Default: off; `RECD_INTRA_OP=1` (or `on`) turns it on when the process may use two or more CPUs.
+    /// Off because it was slower on the loaded machine it was measured on (see FORMAT.md, "Threads").
     public static var intraOpHelper: Bool {
         get { recd_intra_op_enabled() == 1 }
         set { recd_intra_op_enable(newValue ? 1 : 0) }
