@@ -36,4 +36,9 @@ void recd_kernels_force_portable(int force);
 }
 #endif
 
+// The other kernels' headers, included here as well as by the umbrella directory: a clang module cache
+// built before a header was added does not notice the new file, but does notice this one changing.
+#include "recd_ops.h"
+#include "recd_intra_op.h"
+
 #endif

@@ -1,3 +1,5 @@
+import CRecdKernels
+
 /// The fp32 forward pass.
 ///
 /// Batching packs sequences back to back ("variable-length" batching): the linear layers run once over
@@ -21,6 +23,9 @@ extension EncoderModel {
                 throw ModelError(.invalidInput, "sequence \(i): token id \(id) is outside the vocabulary 0..<\(vocab)")
             }
         }
+        // Counted so the intra-op GEMM helper is used only while this is the only pass in the process.
+        recd_pass_begin()
+        defer { recd_pass_end() }
         var first = 0
         while first < ids.count {
             var count = 0
@@ -103,21 +108,15 @@ extension EncoderModel {
         }
     }
 
-    /// Scaled dot-product attention, per sequence and head, from `ws.qkv` into `ws.ctx`.
+    /// Scaled dot-product attention, per sequence (all heads fused in one C call), from `ws.qkv` into `ws.ctx`.
     func attention(count: Int, ws: EncoderWorkspace) {
         let h = config.hidden, d = config.headDim, ld = 3 * h
         let scale = 1 / Float(d).squareRoot()
         for s in 0..<count {
             let start = ws.starts[s], len = ws.lengths[s]
-            for head in 0..<config.heads {
-                let q = UnsafePointer(ws.qkv + start * ld + head * d)
-                let k = q + h
-                let v = q + 2 * h
-                BLAS.gemmNT(m: len, n: len, k: d, alpha: scale, a: q, lda: ld, b: k, ldb: ld, beta: 0, c: ws.scores, ldc: len)
-                for r in 0..<len { VectorMath.softmaxInPlace(ws.scores + r * len, count: len) }
-                BLAS.gemmNN(m: len, n: d, k: len, a: ws.scores, lda: len, b: v, ldb: ld, beta: 0,
-                            c: ws.ctx + start * h + head * d, ldc: h)
-            }
+            let q = UnsafePointer(ws.qkv + start * ld)
+            recd_attention(Int32(len), Int32(config.heads), Int32(d), scale, q, q + h, q + 2 * h, Int32(ld),
+                           ws.ctx + start * h, Int32(h), ws.scores)
         }
     }
 

@@ -1,3 +1,5 @@
+import CRecdKernels
+
 /// Scratch memory for one worker's forward passes, allocated once for at most `maxBatch` sequences
 /// and `maxTokens` tokens in total; the forward pass itself allocates nothing.
 ///
@@ -16,7 +18,8 @@ public final class EncoderWorkspace {
     let ctx: UnsafeMutablePointer<Float>
     /// Feed-forward inner activations, [maxTokens, F].
     let ffn: UnsafeMutablePointer<Float>
-    /// Attention scores of one head of one sequence, [maxSeq, maxSeq].
+    /// Attention scratch of one sequence (`recd_attention`: Kᵀ of one head and one score row), and room for
+    /// a full [maxSeq, maxSeq] score matrix of one head.
     let scores: UnsafeMutablePointer<Float>
     let maxSeq: Int
     /// Start row and length of each sequence in the current chunk.
@@ -41,7 +44,7 @@ public final class EncoderWorkspace {
         qkv = alloc(self.maxTokens * 3 * c.hidden)
         ctx = alloc(self.maxTokens * c.hidden)
         ffn = alloc(self.maxTokens * c.ffn)
-        scores = alloc(maxSeq * maxSeq)
+        scores = alloc(max(maxSeq * maxSeq, recd_attention_scratch_floats(Int32(maxSeq), Int32(c.headDim))))
         starts = [Int](repeating: 0, count: self.maxBatch)
         lengths = [Int](repeating: 0, count: self.maxBatch)
         int8 = model.precision == .int8 ? Int8Scratch(maxRows: self.maxTokens, maxWidth: max(3 * c.hidden, c.ffn)) : nil

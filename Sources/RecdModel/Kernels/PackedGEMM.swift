@@ -40,10 +40,17 @@ public final class PackedWeight: @unchecked Sendable {
 
     deinit { data.deallocate() }
 
-    /// C[m×n] += A[m×k] · Wᵀ (row-major, leading dimensions `lda`, `ldc`).
+    /// C[m×n] += A[m×k] · Wᵀ (row-major, leading dimensions `lda`, `ldc`), on this thread only.
     @inline(__always)
     public func multiplyAccumulate(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
         recd_gemm_packed(Int32(m), Int32(n), Int32(k), a, Int32(lda), data, c, Int32(ldc), 0, Int32(n))
+    }
+
+    /// C[m×n] += A[m×k] · Wᵀ with half the columns on the intra-op helper thread when it is enabled and
+    /// this is the only forward pass in progress (see `PackedGEMM.intraOpHelper`); bitwise the same result.
+    @inline(__always)
+    public func multiplyAccumulateSplit(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        recd_gemm_packed_auto(Int32(m), Int32(n), Int32(k), a, Int32(lda), data, c, Int32(ldc))
     }
 }
 
@@ -67,6 +74,28 @@ public enum PackedGEMM {
     /// True when the AVX-512 micro-kernel is in use (CPU support and not forced portable).
     public static var usesAVX512: Bool { recd_kernels_have_avx512() != 0 }
 
-    /// Forces the portable C loop instead of AVX-512 (process-wide; for tests and comparison).
+    /// Forces the portable C loops instead of AVX-512, for the GEMM and the elementwise kernels
+    /// (process-wide; for tests and comparison).
     public static func forcePortable(_ force: Bool) { recd_kernels_force_portable(force ? 1 : 0) }
+
+    /// Whether the fp32 forward pass may split each GEMM's columns with one helper thread (process-wide).
+    /// The helper is used only while a single forward pass runs in the process, so a daemon with one
+    /// worker per core keeps its throughput and gains latency when only one request is being served.
+    /// Default: off; `RECD_INTRA_OP=1` (or `on`) turns it on when the process may use two or more CPUs.
+    /// Off because it was slower on the loaded machine it was measured on (see FORMAT.md, "Threads").
+    public static var intraOpHelper: Bool {
+        get { recd_intra_op_enabled() == 1 }
+        set { recd_intra_op_enable(newValue ? 1 : 0) }
+    }
+
+    /// Forward passes in progress in this process (the helper's condition; for tests and diagnostics).
+    public static var passesInProgress: Int { Int(recd_passes_in_progress()) }
+}
+
+extension PackedWeight {
+    /// C += A·Wᵀ split with the helper thread whenever it is free, whatever `PackedGEMM.intraOpHelper`
+    /// says (for tests); returns whether it split.
+    public func multiplyAccumulateForcingSplit(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int) -> Bool {
+        recd_gemm_packed_split(Int32(m), Int32(n), Int32(k), a, Int32(lda), data, c, Int32(ldc)) == 1
+    }
 }

@@ -1,0 +1,39 @@
+// Intra-op parallelism for the packed GEMM (intra_op.c): one process-wide helper thread that takes half
+// of a GEMM's columns while exactly one forward pass runs in the process.
+#ifndef RECD_INTRA_OP_H
+#define RECD_INTRA_OP_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Turns the helper on (1) or off (0) for later GEMM calls. The default is off; RECD_INTRA_OP=1 (or on)
+/// turns it on when the process may run on two or more CPUs. The thread starts on first use.
+void recd_intra_op_enable(int on);
+
+/// 1 when the helper is enabled (resolving the default on first call).
+int recd_intra_op_enabled(void);
+
+/// Marks the start / end of one forward pass; the helper is used only while at most one is in progress.
+void recd_pass_begin(void);
+void recd_pass_end(void);
+
+/// Forward passes in progress (for tests).
+int recd_passes_in_progress(void);
+
+/// C[m, n] += A[m, k] · Wᵀ with the upper half of the panels on the helper thread whenever it is free
+/// (whatever the enable switch and pass count say). Returns 1 when it split, 0 when it ran alone.
+/// Each column is computed by the same code as recd_gemm_packed, so the result is bitwise the same.
+int recd_gemm_packed_split(int m, int n, int k, const float *a, int lda, const float *packed,
+                           float *c, int ldc);
+
+/// C[m, n] += A[m, k] · Wᵀ (as recd_gemm_packed over all columns), with the upper half of the panels on
+/// the helper thread when it is enabled, free, and this is the only pass in progress; else on this thread.
+void recd_gemm_packed_auto(int m, int n, int k, const float *a, int lda, const float *packed,
+                           float *c, int ldc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

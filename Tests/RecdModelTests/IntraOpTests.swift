@@ -1,0 +1,47 @@
+import Testing
+@testable import RecdModel
+
+/// The intra-op helper: a split GEMM gives bitwise the same result as one thread, and the encoder
+/// reproduces the reference with the helper on and off. In the serialized `PackedGEMMTests` suite because
+/// `intraOpHelper` is process-wide.
+extension PackedGEMMTests {
+    @Test(arguments: [false, true]) func splitGEMMIsBitwiseTheSame(portable: Bool) {
+        Self.withPath(portable: portable) {
+            var splits = 0
+            for (m, n, k) in [(12, 1152, 384), (12, 384, 1536), (100, 1536, 384), (1, 64, 3), (3, 45, 7), (5, 32, 9)] {
+                let a = Self.values(m * k, seed: UInt64(m * 3 + k))
+                let w = Self.values(n * k, seed: UInt64(n + k))
+                let c0 = Self.values(m * n, seed: 11)
+                let packed = w.withUnsafeBufferPointer { PackedWeight($0.baseAddress!, n: n, k: k) }
+                var single = c0, split = c0
+                a.withUnsafeBufferPointer { ap in
+                    single.withUnsafeMutableBufferPointer { packed.multiplyAccumulate(m: m, a: ap.baseAddress!, lda: k, c: $0.baseAddress!, ldc: n) }
+                    for _ in 0..<5 {
+                        split = c0
+                        let didSplit = split.withUnsafeMutableBufferPointer {
+                            packed.multiplyAccumulateForcingSplit(m: m, a: ap.baseAddress!, lda: k, c: $0.baseAddress!, ldc: n)
+                        }
+                        if didSplit { splits += 1 }
+                        #expect(split == single, "m \(m) n \(n) k \(k): split result differs from one thread")
+                    }
+                }
+            }
+            // n = 32 is a single panel and never splits; the others split whenever the helper is free.
+            #expect(splits > 0, "the helper never took a split")
+        }
+    }
+
+    @Test(arguments: [false, true]) func encoderMatchesReferenceWithHelper(on: Bool) throws {
+        let model = try EncoderModel.load(path: Fixtures.packedPath.get(), kernel: .packed)
+        let saved = PackedGEMM.intraOpHelper
+        PackedGEMM.intraOpHelper = on
+        defer { PackedGEMM.intraOpHelper = saved }
+        let ws = EncoderWorkspace(model: model, maxBatch: 8, maxTokens: 2048)
+        let cases = Fixtures.reference.cases
+        let batch = try model.embed(ids: cases.map(\.input_ids), workspace: ws)
+        for (c, got) in zip(cases, batch) {
+            let (cosine, maxDiff) = ReferenceEmbeddingTests.compare(got, c.embedding)
+            #expect(cosine >= 0.9999 && maxDiff <= 1e-4, "helper \(on): cosine \(cosine), max |diff| \(maxDiff) for '\(c.text.prefix(40))'")
+        }
+    }
+}
