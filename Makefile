@@ -80,6 +80,7 @@ clean:
 
 ## Fuzzing and sanitizers (protocol/fuzz/README.md). Each has its own scratch path.
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?= -1
 FUZZ_BUILD   := swift build -c release --scratch-path .build-fuzz --product recd-fuzz \
                 -Xswiftc -sanitize=fuzzer,address -Xswiftc -DRECD_FUZZ
 SAN_FILTER   ?= RecdProtocolTests|RecdServerTests|RecdClientTests
@@ -88,13 +89,17 @@ fuzz:
 	$(FUZZ_BUILD)
 	@mkdir -p fuzz-out/corpus
 	SWIFT_BACKTRACE=enable=no $$($(FUZZ_BUILD) --show-bin-path)/recd-fuzz fuzz-out/corpus protocol/vectors \
-	  -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=4096 \
+	  $$( [ "$(FUZZ_RUNS)" = -1 ] && echo -max_total_time=$(FUZZ_SECONDS) || echo -runs=$(FUZZ_RUNS) ) \
+	  -rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10 -max_len=1024 \
 	  -artifact_prefix=fuzz-out/ -print_final_stats=1
 
+# Products, never --build-tests (that would compile swift-protobuf's C++ protoc too).
 test-asan:
-	swift build --scratch-path .build-asan --build-tests --sanitize=address
-	swift test --scratch-path .build-asan --skip-build --sanitize=address --filter '$(SAN_FILTER)'
+	swift build --scratch-path .build-asan --product recdPackageTests --sanitize=address
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/sanitizers/lsan.supp:print_suppressions=0 \
+	  swift test --scratch-path .build-asan --skip-build --sanitize=address --filter '$(SAN_FILTER)'
 
 test-tsan:
-	swift build --scratch-path .build-tsan --build-tests --sanitize=thread
-	swift test --scratch-path .build-tsan --skip-build --sanitize=thread --filter '$(SAN_FILTER)'
+	swift build --scratch-path .build-tsan --product recdPackageTests --sanitize=thread
+	TSAN_OPTIONS=suppressions=$(CURDIR)/Tests/sanitizers/tsan.supp \
+	  swift test --scratch-path .build-tsan --skip-build --sanitize=thread --filter '$(SAN_FILTER)'

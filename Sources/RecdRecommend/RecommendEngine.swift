@@ -14,6 +14,10 @@ public final class RecommendEngine: @unchecked Sendable {
     var state: EngineState
     private let embedder: ItemEmbedder
     var store: FeedbackStore!
+    /// Durable catalog changes (ITEMS); nil keeps them in memory only (tests, evaluation).
+    private let journal: CatalogJournal?
+    /// Serialises catalog changes so the journal's order is the order they are applied in memory.
+    private let catalogChange = NSLock()
     let logger: Logger
     let fitLock = NSCondition()
     /// Catalog-sized ranking buffers, reused across requests (thread-safe free list).
@@ -26,10 +30,13 @@ public final class RecommendEngine: @unchecked Sendable {
     ///
     /// - Parameters:
     ///   - embeddingCachePath: SQLite file for cached item embeddings; nil disables caching.
+    ///   - catalogJournalPath: SQLite file recording ITEMS changes (``CatalogJournal``), replayed over
+    ///     `items` at start so acknowledged upserts and deletes survive a restart; nil keeps them in memory.
     ///   - embed: the encoder; called with batches of item texts.
     ///   - progress: (done, total) while embedding the initial items.
     public init(config: RecommendConfig = RecommendConfig(), items: [Item] = [], feedbackPath: String,
-                embeddingCachePath: String?, dimension: Int = 384, embed: @escaping EmbedFunction,
+                embeddingCachePath: String?, catalogJournalPath: String? = nil, dimension: Int = 384,
+                embed: @escaping EmbedFunction,
                 progress: EmbedProgress? = nil, fitOnStart: Bool = true,
                 logger: Logger = Logger(label: "recd.recommend")) throws {
         self.config = config
@@ -37,6 +44,9 @@ public final class RecommendEngine: @unchecked Sendable {
         self.state = EngineState(dimension: dimension, neighbours: config.contentNeighbours)
         let cache = try embeddingCachePath.map { try EmbeddingCache(path: $0, modelID: config.modelID) }
         self.embedder = ItemEmbedder(embed: embed, cache: cache, batchSize: config.embedBatchSize, dimension: dimension)
+        let journal = try catalogJournalPath.map { try CatalogJournal(path: $0) }
+        self.journal = journal
+        let items = try journal?.apply(to: items) ?? items
         if !items.isEmpty {
             let (vectors, computed) = try embedder.vectors(for: items.map(\.embeddingText), progress: progress)
             try state.catalog.upsert(items, embeddings: vectors)
@@ -100,12 +110,15 @@ public final class RecommendEngine: @unchecked Sendable {
 
     // MARK: Catalog
 
-    /// Inserts or replaces items, embedding their text (cache first) in batches.
+    /// Inserts or replaces items, embedding their text (cache first) in batches. With a journal the
+    /// change is committed to it before it is applied, so a returned upsert is durable.
     /// Returns how many items had to be embedded by the encoder.
     @discardableResult
     public func upsert(_ items: [Item], progress: EmbedProgress? = nil) throws -> Int {
         for item in items { try item.validate() }
         let (vectors, computed) = try embedder.vectors(for: items.map(\.embeddingText), progress: progress)
+        catalogChange.lock(); defer { catalogChange.unlock() }
+        try journal?.recordUpserts(items)
         try lock.write {
             let slots = try state.catalog.upsert(items, embeddings: vectors)
             state.growPopularity()
@@ -124,10 +137,12 @@ public final class RecommendEngine: @unchecked Sendable {
         try upsert(Item.loadJSONLines(path: path), progress: progress)
     }
 
-    /// Deletes items by id; returns how many existed.
+    /// Deletes items by id (committed to the journal first, if there is one); returns how many existed.
     @discardableResult
-    public func delete(ids: [String]) -> Int {
-        lock.write {
+    public func delete(ids: [String]) throws -> Int {
+        catalogChange.lock(); defer { catalogChange.unlock() }
+        try journal?.recordDeletes(ids.filter { item(id: $0) != nil })
+        return lock.write {
             var removed = 0
             for id in ids {
                 guard let s = state.catalog.slot(of: id) else { continue }

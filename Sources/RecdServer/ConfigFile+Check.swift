@@ -3,7 +3,7 @@ import Foundation
 extension ConfigFile {
     /// Every key a config file may hold, in the order `daemon/CONFIG.md` lists them.
     public static let knownKeys: [String] = [
-        "workers", "event_loop_threads", "queue_capacity", "max_batch_texts", "batch_wait_us",
+        "workers", "event_loop_threads", "queue_capacity", "max_queue_delay_ms", "max_batch_texts", "batch_wait_us",
         "max_body_bytes", "max_texts_per_request", "max_text_bytes", "max_k", "max_items_per_request",
         "max_connections", "max_in_flight_per_connection", "socket_mode", "socket_group",
         "drain_timeout_ms", "engines",
@@ -32,6 +32,7 @@ extension ServerConfiguration {
         }
         try atLeast(0, Int(maxBatchWait.wholeMicroseconds), "batch_wait_us")
         try atLeast(0, Int(drainTimeout.wholeMilliseconds), "drain_timeout_ms")
+        try atLeast(0, Int(maxQueueDelay?.wholeMilliseconds ?? 0), "max_queue_delay_ms")
         try atLeast(1, requestLimits.maxTextsPerRequest, "max_texts_per_request")
         try atLeast(1, requestLimits.maxTextBytes, "max_text_bytes")
         try atLeast(1, requestLimits.maxK, "max_k")
@@ -49,6 +50,7 @@ extension ServerConfiguration {
             "workers": workers,
             "event_loop_threads": eventLoopThreads,
             "queue_capacity": queueCapacity,
+            "max_queue_delay_ms": Int(maxQueueDelay?.wholeMilliseconds ?? 0),
             "max_batch_texts": maxBatchTexts,
             "batch_wait_us": Int(maxBatchWait.wholeMicroseconds),
             "max_body_bytes": frameLimits.maxBodyBytes,

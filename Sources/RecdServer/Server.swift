@@ -37,7 +37,8 @@ public final class RecdDaemon: @unchecked Sendable {
         let metrics = self.metrics
         self.pool = WorkerPool(workers: configuration.workers, capacity: configuration.queueCapacity,
                                encoder: engines.encoder, maxBatchTexts: configuration.maxBatchTexts,
-                               maxBatchWait: configuration.maxBatchWait, logger: logger,
+                               maxBatchWait: configuration.maxBatchWait, maxQueueDelay: configuration.maxQueueDelay,
+                               logger: logger,
                                onBatch: { metrics.recordBatch($0) })
         self.enginePool = WorkerPool(workers: configuration.workers, capacity: configuration.queueCapacity,
                                      encoder: nil, maxBatchTexts: 1, maxBatchWait: .zero, logger: logger,

@@ -17,6 +17,9 @@ public struct ServerConfiguration: Sendable {
     public var eventLoopThreads: Int = 1
     /// Pending jobs (requests waiting for a worker) before new ones get BUSY.
     public var queueCapacity: Int = 256
+    /// Refuse (BUSY) a job whose estimated wait for a worker exceeds this; nil = only `queueCapacity`
+    /// bounds the queue (see ``WorkerPool``).
+    public var maxQueueDelay: Duration?
     /// Most texts embedded in one encoder call.
     public var maxBatchTexts: Int = 32
     /// How long a worker holding fewer than `maxBatchTexts` waits for more before it runs; 0 = never.

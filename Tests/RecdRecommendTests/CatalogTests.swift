@@ -36,7 +36,7 @@ final class CatalogTests: XCTestCase {
         try engine.upsert([changed])
         XCTAssertEqual(engine.item(id: "shoe-run-1")?.price, 60)
         XCTAssertEqual(engine.itemCount, sampleItems.count)
-        XCTAssertEqual(engine.delete(ids: ["shoe-run-1", "missing"]), 1)
+        XCTAssertEqual(try engine.delete(ids: ["shoe-run-1", "missing"]), 1)
         XCTAssertNil(engine.item(id: "shoe-run-1"))
         XCTAssertFalse(try engine.recommend(RecommendRequest(user: "x", k: 100)).contains { $0.itemID == "shoe-run-1" })
         let v = engine.vocabulary

@@ -12,7 +12,7 @@ struct LoadCommand: AsyncParsableCommand {
         commandName: "load",
         abstract: "Load a running recd: closed loop by default, open loop with --rate; prints one JSON object.")
 
-    @Option(help: "ping, embed, intent, recommend, feedback or mix.") var op: String = "ping"
+    @Option(help: "ping, embed, intent, recommend, feedback, items or mix (Load+Mix.swift).") var op: String = "ping"
     @Option(help: "Connections.") var connections: Int = 1
     @Option(help: "Seconds to run.") var duration: Double = 10
     @Option(help: "Open loop: total requests per second over all connections (default: closed loop).") var rate: Double?
@@ -99,6 +99,7 @@ struct LoadCommand: AsyncParsableCommand {
             total.errors += r.errors
             total.busy += r.busy
             total.firstError = total.firstError ?? r.firstError
+            total.byStatus.add(r.byStatus)
             try? await channel.close()
         }
         try? await group.shutdownGracefully()
@@ -117,6 +118,7 @@ struct LoadCommand: AsyncParsableCommand {
             ("max_ms", String(format: "%.3f", Double(r.histogram.max) / 1000)),
         ]
         if let rate { fields.append(("target_rps", String(format: "%.1f", rate))) }
+        fields += r.byStatus.reportFields()
         if let e = r.firstError {
             let escaped = e.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             fields.append(("first_error", "\"\(escaped)\""))

@@ -18,6 +18,8 @@ final class LoadHandler: ChannelInboundHandler {
         var errors: UInt64 = 0
         var busy: UInt64 = 0
         var firstError: String?
+        /// Replies by status (OK included), and latency of BUSY and of OK replies apart (Load+Mix.swift).
+        var byStatus = StatusCounts()
     }
 
     private let requests: [(Opcode, [UInt8])]
@@ -127,12 +129,15 @@ final class LoadHandler: ChannelInboundHandler {
             buffer.moveReaderIndex(forwardBy: FrameHeader.size)
             let body = buffer.readSlice(length: Int(header.bodyLength))!
             cumulation = buffer.readableBytes > 0 ? buffer : nil
+            var micros: UInt64?
             if singleOutstanding {
-                if waiting { _ = result.histogram.record(max(1, (now &- lastSend) / 1000)) }
+                if waiting { micros = max(1, (now &- lastSend) / 1000) }
                 waiting = false
             } else if let sent = sendTimes.removeValue(forKey: header.requestID) {
-                _ = result.histogram.record(max(1, (now &- sent) / 1000))
+                micros = max(1, (now &- sent) / 1000)
             }
+            if let micros { _ = result.histogram.record(micros) }
+            result.byStatus.record(header.status, micros: micros)
             result.requests += 1
             if header.status == .busy {
                 result.busy += 1

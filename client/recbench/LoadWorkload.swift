@@ -34,14 +34,12 @@ enum LoadWorkload {
                 var r = Recd_V1_FeedbackRequest(); r.user = "user\(i)"; r.item = "item\(i * 7 % 13)"; r.event = .click
                 return (.feedback, try r.serializedBytes())
             }
+        case "items":
+            return try itemsRequests()
         case "mix":
-            // Roughly a web app's mix: mostly intents and recommendations, some feedback and pings.
-            let parts = try ["intent", "recommend", "intent", "feedback", "recommend", "embed", "ping"].map { try requests(for: $0) }
-            var out: [(Opcode, [UInt8])] = []
-            for i in 0..<16 { for p in parts { out.append(p[i % p.count]) } }
-            return out
+            return try mixRequests()
         default:
-            throw LoadError("--op must be ping, embed, intent, recommend, feedback or mix; found \(op)")
+            throw LoadError("--op must be ping, embed, intent, recommend, feedback, items or mix; found \(op)")
         }
     }
 }

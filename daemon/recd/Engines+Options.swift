@@ -142,6 +142,7 @@ extension Recd {
         let progress = ProgressLine(label: "embedding catalog")
         let engine = try RecommendEngine(config: config, items: items, feedbackPath: storeDir + "/feedback.sqlite",
                                          embeddingCachePath: cacheDir + "/item-embeddings.sqlite",
+                                         catalogJournalPath: storeDir + "/catalog.sqlite",
                                          embed: embed, progress: { progress.update($0, $1) }, fitOnStart: fitOnStart,
                                          logger: logger)
         progress.finish()

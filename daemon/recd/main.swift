@@ -36,6 +36,9 @@ struct Recd: ParsableCommand {
     @Option(help: "Requests waiting for a worker before new ones get BUSY.")
     var queueCapacity: Int?
 
+    @Option(help: "Milliseconds of estimated queue wait past which a request gets BUSY (0 = off: only --queue-capacity bounds the queue).")
+    var maxQueueDelayMs: Int?
+
     @Option(help: "Most texts per encoder call.")
     var maxBatch: Int?
 
@@ -132,6 +135,7 @@ struct Recd: ParsableCommand {
         c.socket_group = socketGroup
         c.allow_uids = allowUid.isEmpty ? nil : allowUid
         c.queue_capacity = queueCapacity
+        c.max_queue_delay_ms = maxQueueDelayMs
         c.max_batch_texts = maxBatch
         c.batch_wait_us = batchWaitUs
         c.max_connections = maxConnections

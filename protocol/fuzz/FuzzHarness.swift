@@ -15,7 +15,18 @@ import SwiftProtobuf
 enum FuzzHarness {
     /// Small enough that the fuzzer reaches the TOO_LARGE paths with short inputs.
     static let frameLimits = FrameLimits(maxBodyBytes: 64 * 1024)
-    static let requestLimits = RequestLimits.default
+    /// Every count and length limit scaled down (as the frame limit is) so that inputs under
+    /// `-max_len=1024` cross each one: validation's code is the same whatever the numbers, and short
+    /// inputs keep exec/s high (protobuf decoding and the round trips cost time in proportion to size).
+    static let requestLimits: RequestLimits = {
+        var l = RequestLimits()
+        l.maxTextsPerRequest = 4
+        l.maxTextBytes = 64
+        l.maxK = 100
+        l.maxItemsPerRequest = 4
+        l.maxIDBytes = 16
+        return l
+    }()
 
     static func run(_ input: UnsafeBufferPointer<UInt8>) {
         guard let selector = input.first else { return }

@@ -87,7 +87,7 @@ public final class RecommendService: RecommendHandler, AsyncFeedbackHandler, Ite
             response.affected = UInt32(items.count)
         case .delete(let ids):
             let missing = ids.ids.filter { engine.item(id: $0) == nil }
-            response.affected = UInt32(engine.delete(ids: ids.ids))
+            response.affected = UInt32(try mapErrors { try engine.delete(ids: ids.ids) })
             catalogChanged()
             response.missing = missing
         case .get(let ids):

@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import Synchronization
+@testable import RecdServer
+import Testing
+
+/// Admission by estimated wait (`maxQueueDelay`): costs come from measured jobs, so the test makes
+/// the measurement with a job that sleeps a known minimum and then checks which jobs are admitted.
+/// No assertion depends on how fast the machine is: sleeps only make jobs slower than the limit.
+@Suite struct AdmissionTests {
+    let logger = Logger(label: "test")
+
+    /// Runs one 60 ms task to completion so the pool's task cost estimate is ≥ 60 ms.
+    func calibrate(_ pool: WorkerPool) {
+        let done = DispatchSemaphore(value: 0)
+        #expect(pool.submitTask { _ in Thread.sleep(forTimeInterval: 0.06); done.signal() })
+        done.wait()
+        // The worker records the cost just after the task returns.
+        for _ in 0..<1000 where pool.estimatedTaskCost == 0 { Thread.sleep(forTimeInterval: 0.005) }
+        #expect(pool.estimatedTaskCost >= 60_000_000)
+    }
+
+    /// Submits until admitted (the pool frees its estimate just after a job returns); false after 10 s.
+    func submitEventually(_ pool: WorkerPool, _ body: @escaping @Sendable (HandlerContext) -> Void) -> Bool {
+        for _ in 0..<2000 {
+            if pool.submitTask(body) { return true }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        return false
+    }
+
+    @Test func jobsWaitingLongerThanTheLimitAreRefused() {
+        let pool = WorkerPool(workers: 1, capacity: 64, encoder: nil, maxBatchTexts: 1, maxBatchWait: .zero,
+                              maxQueueDelay: .milliseconds(10), logger: logger)
+        defer { pool.shutdown() }
+        calibrate(pool)
+        let release = DispatchSemaphore(value: 0)
+        let finished = DispatchGroup()
+        finished.enter()
+        #expect(pool.submitTask { _ in release.wait(); finished.leave() }, "an idle pool admits whatever the estimate")
+        for _ in 0..<1000 where pool.depth > 0 { Thread.sleep(forTimeInterval: 0.005) }   // the worker takes it
+        finished.enter()
+        #expect(pool.submitTask { _ in finished.leave() }, "an empty queue admits: running work is not counted")
+        #expect(!pool.submitTask { _ in }, "one queued task estimated at ≥ 60 ms exceeds a 10 ms limit: BUSY")
+        #expect(pool.depth == 1, "the refused job was not queued")
+        release.signal()
+        finished.wait()
+        let ran = DispatchSemaphore(value: 0)
+        #expect(submitEventually(pool) { _ in ran.signal() }, "once the queue is empty again, jobs are admitted")
+        ran.wait()
+    }
+
+    @Test func withoutALimitOnlyCapacityRefuses() {
+        let pool = WorkerPool(workers: 1, capacity: 2, encoder: nil, maxBatchTexts: 1, maxBatchWait: .zero, logger: logger)
+        defer { pool.shutdown() }
+        calibrate(pool)
+        let release = DispatchSemaphore(value: 0)
+        #expect(pool.submitTask { _ in release.wait() })
+        for _ in 0..<1000 where pool.depth > 0 { Thread.sleep(forTimeInterval: 0.005) }   // the worker takes it
+        #expect(pool.submitTask { _ in })
+        #expect(pool.submitTask { _ in })
+        #expect(!pool.submitTask { _ in }, "capacity 2 is full")
+        release.signal()
+    }
+
+    @Test func configFileAndCheckKnowTheSetting() throws {
+        var c = ServerConfiguration()
+        var file = ConfigFile()
+        file.max_queue_delay_ms = 25
+        try file.apply(to: &c)
+        #expect(c.maxQueueDelay == .milliseconds(25))
+        file.max_queue_delay_ms = 0
+        try file.apply(to: &c)
+        #expect(c.maxQueueDelay == nil, "0 turns it off")
+        file.max_queue_delay_ms = -1
+        try file.apply(to: &c)
+        #expect(throws: ConfigFile.Error.self) { try c.validateLimits() }
+        #expect(ConfigFile.knownKeys.contains("max_queue_delay_ms"))
+    }
+}

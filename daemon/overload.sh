@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Overload: EMBED flooded far beyond capacity (many connections x deep pipelines, closed loop, so a
+# BUSY reply is followed by the next request at once) against an unloaded baseline, with recd's
+# VmRSS sampled every 100 ms. Prints one JSON object per phase and a summary line:
+#   unloaded p99 (before and after the flood), admitted (OK) p99 under the flood and its ratio to
+#   each, BUSY latency,
+#   replies by status, RSS idle and peak.
+#
+# Usage: daemon/overload.sh [seconds=30] [connections=64] [pipeline=32] [-- extra recd flags]
+# Needs `swift build -c release --product recd` and `--product recbench`; RECD_WEIGHTS = packed model.
+set -euo pipefail
+secs="${1:-30}"; conns="${2:-64}"; depth="${3:-32}"
+shift $(( $# < 3 ? $# : 3 )); [[ "${1:-}" == "--" ]] && shift
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="$root/.build/release"
+weights="${RECD_WEIGHTS:-$HOME/.cache/recd/all-MiniLM-L6-v2.recd}"
+tmp="$(mktemp -d)"
+recd_pid=""; sampler_pid=""
+cleanup() {
+  [[ -n "$sampler_pid" ]] && kill "$sampler_pid" 2>/dev/null || true
+  [[ -n "$recd_pid" ]] && kill -TERM "$recd_pid" 2>/dev/null && wait "$recd_pid" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+"$bin/recd" --socket "$tmp/recd.sock" --model "$weights" --log-level warning "$@" >"$tmp/recd.log" 2>&1 &
+recd_pid=$!
+for _ in $(seq 1200); do [[ -S "$tmp/recd.sock" ]] && break; sleep 0.1; done
+[[ -S "$tmp/recd.sock" ]] || { echo "recd did not start:"; cat "$tmp/recd.log"; exit 1; }
+load() { "$bin/recbench" load --socket "$tmp/recd.sock" --op embed "$@" 2>/dev/null; }
+field() { grep -o "\"$1\":[^,}]*" | head -1 | cut -d: -f2 | tr -d '"'; }
+rss() { awk '/VmRSS/ {print $2}' "/proc/$recd_pid/status"; }
+
+load --duration 5 >/dev/null                        # warm up: code paths, allocator
+idle=$(rss)
+base1=$(load --duration "$secs"); echo "{\"phase\":\"unloaded\",\"load\":$base1}"
+( peak=0; while kill -0 "$recd_pid" 2>/dev/null; do
+    r=$(rss); (( r > peak )) && peak=$r && echo "$peak" >"$tmp/peak"; sleep 0.1
+  done ) &
+sampler_pid=$!
+flood=$(load --connections "$conns" --pipeline "$depth" --threads 2 --duration "$secs")
+kill "$sampler_pid" 2>/dev/null || true; sampler_pid=""
+peak=$(cat "$tmp/peak" 2>/dev/null || echo 0)
+echo "{\"phase\":\"flood\",\"connections\":$conns,\"pipeline\":$depth,\"load\":$flood}"
+base2=$(load --duration "$secs"); echo "{\"phase\":\"unloaded-after\",\"load\":$base2}"
+u1=$(echo "$base1" | field p99_ms); u2=$(echo "$base2" | field p99_ms)
+ok=$(echo "$flood" | field ok_p99_ms)
+ratio() { awk -v a="$ok" -v b="$1" 'BEGIN{printf "%.2f", a/b}'; }
+echo "{\"summary\":true,\"unloaded_p99_ms\":[$u1,$u2],\"admitted_p99_ms\":$ok,\"ratio\":[$(ratio "$u1"),$(ratio "$u2")],\
+\"busy_p50_ms\":$(echo "$flood" | field busy_p50_ms),\"busy_p99_ms\":$(echo "$flood" | field busy_p99_ms),\
+\"flood_rps\":$(echo "$flood" | field rps),\"rss_idle_mib\":$((idle / 1024)),\"rss_peak_mib\":$((peak / 1024))}"
