@@ -10,6 +10,10 @@ struct TermLexicon: Sendable {
     struct Match { var kind: SlotKind; var value: String; var range: Range<Int> }
 
     let entries: [Entry]
+    /// Indices into `entries` (longest spelling first) by first Character: a position is compared
+    /// only with the spellings that can start there, instead of with the whole vocabulary
+    /// (the whole-vocabulary scan was most of INTENT's cost after the encoder).
+    let byFirst: [Character: [Int]]
     /// Single-word Latin spellings of ≥ 5 letters (shorter words have too many real-word
     /// neighbours: nike/like, dell/tell, sony/song), candidates for fuzzy matches.
     let fuzzy: [Entry]
@@ -25,6 +29,9 @@ struct TermLexicon: Sendable {
             }
         }
         entries = e.sorted { $0.spelling.count > $1.spelling.count }
+        var index: [Character: [Int]] = [:]
+        for (k, entry) in entries.enumerated() { index[entry.spelling[0], default: []].append(k) }
+        byFirst = index
         fuzzy = e.filter { $0.spelling.count >= 5 && $0.spelling.allSatisfy { $0.isASCII && $0.isLetter } }
     }
 
@@ -41,7 +48,9 @@ struct TermLexicon: Sendable {
         var i = 0
         while i < t.count {
             var best: Match?
-            for e in entries where e.spelling.count > (best?.range.count ?? 0) {
+            guard let candidates = byFirst[t.chars[i]] else { i += 1; continue }
+            for k in candidates where entries[k].spelling.count > (best?.range.count ?? 0) {
+                let e = entries[k]
                 if t.matches(e.spelling, at: i) {
                     best = Match(kind: e.kind, value: e.value, range: i ..< i + e.spelling.count)
                 } else if SlotText.isLatinWordChar(e.spelling.last!), i + e.spelling.count < t.count,
