@@ -46,6 +46,8 @@ public struct CalibrationReport: Hashable, Sendable {
     public var nllAfter: Double?
     /// Final model's training loss (mean cross-entropy + L2).
     public var trainingLoss: Double?
+    /// L-BFGS iterations the final model took.
+    public var iterations: Int?
 }
 
 extension IntentClassifier {
@@ -132,9 +134,10 @@ extension IntentClassifier {
                 report.threshold = Calibration.chooseThreshold(held, oosLabel: oosLabel)
             }
         }
-        var (model, loss) = results.get(jobs - 1)
+        var (model, loss, iterations) = results.get(jobs - 1)
         model.temperature = report.temperature
         report.trainingLoss = loss
+        report.iterations = iterations
         return (IntentClassifier(model: model, ngramOptions: options.ngrams, threshold: report.threshold), report)
     }
 
@@ -176,8 +179,8 @@ extension IntentClassifier {
 /// Results of the concurrent trainings, one slot per job, each written once under the lock.
 private final class TrainedBox: @unchecked Sendable {
     private let lock = NSLock()
-    private var slots: [(model: SoftmaxModel, loss: Double)?]
+    private var slots: [(model: SoftmaxModel, loss: Double, iterations: Int)?]
     init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: (model: SoftmaxModel, loss: Double)) { lock.lock(); slots[i] = r; lock.unlock() }
-    func get(_ i: Int) -> (model: SoftmaxModel, loss: Double) { lock.lock(); defer { lock.unlock() }; return slots[i]! }
+    func set(_ i: Int, _ r: (model: SoftmaxModel, loss: Double, iterations: Int)) { lock.lock(); slots[i] = r; lock.unlock() }
+    func get(_ i: Int) -> (model: SoftmaxModel, loss: Double, iterations: Int) { lock.lock(); defer { lock.unlock() }; return slots[i]! }
 }

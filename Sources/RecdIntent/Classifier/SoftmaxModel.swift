@@ -54,7 +54,9 @@ public struct SoftmaxModel: Sendable, Equatable {
             for (k, index) in sparse.indices.enumerated() {
                 guard let row = sparseRows[index] else { continue }
                 let v = sparseScale * sparse.values[k]
-                for p in Int(start[Int(row)]) ..< Int(start[Int(row) + 1]) { out[Int(cls[p])] += v * w[p] }
+                let p0 = Int(start[Int(row)]), p1 = Int(start[Int(row) + 1])
+                if p1 - p0 == classes { axpy(v, w.baseAddress! + p0, out, classes); continue }
+                for p in p0 ..< p1 { out[Int(cls[p])] += v * w[p] }
             }
         }}}
     }

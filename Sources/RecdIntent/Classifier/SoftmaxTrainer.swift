@@ -48,7 +48,7 @@ struct SoftmaxTrainer: Sendable {
     let options: TrainerOptions
 
     /// Trains on the examples in `rows` (contiguous ranges of `data`), at most `iterations` L-BFGS steps.
-    func train(_ data: TrainingMatrix, rows: [Range<Int>], labels: [String], iterations: Int) -> (model: SoftmaxModel, loss: Double) {
+    func train(_ data: TrainingMatrix, rows: [Range<Int>], labels: [String], iterations: Int) -> (model: SoftmaxModel, loss: Double, iterations: Int) {
         let objective = SoftmaxObjective(data: data, rows: rows, inverseRegularization: options.inverseRegularization)
         defer { objective.free() }
         let theta = Scratch(objective.parameterCount)
@@ -64,7 +64,7 @@ struct SoftmaxTrainer: Sendable {
                                  sparseRows: data.vocabulary, sparseStart: data.pairStart, sparseClasses: data.pairClass,
                                  sparseWeights: Array(all[(c * d + c)...]),
                                  denseScale: options.denseScale, sparseScale: options.sparseScale, temperature: 1)
-        return (model, outcome.loss)
+        return (model, outcome.loss, outcome.iterations)
     }
 
     /// Raw logits [rows × classes] of the examples in `rows` under the parameters of `model`
@@ -144,7 +144,9 @@ final class SoftmaxObjective {
                     for k in 0..<c { row[k] += b[k] }
                     for e in starts[r] ..< starts[r + 1] {
                         let j = Int(cols[e]), v = vals[e]
-                        for p in Int(pStart[j]) ..< Int(pStart[j + 1]) { row[Int(pClass[p])] += v * ws[p] }
+                        let p0 = Int(pStart[j]), p1 = Int(pStart[j + 1])
+                        if p1 - p0 == c { axpy(v, ws + p0, row, c); continue }
+                        for p in p0 ..< p1 { row[Int(pClass[p])] += v * ws[p] }
                     }
                     // Cross-entropy and G = (softmax − onehot) / n, in place.
                     var m = -Float.infinity
@@ -176,7 +178,9 @@ final class SoftmaxObjective {
                     for k in 0..<c { gb[k] += g[k] }
                     for e in starts[r] ..< starts[r + 1] {
                         let j = Int(cols[e]), v = vals[e]
-                        for p in Int(pStart[j]) ..< Int(pStart[j + 1]) { gws[p] += v * g[Int(pClass[p])] }
+                        let p0 = Int(pStart[j]), p1 = Int(pStart[j + 1])
+                        if p1 - p0 == c { axpy(v, g, gws + p0, c); continue }
+                        for p in p0 ..< p1 { gws[p] += v * g[Int(pClass[p])] }
                     }
                     offset += 1
                 }
