@@ -17,6 +17,8 @@ struct TermLexicon: Sendable {
     /// Single-word Latin spellings of ≥ 5 letters (shorter words have too many real-word
     /// neighbours: nike/like, dell/tell, sony/song), candidates for fuzzy matches.
     let fuzzy: [Entry]
+    /// `fuzzy` spellings as ASCII bytes, same order.
+    let fuzzyBytes: [[UInt8]]
 
     init(_ vocabulary: CatalogVocabulary) {
         var e: [Entry] = []
@@ -33,6 +35,7 @@ struct TermLexicon: Sendable {
         for (k, entry) in entries.enumerated() { index[entry.spelling[0], default: []].append(k) }
         byFirst = index
         fuzzy = e.filter { $0.spelling.count >= 5 && $0.spelling.allSatisfy { $0.isASCII && $0.isLetter } }
+        fuzzyBytes = fuzzy.map { Array(String($0.spelling).utf8) }
     }
 
     /// Common words one typo away from a catalog word ("apply"/"apple", "speakers"/"sneakers")
@@ -64,12 +67,15 @@ struct TermLexicon: Sendable {
         // Typos: Latin words that matched nothing, compared with single-word spellings.
         for w in t.words() where w.text.count >= 5 && w.text.allSatisfy({ $0.isASCII && $0.isLetter })
             && !Self.notFuzzy.contains(w.text) && !out.contains(where: { $0.range.overlaps(w.range) }) {
-            let word = Array(w.text)
+            let word = Array(w.text.utf8)
             var best: (Int, Entry)?
-            for e in fuzzy {
-                let limit = e.spelling.count >= 9 ? 2 : 1
-                let d = editDistance(word, e.spelling, limit: limit)
-                if d <= limit, best == nil || d < best!.0 { best = (d, e) }
+            word.withUnsafeBufferPointer { wb in
+                for (k, e) in fuzzy.enumerated() {
+                    let limit = e.spelling.count >= 9 ? 2 : 1
+                    guard abs(e.spelling.count - wb.count) <= limit else { continue }
+                    let d = fuzzyBytes[k].withUnsafeBufferPointer { editDistance(wb, $0, limit: limit) }
+                    if d <= limit, best == nil || d < best!.0 { best = (d, e) }
+                }
             }
             if let (_, e) = best { out.append(Match(kind: e.kind, value: e.value, range: w.range)) }
         }
