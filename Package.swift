@@ -96,7 +96,7 @@ let package = Package(
         // One test target per module, plus end-to-end tests over the built executables.
         .testTarget(name: "RecdModelTests", dependencies: ["RecdModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RecdProtocolTests", dependencies: ["RecdProtocol"]),
-        .testTarget(name: "RecdIntentTests", dependencies: ["RecdIntent"]),
+        .testTarget(name: "RecdIntentTests", dependencies: ["RecdIntent"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RecdRecommendTests", dependencies: ["RecdRecommend"]),
         .testTarget(name: "RecdServerTests", dependencies: ["RecdServer"]),
         .testTarget(name: "RecdClientTests", dependencies: ["RecdClient", "RecdServer"]),

@@ -27,7 +27,7 @@ extension Dispatcher {
         _ = try need(engines.encoder, "encoder", for: .intent, flag: "--model FILE")
         if request.topK == 0 { request.topK = UInt32(configuration.defaultTopK) }
         let text = request.text, topK = Int(request.topK)
-        try queueEmbed([text]) { result, context in
+        try queueEmbed([text], intentFeatures: true) { result, context in
             self.answer(.intent, reply) {
                 try intents.classify(text: text, embedding: try result.get()[0], topK: topK, context: context)
             }
@@ -51,10 +51,12 @@ extension Dispatcher {
         }
         _ = try need(engines.encoder, "encoder (the request has a query)", for: .recommend, flag: "--model FILE")
         let intents = engines.intents, topK = configuration.defaultTopK
-        try queueEmbed([request.query]) { result, context in
+        let dimension = engines.encoder?.dimension ?? 0
+        try queueEmbed([request.query], intentFeatures: intents != nil) { result, context in
             self.answer(.recommend, reply) {
-                let embedding = try result.get()[0]
-                let queryIntent = try intents?.classify(text: finalRequest.query, embedding: embedding, topK: topK, context: context)
+                let features = try result.get()[0]
+                let queryIntent = try intents?.classify(text: finalRequest.query, embedding: features, topK: topK, context: context)
+                let embedding = features.count == dimension ? features : Array(features.prefix(dimension))
                 var response = try recommender.recommend(finalRequest, queryEmbedding: embedding, queryIntent: queryIntent, context: context)
                 if let queryIntent, !response.hasQueryIntent { response.queryIntent = queryIntent }
                 return response

@@ -69,8 +69,9 @@ public final class Dispatcher: Sendable {
         RequestError(.busy, "recd is overloaded: \(pool.capacity) requests are already queued for the model workers; retry with backoff")
     }
 
-    func queueEmbed(_ texts: [String], _ completion: @escaping @Sendable (Result<[[Float]], any Error>, HandlerContext) -> Void) throws(RequestError) {
-        guard pool.submitEmbed(.init(texts: texts, completion: completion)) else { throw busy() }
+    func queueEmbed(_ texts: [String], intentFeatures: Bool = false,
+                    _ completion: @escaping @Sendable (Result<[[Float]], any Error>, HandlerContext) -> Void) throws(RequestError) {
+        guard pool.submitEmbed(.init(texts: texts, intentFeatures: intentFeatures, completion: completion)) else { throw busy() }
     }
 
     func queueTask(_ task: @escaping @Sendable (HandlerContext) -> Void) throws(RequestError) {

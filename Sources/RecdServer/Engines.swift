@@ -10,9 +10,17 @@ public protocol TextEncoder: Sendable {
     var info: Recd_V1_ModelInfo { get }
     /// Called once on each worker thread at start; the worker owns that thread's scratch memory.
     func makeWorker() throws -> any TextEncoderWorker
+    /// Transformer blocks (1-based) whose masked mean pools the intent features append to the
+    /// embedding; `[]` (the default) for an encoder without them, whose intent features are the embedding.
+    var intentLayers: [Int] { get }
 }
 
 extension TextEncoder {
+    public var intentLayers: [Int] { [] }
+
+    /// Length of the intent features: the embedding plus one pool per intent layer.
+    public var intentFeatureDimension: Int { dimension * (1 + intentLayers.count) }
+
     public var info: Recd_V1_ModelInfo {
         var m = Recd_V1_ModelInfo()
         m.name = String(describing: Self.self)
@@ -26,6 +34,18 @@ public protocol TextEncoderWorker {
     /// One L2-normalised vector of `dimension` floats per text, in order. Called with
     /// micro-batches of up to `ServerConfiguration.maxBatchTexts` texts.
     func embed(_ texts: [String]) throws -> [[Float]]
+    /// Per text, the vector `embed` gives followed by the masked mean pools of transformer blocks
+    /// `layers` (each `dimension` floats, unnormalised). The default serves only `layers == []`.
+    func embed(_ texts: [String], layerPools layers: [Int]) throws -> [[Float]]
+}
+
+extension TextEncoderWorker {
+    public func embed(_ texts: [String], layerPools layers: [Int]) throws -> [[Float]] {
+        guard layers.isEmpty else {
+            throw RequestError(.internal, "this encoder has no layer pools; expected layerPools [] (its intentLayers), found \(layers)")
+        }
+        return try embed(texts)
+    }
 }
 
 /// What a handler may use while it runs on a worker thread.
@@ -33,8 +53,15 @@ public struct HandlerContext {
     /// Embeds texts with this worker thread's encoder (outside the micro-batcher);
     /// throws UNAVAILABLE when no encoder is configured.
     public let embed: ([String]) throws -> [[Float]]
+    /// Intent features of texts (the embedding plus the encoder's ``TextEncoder/intentLayers`` pools)
+    /// with this worker thread's encoder; what intent training and classification take.
+    public let intentFeatures: ([String]) throws -> [[Float]]
 
-    public init(embed: @escaping ([String]) throws -> [[Float]]) { self.embed = embed }
+    public init(embed: @escaping ([String]) throws -> [[Float]],
+                intentFeatures: (([String]) throws -> [[Float]])? = nil) {
+        self.embed = embed
+        self.intentFeatures = intentFeatures ?? embed
+    }
 }
 
 /// Hooks every engine has: flush on shutdown, extra STATS lines.
@@ -52,10 +79,10 @@ extension EngineLifecycle {
 
 /// INTENT and INTENTS_RELOAD. Runs on a worker thread; may throw ``RequestError``.
 public protocol IntentHandler: EngineLifecycle {
-    /// Classifies `text`, whose embedding the server computed in the pool.
+    /// Classifies `text`, whose intent features (``HandlerContext/intentFeatures``) the server computed in the pool.
     /// `topK` is the request's top_k with the server default applied (>= 1).
     func classify(text: String, embedding: [Float], topK: Int, context: HandlerContext) throws -> Recd_V1_IntentResponse
-    /// Reloads intent definitions (embedding examples through `context.embed`).
+    /// Reloads intent definitions (the examples' features through `context.intentFeatures`).
     func reload(_ request: Recd_V1_IntentsReloadRequest, context: HandlerContext) throws -> Recd_V1_IntentsReloadResponse
 }
 

@@ -21,9 +21,14 @@ public final class WorkerPool: @unchecked Sendable {
     /// An embedding job: `completion` runs on the worker thread with this job's vectors.
     public struct EmbedJob: Sendable {
         public var texts: [String]
+        /// True for intent features (embedding + the encoder's intent-layer pools), false for embeddings.
+        /// Both kinds share micro-batches: the pools cost one pass over the hidden states.
+        public var intentFeatures: Bool
         public var completion: @Sendable (Result<[[Float]], any Error>, HandlerContext) -> Void
-        public init(texts: [String], completion: @escaping @Sendable (Result<[[Float]], any Error>, HandlerContext) -> Void) {
+        public init(texts: [String], intentFeatures: Bool = false,
+                    completion: @escaping @Sendable (Result<[[Float]], any Error>, HandlerContext) -> Void) {
             self.texts = texts
+            self.intentFeatures = intentFeatures
             self.completion = completion
         }
     }
@@ -173,11 +178,16 @@ public final class WorkerPool: @unchecked Sendable {
                 logger.error("worker \(index) could not create its encoder: \(error)")
             }
         }
-        let context = HandlerContext { texts in
+        let layers = encoder?.intentLayers ?? []
+        let context = HandlerContext(embed: { texts in
             if let worker { return try worker.embed(texts) }
             if let workerError { throw workerError }
             throw RequestError.unavailable("no encoder is configured; start recd with --model FILE")
-        }
+        }, intentFeatures: { texts in
+            if let worker { return try worker.embed(texts, layerPools: layers) }
+            if let workerError { throw workerError }
+            throw RequestError.unavailable("no encoder is configured; start recd with --model FILE")
+        })
         while let batch = nextBatch() {
             let start = DispatchTime.now().uptimeNanoseconds
             let texts: Int
@@ -196,7 +206,8 @@ public final class WorkerPool: @unchecked Sendable {
     private func runBatch(_ jobs: [EmbedJob], context: HandlerContext) {
         let texts: [String] = jobs.count == 1 ? jobs[0].texts : jobs.flatMap(\.texts)
         onBatch(texts.count)
-        let result: Result<[[Float]], any Error> = Result { try context.embed(texts) }
+        let features = jobs.contains { $0.intentFeatures }
+        let result: Result<[[Float]], any Error> = Result { try features ? context.intentFeatures(texts) : context.embed(texts) }
         switch result {
         case .failure:
             for job in jobs { job.completion(result, context) }
@@ -205,9 +216,14 @@ public final class WorkerPool: @unchecked Sendable {
             for job in jobs { job.completion(.failure(error), context) }
         case .success(let vectors):
             var start = 0
+            let dimension = encoder?.dimension ?? 0
             for job in jobs {
                 let end = start + job.texts.count
-                job.completion(.success(jobs.count == 1 ? vectors : Array(vectors[start..<end])), context)
+                var mine = jobs.count == 1 ? vectors : Array(vectors[start..<end])
+                if features && !job.intentFeatures {   // an EMBED job batched with intent jobs: the embedding part
+                    mine = mine.map { Array($0.prefix(dimension)) }
+                }
+                job.completion(.success(mine), context)
                 start = end
             }
         }

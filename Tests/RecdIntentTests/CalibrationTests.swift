@@ -55,12 +55,22 @@ final class CalibrationTests: XCTestCase {
         let t = Calibration.chooseThreshold(held, oosLabel: 9)
         XCTAssertGreaterThanOrEqual(t, 0.44)   // lowest grid value above every out-of-scope confidence
         XCTAssertLessThanOrEqual(t, 0.6)
-        // Without out-of-scope examples: answer when more likely right than wrong.
-        // Below 0.30 two answers in three are wrong, above it all are right.
-        let mixed = (0..<100).map { i in H(label: 0, predicted: i < 30 && i % 3 != 0 ? 1 : 0, confidence: Float(i) / 100, oosWon: false) }
-        let t2 = Calibration.chooseThreshold(mixed, oosLabel: nil)
-        XCTAssertGreaterThan(t2, 0.2)
-        XCTAssertLessThanOrEqual(t2, 0.4)
+    }
+
+    func testWithoutOOSExamplesTheThresholdKeepsRightAnswers() {
+        typealias H = Calibration.HeldOut
+        // 1000 right answers with confidences 0.10…1.0 and 500 wrong ones at 0…0.30. Rejecting the
+        // wrong ones (t ≈ 0.3) would also reject 222 right answers; with nothing out of scope to catch,
+        // the threshold may cost at most 0.2% of the right answers.
+        var held = (0..<1000).map { H(label: 0, predicted: 0, confidence: 0.1 + 0.9 * Float($0) / 1000, oosWon: false) }
+        held += (0..<500).map { H(label: 0, predicted: 1, confidence: 0.3 * Float($0) / 500, oosWon: false) }
+        let t = Calibration.chooseThreshold(held, oosLabel: nil)
+        let rejectedRight = held.filter { $0.predicted == $0.label && $0.confidence < t }.count
+        XCTAssertLessThanOrEqual(rejectedRight, 2)
+        XCTAssertEqual(t, 0.10, accuracy: 0.001, "the largest grid value keeping 99.8% of right answers")
+        // The same answers with out-of-scope examples below 0.3 do move the threshold up.
+        let withOOS = held + (0..<200).map { H(label: 9, predicted: 0, confidence: 0.25 * Float($0) / 200, oosWon: false) }
+        XCTAssertGreaterThan(Calibration.chooseThreshold(withOOS, oosLabel: 9), t)
     }
 }
 

@@ -26,8 +26,14 @@ final class EvaluationHarnessTests: XCTestCase {
             }
             let (train, trainEmb) = try load("train")
             let (test, testEmb) = try load("test")
+            // Optional overrides for experiments: RECD_INTENT_EVAL_BLOCKS (dense blocks per row, default 1),
+            // RECD_INTENT_EVAL_C, RECD_INTENT_EVAL_ITERATIONS, RECD_INTENT_EVAL_FOLD_ITERATIONS.
+            var options = IntentTrainingOptions(denseBlocks: Int(env["RECD_INTENT_EVAL_BLOCKS"] ?? "1") ?? 1)
+            if let v = env["RECD_INTENT_EVAL_C"].flatMap(Float.init) { options.trainer.inverseRegularization = v }
+            if let v = env["RECD_INTENT_EVAL_ITERATIONS"].flatMap(Int.init) { options.trainer.maxIterations = v }
+            if let v = env["RECD_INTENT_EVAL_FOLD_ITERATIONS"].flatMap(Int.init) { options.trainer.foldIterations = v }
             let start = Date()
-            let (clf, report) = try IntentClassifier.train(examples: train, embeddings: trainEmb)
+            let (clf, report) = try IntentClassifier.train(examples: train, embeddings: trainEmb, options: options)
             let seconds = Date().timeIntervalSince(start)
             var inScope = 0, right = 0, rightNoThreshold = 0, oos = 0, oosRight = 0
             for (e, v) in zip(test, testEmb) {

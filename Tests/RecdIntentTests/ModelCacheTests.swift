@@ -41,7 +41,7 @@ final class ModelCacheTests: XCTestCase {
         XCTAssertEqual(first.classifier, second.classifier)
         _ = try IntentEngine.build(intents: set(", \"buy a watch\""), encoderID: "test", options: fastOptions(folds: 0), cache: cache, embed: e.embed)
         XCTAssertEqual(e.calls, 2, "changed examples must retrain")
-        var o = fastOptions(folds: 0); o.trainer.epochs += 1
+        var o = fastOptions(folds: 0); o.trainer.maxIterations += 1
         _ = try IntentEngine.build(intents: set(), encoderID: "test", options: o, cache: cache, embed: e.embed)
         XCTAssertEqual(e.calls, 3, "changed options must retrain")
         _ = try IntentEngine.build(intents: set(), encoderID: "other-encoder", options: fastOptions(folds: 0), cache: cache, embed: e.embed)

@@ -26,7 +26,8 @@ struct ToyData {
 /// Options small enough for debug-build tests.
 func fastOptions(folds: Int = 3) -> IntentTrainingOptions {
     var o = IntentTrainingOptions()
-    o.trainer.epochs = 15
+    o.trainer.maxIterations = 60
+    o.trainer.foldIterations = 40
     o.calibrationFolds = folds
     o.ngrams.hashBits = 16
     return o

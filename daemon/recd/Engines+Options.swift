@@ -53,7 +53,7 @@ final class SharedEncoderWorker: @unchecked Sendable {
 
 extension Recd {
     /// Builds every engine the flags ask for; fails with the flag and what was wrong.
-    func makeEngines(settings: [String: String], maxBatchTexts: Int, logger: Logger) throws -> Engines {
+    func makeEngines(settings: [String: String], maxBatchTexts: Int, workers: Int, logger: Logger) throws -> Engines {
         var engines = Engines()
         var encoderID = "none"
         if fakeEncoder {
@@ -96,11 +96,16 @@ extension Recd {
         }
         if let intents = o.intents {
             do {
+                // Training embeds every example: on as many threads as the request pool has workers.
+                let parallel = try ParallelEncoder(encoder, threads: workers)
+                let features: @Sendable ([String]) throws -> [[Float]] = { try parallel.intentFeatures($0) }
+                let layers = encoder.intentLayers.map(String.init).joined(separator: ",")
                 let service = try IntentService(source: URL(fileURLWithPath: intents), vocabulary: vocabulary,
                                                 cache: IntentModelCache(directory: URL(fileURLWithPath: cacheDir + "/intents")),
-                                                encoderID: encoderID, logger: logger, embed: embed)
+                                                encoderID: layers.isEmpty ? encoderID : encoderID + "+pools" + layers,
+                                                options: IntentService.options(for: encoder), logger: logger, embed: features)
                 engines.intents = service
-                installReloadOnHangup(service, embed: embed, logger: logger)
+                installReloadOnHangup(service, embed: features, logger: logger)
             } catch let e as IntentError {
                 throw ValidationError("--intents \(intents): \(e)")
             }

@@ -90,7 +90,7 @@ struct Recd: ParsableCommand {
         for problem in extraConfigProblems() { logger.warning("\(problem)") }
         do { _ = try ops.metricsAddress() } catch { throw ValidationError(error.description) }
 
-        let engines = try makeEngines(settings: engineSettings, maxBatchTexts: conf.maxBatchTexts, logger: logger)
+        let engines = try makeEngines(settings: engineSettings, maxBatchTexts: conf.maxBatchTexts, workers: conf.workers, logger: logger)
         let daemon = RecdDaemon(configuration: conf, engines: engines, logger: logger)
 
         signal(SIGTERM, SIG_IGN)

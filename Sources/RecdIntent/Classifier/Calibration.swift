@@ -47,11 +47,22 @@ enum Calibration {
     /// With out-of-scope examples: the grid value maximising in-scope accuracy + out-of-scope
     /// recall, among values that lose at most `maxInScopeLoss` of in-scope accuracy compared
     /// with no threshold. (Unconstrained, the few out-of-scope examples a set has would pull the
-    /// threshold up until many right answers are rejected.) Without: the value maximising
-    /// (accepted and right) − (accepted and wrong), i.e. answer only when more likely right than
-    /// wrong. Ties go to the lower threshold.
-    static func chooseThreshold(_ heldOut: [HeldOut], oosLabel: Int32?, maxInScopeLoss: Double = 0.02) -> Float {
-        func rates(_ t: Float, _ oos: Int32) -> (inScope: Double, oosRecall: Double) {
+    /// threshold up until many right answers are rejected.)
+    ///
+    /// Without: there is nothing out of scope to catch in the data, so any rejection measured there
+    /// is a loss; the threshold only guards against inputs unlike every intent. It is the largest
+    /// grid value that rejects at most `maxRightRejectedWithoutOOS` of the held-out answers that were
+    /// right (the previous rule, "answer only when more likely right than wrong", rejected 1.4
+    /// points of BANKING77's right answers). Ties go to the lower threshold.
+    static func chooseThreshold(_ heldOut: [HeldOut], oosLabel: Int32?, maxInScopeLoss: Double = 0.02,
+                                maxRightRejectedWithoutOOS: Double = 0.002) -> Float {
+        guard let oos = oosLabel else {
+            let right = heldOut.filter { $0.predicted == $0.label }.map(\.confidence).sorted()
+            guard !right.isEmpty else { return 0 }
+            let q = right[min(right.count - 1, Int(Double(right.count) * maxRightRejectedWithoutOOS))]
+            return (q * 100).rounded(.down) / 100
+        }
+        func rates(_ t: Float) -> (inScope: Double, oosRecall: Double) {
             var inTotal = 0, inRight = 0, oosTotal = 0, oosRight = 0
             for h in heldOut {
                 let saysOOS = h.oosWon || h.confidence < t
@@ -60,18 +71,13 @@ enum Calibration {
             }
             return (Double(inRight) / Double(max(inTotal, 1)), Double(oosRight) / Double(max(oosTotal, 1)))
         }
-        let base = oosLabel.map { rates(0, $0).inScope } ?? 0
+        let base = rates(0).inScope
         var best: (score: Double, t: Float) = (-.infinity, 0)
         for step in 0..<100 {
             let t = Float(step) / 100
-            var score = 0.0
-            if let oos = oosLabel {
-                let r = rates(t, oos)
-                if r.inScope < base - maxInScopeLoss { break }
-                score = r.inScope + r.oosRecall
-            } else {
-                for h in heldOut where h.confidence >= t { score += h.predicted == h.label ? 1 : -1 }
-            }
+            let r = rates(t)
+            if r.inScope < base - maxInScopeLoss { break }
+            let score = r.inScope + r.oosRecall
             if score > best.score + 1e-12 { best = (score, t) }
         }
         return best.t

@@ -6,17 +6,18 @@ import Foundation
 ///     u32         format version (``IntentClassifier/fileVersion``)
 ///     u64         cache key
 ///     u32 n, n × (u32 length, UTF-8 bytes)             labels
-///     u32 denseDimension
+///     u32 denseDimension, u32 denseBlocks
 ///     f32 denseScale, sparseScale, temperature, threshold
 ///     7 × u32     n-gram options (wordChar lo/hi, cjkChar lo/hi, word lo/hi, hashBits)
 ///     f32 × classes·denseDimension                     dense weights, row-major
 ///     f32 × classes                                    bias
 ///     u32 rows, rows × u32 n-gram hash (row order)     sparse vocabulary
-///     f32 × rows·classes                               sparse weights, row-major
+///     (rows + 1) × u32                                 pair-table row starts
+///     u32 pairs, pairs × u32 class, pairs × f32 weight (n-gram, class) pairs
 ///     u64         FNV-1a of every byte before it
 extension IntentClassifier {
     /// Bumped whenever features, training or this layout change, so stale caches are ignored.
-    public static let fileVersion: UInt32 = 1
+    public static let fileVersion: UInt32 = 2
     static let magic = Array("RCDINTC1".utf8)
 
     /// Serialises the classifier with its cache key.
@@ -28,6 +29,7 @@ extension IntentClassifier {
         w.u32(UInt32(model.labels.count))
         for l in model.labels { let b = Array(l.utf8); w.u32(UInt32(b.count)); w.bytes(b) }
         w.u32(UInt32(model.denseDimension))
+        w.u32(UInt32(model.denseBlocks))
         for f in [model.denseScale, model.sparseScale, model.temperature, threshold] { w.f32(f) }
         let o = ngramOptions
         for v in [o.wordCharRange.lowerBound, o.wordCharRange.upperBound, o.cjkCharRange.lowerBound,
@@ -37,6 +39,9 @@ extension IntentClassifier {
         let rows = model.sparseRows.sorted { $0.value < $1.value }
         w.u32(UInt32(rows.count))
         for (hash, _) in rows { w.u32(hash) }
+        for v in model.sparseStart { w.u32(UInt32(v)) }
+        w.u32(UInt32(model.sparseClasses.count))
+        for v in model.sparseClasses { w.u32(UInt32(v)) }
         w.floats(model.sparseWeights)
         var h = StableHash()
         for b in w.data { h.mix(b) }
@@ -64,6 +69,10 @@ extension IntentClassifier {
             labels.append(String(decoding: try r.bytes(n), as: UTF8.self))
         }
         let d = Int(try r.u32())
+        let blocks = Int(try r.u32())
+        guard blocks >= 1, d % blocks == 0 else {
+            throw IntentError.cacheCorrupt("intent cache: expected denseBlocks dividing \(d), found \(blocks)")
+        }
         let denseScale = try r.f32(), sparseScale = try r.f32(), temperature = try r.f32(), threshold = try r.f32()
         var o: [Int] = []
         for _ in 0..<7 { o.append(Int(try r.u32())) }
@@ -77,10 +86,19 @@ extension IntentClassifier {
         var rows: [UInt32: Int32] = [:]
         rows.reserveCapacity(rowCount)
         for i in 0..<rowCount { rows[try r.u32()] = Int32(i) }
-        let sparse = try r.floats(rowCount * labelCount)
-        let model = SoftmaxModel(labels: labels, denseDimension: d, denseWeights: dense, sparseRows: rows,
-                                 sparseWeights: sparse, bias: bias, denseScale: denseScale,
-                                 sparseScale: sparseScale, temperature: temperature)
+        var starts: [Int32] = []
+        for _ in 0...rowCount { starts.append(Int32(bitPattern: try r.u32())) }
+        let pairCount = Int(try r.u32())
+        var classes: [Int32] = []
+        for _ in 0..<pairCount { classes.append(Int32(bitPattern: try r.u32())) }
+        guard starts.first == 0, starts.last == Int32(pairCount), zip(starts, starts.dropFirst()).allSatisfy({ $0 <= $1 }),
+              classes.allSatisfy({ (0..<Int32(labelCount)).contains($0) }) else {
+            throw IntentError.cacheCorrupt("intent cache: pair table out of range (\(pairCount) pairs, \(labelCount) classes)")
+        }
+        let sparse = try r.floats(pairCount)
+        let model = SoftmaxModel(labels: labels, denseDimension: d, denseBlocks: blocks, denseWeights: dense, bias: bias,
+                                 sparseRows: rows, sparseStart: starts, sparseClasses: classes, sparseWeights: sparse,
+                                 denseScale: denseScale, sparseScale: sparseScale, temperature: temperature)
         return IntentClassifier(model: model, ngramOptions: options, threshold: threshold)
     }
 }

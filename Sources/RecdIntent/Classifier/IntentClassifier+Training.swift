@@ -1,19 +1,25 @@
+import Foundation
+
 /// Everything that decides how a classifier is trained. Part of the model-cache key.
 public struct IntentTrainingOptions: Hashable, Sendable {
     /// Features that see characters.
     public var ngrams: NGramOptions
     /// The optimiser.
     public var trainer: TrainerOptions
+    /// Equal blocks of the dense input, each L2-normalised on its own: 1 for a plain sentence
+    /// embedding, 1 + the number of intermediate-layer pools for the encoder's intent features.
+    public var denseBlocks: Int
     /// Folds for the held-out predictions that fit the temperature and the threshold
     /// (each fold costs one extra training run; 0 or 1 disables calibration: temperature 1).
     public var calibrationFolds: Int
     /// A fixed out-of-scope threshold instead of the fitted one.
     public var thresholdOverride: Float?
 
-    public init(ngrams: NGramOptions = NGramOptions(), trainer: TrainerOptions = TrainerOptions(),
+    public init(ngrams: NGramOptions = NGramOptions(), trainer: TrainerOptions = TrainerOptions(), denseBlocks: Int = 1,
                 calibrationFolds: Int = 3, thresholdOverride: Float? = nil) {
         self.ngrams = ngrams
         self.trainer = trainer
+        self.denseBlocks = denseBlocks
         self.calibrationFolds = calibrationFolds
         self.thresholdOverride = thresholdOverride
     }
@@ -21,6 +27,7 @@ public struct IntentTrainingOptions: Hashable, Sendable {
     func mix(into h: inout StableHash) {
         ngrams.mix(into: &h)
         trainer.mix(into: &h)
+        h.mix(denseBlocks)
         h.mix(calibrationFolds)
         h.mix(thresholdOverride.map { Double($0) } ?? -1)
     }
@@ -37,15 +44,20 @@ public struct CalibrationReport: Hashable, Sendable {
     /// Held-out NLL before / after temperature scaling.
     public var nllBefore: Double?
     public var nllAfter: Double?
+    /// Final model's training loss (mean cross-entropy + L2).
+    public var trainingLoss: Double?
+    /// L-BFGS iterations the final model took.
+    public var iterations: Int?
 }
 
 extension IntentClassifier {
-    /// Trains on `examples` whose sentence embeddings are `embeddings` (same order, same length,
-    /// all of one dimension). Deterministic for the same inputs and options.
+    /// Trains on `examples` whose dense features are `embeddings` (same order, same length, all of one
+    /// dimension, a multiple of `options.denseBlocks`). Deterministic for the same inputs and options.
     ///
     /// With calibration folds k ≥ 2: k models on stratified folds give held-out logits for every
     /// example; the temperature minimises their NLL and the threshold is chosen on them (see
-    /// ``Calibration/chooseThreshold(_:oosLabel:)``); the final model is trained on everything.
+    /// ``Calibration/chooseThreshold(_:oosLabel:maxInScopeLoss:)``); the final model is trained on
+    /// everything. The k + 1 trainings are independent and run `options.trainer.threads` at a time.
     public static func train(examples: [IntentExample], embeddings: [[Float]],
                              options: IntentTrainingOptions = IntentTrainingOptions()) throws
         -> (classifier: IntentClassifier, report: CalibrationReport) {
@@ -54,6 +66,9 @@ extension IntentClassifier {
         }
         guard let dimension = embeddings.first?.count, dimension > 0 else {
             throw IntentError.invalidTrainingSet("no training examples; expected at least two intents with examples")
+        }
+        guard options.denseBlocks >= 1, dimension % options.denseBlocks == 0 else {
+            throw IntentError.embeddingMismatch("features have \(dimension) values; expected a multiple of denseBlocks (\(options.denseBlocks))")
         }
         for (i, e) in embeddings.enumerated() where e.count != dimension || !e.allSatisfy({ $0.isFinite }) {
             throw IntentError.embeddingMismatch("embedding \(i) (\"\(examples[i].text)\") has \(e.count) values or non-finite ones; expected \(dimension) finite values")
@@ -67,39 +82,62 @@ extension IntentClassifier {
         guard labels.filter({ $0 != IntentSet.outOfScope }).count >= 1, labels.count >= 2 else {
             throw IntentError.invalidTrainingSet("found \(labels.count) label(s) \(labels); expected at least two classes (intents or oos)")
         }
+        let k = options.calibrationFolds >= 2 ? options.calibrationFolds : 1
+        let allLabels = examples.map { index[$0.intent]! }
+        // Examples sorted by fold (stably), so each fold and its complement are contiguous row ranges.
+        let fold = k >= 2 ? stratifiedFolds(allLabels, k: k, seed: options.trainer.seed) : [Int](repeating: 0, count: examples.count)
+        let order = examples.indices.sorted { (fold[$0], $0) < (fold[$1], $1) }
+        var bounds = [0]
+        for f in 0..<k { bounds.append(bounds[f] + fold.filter { $0 == f }.count) }
         let featurizer = NGramFeaturizer(options: options.ngrams)
-        let matrix = TrainingMatrix(dense: embeddings, sparse: examples.map { featurizer.features(of: $0.text) },
-                                    labels: examples.map { index[$0.intent]! }, classCount: labels.count,
-                                    minCount: options.trainer.minFeatureCount)
-        let trainer = SoftmaxTrainer(options: options.trainer)
+        let t = options.trainer
+        let matrix = TrainingMatrix(dense: order.map { embeddings[$0] }, blocks: options.denseBlocks, denseScale: t.denseScale,
+                                    sparse: order.map { featurizer.features(of: examples[$0].text) }, sparseScale: t.sparseScale,
+                                    labels: order.map { allLabels[$0] }, classCount: labels.count, minCount: t.minFeatureCount)
+        let trainer = SoftmaxTrainer(options: t)
         let oosLabel = index[IntentSet.outOfScope]
 
-        var report = CalibrationReport(temperature: 1, threshold: options.thresholdOverride ?? 0)
-        if options.calibrationFolds >= 2 {
-            let folds = stratifiedFolds(matrix.labels, k: options.calibrationFolds, seed: options.trainer.seed)
-            var heldLogits = [Float](repeating: 0, count: matrix.count * labels.count)
-            for f in 0..<options.calibrationFolds {
-                let trainRows = (0..<matrix.count).filter { folds[$0] != f }
-                let testRows = (0..<matrix.count).filter { folds[$0] == f }
-                let m = trainer.train(matrix, rows: trainRows, labels: labels)
-                let l = SoftmaxTrainer.logits(of: m, data: matrix, rows: testRows)
-                for (i, r) in testRows.enumerated() {
-                    for c in 0..<labels.count { heldLogits[r * labels.count + c] = l[i * labels.count + c] }
-                }
+        // Job f < k: the model without fold f (when calibrating); job k: the final model on everything.
+        let jobs = k >= 2 ? k + 1 : 1
+        let results = TrainedBox(count: jobs)
+        let (classLabels, foldBounds) = (labels, bounds)
+        let run: @Sendable (Int) -> Void = { job in
+            let labels = classLabels, bounds = foldBounds
+            let isFinal = job == jobs - 1
+            let rows = isFinal ? [0 ..< matrix.count] : [0 ..< bounds[job], bounds[job + 1] ..< matrix.count]
+            results.set(job, trainer.train(matrix, rows: rows, labels: labels, iterations: isFinal ? t.maxIterations : t.foldIterations))
+        }
+        if t.threads > 1 && jobs > 1 {
+            let lanes = min(t.threads, jobs)
+            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+                var job = lane
+                while job < jobs { run(job); job += lanes }
             }
-            let t = Calibration.fitTemperature(logits: heldLogits, labels: matrix.labels, classes: labels.count)
-            report.temperature = t
+        } else {
+            for job in 0..<jobs { run(job) }
+        }
+        var report = CalibrationReport(temperature: 1, threshold: options.thresholdOverride ?? 0)
+        if k >= 2 {
+            var heldLogits = [Float](repeating: 0, count: matrix.count * labels.count)
+            for f in 0..<k {
+                let l = SoftmaxTrainer.logits(of: results.get(f).model, data: matrix, rows: bounds[f] ..< bounds[f + 1])
+                heldLogits.replaceSubrange(bounds[f] * labels.count ..< bounds[f + 1] * labels.count, with: l)
+            }
+            let temp = Calibration.fitTemperature(logits: heldLogits, labels: matrix.labels, classes: labels.count)
+            report.temperature = temp
             report.nllBefore = Calibration.negativeLogLikelihood(logits: heldLogits, labels: matrix.labels, classes: labels.count, temperature: 1)
-            report.nllAfter = Calibration.negativeLogLikelihood(logits: heldLogits, labels: matrix.labels, classes: labels.count, temperature: t)
-            let held = heldOutPredictions(heldLogits, labels: matrix.labels, classes: labels.count, temperature: t, oosLabel: oosLabel)
+            report.nllAfter = Calibration.negativeLogLikelihood(logits: heldLogits, labels: matrix.labels, classes: labels.count, temperature: temp)
+            let held = heldOutPredictions(heldLogits, labels: matrix.labels, classes: labels.count, temperature: temp, oosLabel: oosLabel)
             let inScope = held.filter { $0.label != oosLabel }
             report.heldOutAccuracy = Double(inScope.filter { $0.predicted == $0.label && !$0.oosWon }.count) / Double(max(inScope.count, 1))
             if options.thresholdOverride == nil {
                 report.threshold = Calibration.chooseThreshold(held, oosLabel: oosLabel)
             }
         }
-        var model = trainer.train(matrix, labels: labels)
+        var (model, loss, iterations) = results.get(jobs - 1)
         model.temperature = report.temperature
+        report.trainingLoss = loss
+        report.iterations = iterations
         return (IntentClassifier(model: model, ngramOptions: options.ngrams, threshold: report.threshold), report)
     }
 
@@ -136,4 +174,13 @@ extension IntentClassifier {
         }
         return out
     }
+}
+
+/// Results of the concurrent trainings, one slot per job, each written once under the lock.
+private final class TrainedBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [(model: SoftmaxModel, loss: Double, iterations: Int)?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: (model: SoftmaxModel, loss: Double, iterations: Int)) { lock.lock(); slots[i] = r; lock.unlock() }
+    func get(_ i: Int) -> (model: SoftmaxModel, loss: Double, iterations: Int) { lock.lock(); defer { lock.unlock() }; return slots[i]! }
 }

@@ -51,7 +51,9 @@ public struct IntentClassifier: Sendable, Equatable {
     /// In-scope intent names in model order.
     public var intents: [String] { model.labels.filter { $0 != IntentSet.outOfScope } }
 
-    /// Classifies `text` whose sentence embedding is `embedding`.
+    /// Classifies `text` whose dense features (the sentence embedding, plus the intermediate-layer
+    /// pools when the model was trained with them) are `embedding`.
+    /// Allocates only the n-gram features and the result's `alternatives` entries.
     /// - Throws: ``IntentError`` when the embedding has the wrong length or is not finite.
     public func classify(text: String, embedding: [Float], alternatives: Int = 3) throws -> Classification {
         guard embedding.count == model.denseDimension else {
@@ -60,19 +62,32 @@ public struct IntentClassifier: Sendable, Equatable {
         guard embedding.allSatisfy({ $0.isFinite }) else {
             throw IntentError.embeddingMismatch("embedding contains NaN or infinity; expected finite values")
         }
-        let p = model.probabilities(dense: embedding, sparse: featurizer.features(of: text))
-        var ranked: [ScoredIntent] = []
-        ranked.reserveCapacity(p.count)
-        for (c, label) in model.labels.enumerated() where c != oosIndex {
-            ranked.append(ScoredIntent(intent: label, confidence: p[c]))
+        let sparse = featurizer.features(of: text)
+        let classes = model.classCount
+        let k = max(1, alternatives)
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: classes) { buffer in
+            let p = buffer.baseAddress!
+            embedding.withUnsafeBufferPointer { model.logits(dense: $0.baseAddress!, sparse: sparse, into: p) }
+            softmaxInPlace(p, count: classes, temperature: model.temperature)
+            // Top k in-scope classes by insertion (k is small; sorting all classes cost more than the model).
+            var top: [Int] = []
+            top.reserveCapacity(k + 1)
+            let labels = model.labels
+            func before(_ a: Int, _ b: Int) -> Bool { p[a] > p[b] || (p[a] == p[b] && labels[a] < labels[b]) }
+            for c in 0..<classes where c != oosIndex {
+                if top.count == k, !before(c, top[k - 1]) { continue }
+                var at = top.count
+                while at > 0 && before(c, top[at - 1]) { at -= 1 }
+                top.insert(c, at: at)
+                if top.count > k { top.removeLast() }
+            }
+            let ranked = top.map { ScoredIntent(intent: labels[$0], confidence: p[$0]) }
+            let best = ranked.first ?? ScoredIntent(intent: IntentSet.outOfScope, confidence: 0)
+            var oosWon = false
+            if let o = oosIndex { oosWon = p[o] > best.confidence }
+            let isOOS = ranked.isEmpty || oosWon || best.confidence < threshold
+            return Classification(intent: isOOS ? IntentSet.outOfScope : best.intent,
+                                  confidence: best.confidence, isOutOfScope: isOOS, ranked: ranked)
         }
-        ranked.sort { $0.confidence > $1.confidence || ($0.confidence == $1.confidence && $0.intent < $1.intent) }
-        let best = ranked.first ?? ScoredIntent(intent: IntentSet.outOfScope, confidence: 0)
-        var oosWon = false
-        if let o = oosIndex { oosWon = p[o] > best.confidence }
-        let isOOS = ranked.isEmpty || oosWon || best.confidence < threshold
-        return Classification(intent: isOOS ? IntentSet.outOfScope : best.intent,
-                              confidence: best.confidence, isOutOfScope: isOOS,
-                              ranked: Array(ranked.prefix(max(1, alternatives))))
     }
 }

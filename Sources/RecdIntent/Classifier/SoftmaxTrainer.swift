@@ -1,190 +1,202 @@
 /// Options of ``SoftmaxTrainer``. Part of the model-cache key.
 public struct TrainerOptions: Hashable, Sendable {
-    /// Passes over the training set.
-    public var epochs: Int
-    /// Examples per AdaGrad step.
-    public var batchSize: Int
-    /// AdaGrad base step size.
-    public var learningRate: Float
-    /// L2 penalty on weights (not on the bias).
-    public var l2: Float
-    /// Multiplier of the dense (embedding) input.
+    /// Inverse L2 strength as in scikit-learn's `LogisticRegression(C:)`: the trainer minimises
+    /// mean cross-entropy + ‖W‖² / (2·C·n) over n examples (the bias is not penalised).
+    public var inverseRegularization: Float
+    /// Most L-BFGS iterations for the final model.
+    public var maxIterations: Int
+    /// Most L-BFGS iterations for each calibration-fold model.
+    public var foldIterations: Int
+    /// L-BFGS correction pairs kept.
+    public var history: Int
+    /// Multiplier of the dense input (after each block is L2-normalised).
     public var denseScale: Float
-    /// Multiplier of the sparse (n-gram) input.
+    /// Multiplier of the sparse (n-gram) input (unit norm before scaling).
     public var sparseScale: Float
     /// N-grams seen in fewer training texts than this get no weight.
     public var minFeatureCount: Int
-    /// Seed of the example shuffle: the same seed and data give the same model.
+    /// Seed of the calibration folds: the same seed and data give the same model.
     public var seed: UInt64
+    /// Models trained at once (the calibration folds and the final model are independent); not part
+    /// of the cache key, since every model is computed the same way whatever runs beside it.
+    public var threads: Int
 
-    public init(epochs: Int = 10, batchSize: Int = 32, learningRate: Float = 0.5, l2: Float = 1e-6,
-                denseScale: Float = 4, sparseScale: Float = 2, minFeatureCount: Int = 2, seed: UInt64 = 0x5EED) {
-        self.minFeatureCount = minFeatureCount
-        self.epochs = epochs
-        self.batchSize = batchSize
-        self.learningRate = learningRate
-        self.l2 = l2
+    public init(inverseRegularization: Float = 10, maxIterations: Int = 120, foldIterations: Int = 80, history: Int = 10,
+                denseScale: Float = 1, sparseScale: Float = 1, minFeatureCount: Int = 2, seed: UInt64 = 0x5EED,
+                threads: Int = 2) {
+        self.inverseRegularization = inverseRegularization
+        self.maxIterations = maxIterations
+        self.foldIterations = foldIterations
+        self.history = history
         self.denseScale = denseScale
         self.sparseScale = sparseScale
+        self.minFeatureCount = minFeatureCount
         self.seed = seed
+        self.threads = threads
     }
 
     func mix(into h: inout StableHash) {
-        h.mix(epochs); h.mix(batchSize); h.mix(learningRate); h.mix(l2)
+        h.mix(inverseRegularization); h.mix(maxIterations); h.mix(foldIterations); h.mix(history)
         h.mix(denseScale); h.mix(sparseScale); h.mix(minFeatureCount); h.mix(seed)
     }
 }
 
-/// Trains ``SoftmaxModel`` with mini-batch AdaGrad on the cross-entropy loss.
-///
-/// AdaGrad rather than Adam: its state only changes where a gradient is non-zero, so the n-gram
-/// rows are updated sparsely (only the rows an example touches; one accumulator per row, no L2
-/// on them), and it needs no learning-rate schedule. The dense part of each batch is two GEMMs through OpenBLAS.
+/// Trains ``SoftmaxModel`` — multinomial logistic regression with L2 — by full-batch L-BFGS on the
+/// exact loss, so it reaches the same optimum as scikit-learn's `lbfgs` solver. The dense part of each
+/// evaluation is two OpenBLAS GEMMs; the sparse part touches only the weighted (n-gram, class) pairs.
 struct SoftmaxTrainer: Sendable {
     let options: TrainerOptions
 
-    /// Trains on the examples `rows` of `data` (all when nil).
-    func train(_ data: TrainingMatrix, rows: [Int]? = nil, labels: [String]) -> SoftmaxModel {
-        let d = data.denseDimension
-        let classes = data.classCount
-        let vocab = data.vocabulary.count
-        let batch = max(1, options.batchSize)
-        // Weights and AdaGrad state live in raw buffers for the whole run: the inner loops below
-        // run billions of times, and Array's bounds and uniqueness checks would double their cost.
-        let wd = Buffer(count: classes * d), ws = Buffer(count: vocab * classes), b = Buffer(count: classes)
-        let gwd = Buffer(count: classes * d), accD = Buffer(count: classes * d)
-        let accS = Buffer(count: vocab), accB = Buffer(count: classes)
-        let xb = Buffer(count: batch * d), g = Buffer(count: batch * classes)
-        defer { for buf in [wd, ws, b, gwd, accD, accS, accB, xb, g] { buf.free() } }
-        var order = rows ?? Array(0..<data.count)
-        var rng = SeededGenerator(seed: options.seed)
-        let lr = options.learningRate, l2 = options.l2, eps: Float = 1e-8
-        let dScale = options.denseScale, sScale = options.sparseScale
-
-        data.dense.withUnsafeBufferPointer { densePtr in
-        data.columns.withUnsafeBufferPointer { cols in
-        data.values.withUnsafeBufferPointer { vals in
-        data.rowStart.withUnsafeBufferPointer { starts in
-        data.labels.withUnsafeBufferPointer { lab in
-            for _ in 0..<options.epochs {
-                order.shuffle(using: &rng)
-                var start = 0
-                while start < order.count {
-                    let n = min(batch, order.count - start)
-                    for i in 0..<n {
-                        (xb.p + i * d).update(from: densePtr.baseAddress! + order[start + i] * d, count: d)
-                    }
-                    // Forward: dense GEMM, then bias and sparse rows, then softmax − one-hot.
-                    BLAS.gemm(transB: true, m: n, n: classes, k: d, alpha: dScale, a: xb.p, b: wd.p, c: g.p)
-                    let inv = 1 / Float(n)
-                    for i in 0..<n {
-                        let r = order[start + i]
-                        let row = g.p + i * classes
-                        for c in 0..<classes { row[c] += b.p[c] }
-                        for e in starts[r] ..< starts[r + 1] {
-                            let v = sScale * vals[e]
-                            let w = ws.p + Int(cols[e]) * classes
-                            for c in 0..<classes { row[c] += v * w[c] }
-                        }
-                        softmaxInPlace(row, count: classes)
-                        row[Int(lab[r])] -= 1
-                        for c in 0..<classes { row[c] *= inv }
-                    }
-                    // Backward, dense: grad = dScale · Gᵀ X + l2 · W, then AdaGrad.
-                    BLAS.gemm(transA: true, m: classes, n: d, k: n, alpha: dScale, a: g.p, b: xb.p, c: gwd.p)
-                    adagrad(w: wd.p, grad: gwd.p, acc: accD.p, count: classes * d, scale: 1, l2: l2, lr: lr, eps: eps)
-                    // Bias and sparse rows: only what this batch touched.
-                    for c in 0..<classes {
-                        var s: Float = 0
-                        for i in 0..<n { s += g.p[i * classes + c] }
-                        accB.p[c] += s * s
-                        b.p[c] -= lr * s / (accB.p[c].squareRoot() + eps)
-                    }
-                    for i in 0..<n {
-                        let r = order[start + i]
-                        let grad = g.p + i * classes
-                        var g2: Float = 0
-                        for c in 0..<classes { g2 += grad[c] * grad[c] }
-                        for e in starts[r] ..< starts[r + 1] {
-                            let row = Int(cols[e])
-                            let v = sScale * vals[e]
-                            // Row-wise AdaGrad: one accumulator per n-gram row, so the update is a
-                            // single axpy (per-weight AdaGrad costs a square root per class).
-                            accS.p[row] += v * v * g2
-                            let step = -lr * v / (accS.p[row].squareRoot() + eps)
-                            let w = ws.p + row * classes
-                            for c in 0..<classes { w[c] += step * grad[c] }
-                        }
-                    }
-                    start += n
-                }
-            }
-        }}}}}
-        return SoftmaxModel(labels: labels, denseDimension: d, denseWeights: wd.array,
-                            sparseRows: data.vocabulary, sparseWeights: ws.array, bias: b.array,
-                            denseScale: dScale, sparseScale: sScale, temperature: 1)
+    /// Trains on the examples in `rows` (contiguous ranges of `data`), at most `iterations` L-BFGS steps.
+    func train(_ data: TrainingMatrix, rows: [Range<Int>], labels: [String], iterations: Int) -> (model: SoftmaxModel, loss: Double, iterations: Int) {
+        let objective = SoftmaxObjective(data: data, rows: rows, inverseRegularization: options.inverseRegularization)
+        defer { objective.free() }
+        let theta = Scratch(objective.parameterCount)
+        defer { theta.free() }
+        var lbfgs = LBFGS()
+        lbfgs.history = options.history
+        lbfgs.maxIterations = iterations
+        let outcome = lbfgs.minimize(theta.p, count: objective.parameterCount) { objective.evaluate($0, gradient: $1) }
+        let c = data.classCount, d = data.denseDimension
+        let all = theta.array
+        let model = SoftmaxModel(labels: labels, denseDimension: d, denseBlocks: data.denseBlocks,
+                                 denseWeights: Array(all[0 ..< c * d]), bias: Array(all[c * d ..< c * d + c]),
+                                 sparseRows: data.vocabulary, sparseStart: data.pairStart, sparseClasses: data.pairClass,
+                                 sparseWeights: Array(all[(c * d + c)...]),
+                                 denseScale: options.denseScale, sparseScale: options.sparseScale, temperature: 1)
+        return (model, outcome.loss, outcome.iterations)
     }
 
-    /// AdaGrad step on `count` weights with gradient `scale · grad + l2 · w`.
-    @inline(__always)
-    private func adagrad(w: UnsafeMutablePointer<Float>, grad: UnsafeMutablePointer<Float>,
-                         acc: UnsafeMutablePointer<Float>, count: Int, scale: Float, l2: Float, lr: Float, eps: Float) {
-        for k in 0..<count {
-            let gk = scale * grad[k] + l2 * w[k]
-            let a = acc[k] + gk * gk
-            acc[k] = a
-            w[k] -= lr * gk / (a.squareRoot() + eps)
-        }
-    }
-
-    /// Raw logits [rows.count × classes] of `rows` of `data` under `model` (which must have been
-    /// trained on a matrix with the same vocabulary).
-    static func logits(of model: SoftmaxModel, data: TrainingMatrix, rows: [Int]) -> [Float] {
-        let d = data.denseDimension
-        let classes = model.classCount
-        let n = rows.count
-        var x = [Float](repeating: 0, count: n * d)
-        data.dense.withUnsafeBufferPointer { src in
-            x.withUnsafeMutableBufferPointer { dst in
-                for (i, r) in rows.enumerated() {
-                    (dst.baseAddress! + i * d).update(from: src.baseAddress! + r * d, count: d)
-                }
-            }
-        }
-        var out = [Float](repeating: 0, count: n * classes)
-        if n == 0 { return out }
-        x.withUnsafeBufferPointer { xp in
+    /// Raw logits [rows × classes] of the examples in `rows` under the parameters of `model`
+    /// (trained on the same matrix).
+    static func logits(of model: SoftmaxModel, data: TrainingMatrix, rows: Range<Int>) -> [Float] {
+        let c = data.classCount, d = data.denseDimension
+        var out = [Float](repeating: 0, count: rows.count * c)
+        guard !rows.isEmpty else { return out }
+        data.dense.withUnsafeBufferPointer { x in
             model.denseWeights.withUnsafeBufferPointer { w in
                 out.withUnsafeMutableBufferPointer { o in
-                    BLAS.gemm(transB: true, m: n, n: classes, k: d, alpha: model.denseScale,
-                              a: xp.baseAddress!, b: w.baseAddress!, c: o.baseAddress!)
+                    BLAS.gemm(transB: true, m: rows.count, n: c, k: d, a: x.baseAddress! + rows.lowerBound * d,
+                              b: w.baseAddress!, c: o.baseAddress!)
                 }
             }
         }
         for (i, r) in rows.enumerated() {
-            for c in 0..<classes { out[i * classes + c] += model.bias[c] }
+            for k in 0..<c { out[i * c + k] += model.bias[k] }
             for e in data.rowStart[r] ..< data.rowStart[r + 1] {
-                let v = model.sparseScale * data.values[e]
-                let base = Int(data.columns[e]) * classes
-                for c in 0..<classes { out[i * classes + c] += v * model.sparseWeights[base + c] }
+                let j = Int(data.columns[e]), v = data.values[e]
+                for p in Int(data.pairStart[j]) ..< Int(data.pairStart[j + 1]) {
+                    out[i * c + Int(data.pairClass[p])] += v * model.sparseWeights[p]
+                }
             }
         }
         return out
     }
 }
 
-/// A zero-filled scratch buffer owned by one training run.
-private struct Buffer {
-    let p: UnsafeMutablePointer<Float>
-    let count: Int
+/// Mean softmax cross-entropy plus L2 over some rows of a ``TrainingMatrix``, and its gradient.
+/// Parameters, flat: dense weights [classes × D], bias [classes], pair weights [pairs].
+/// Owns its scratch (logits of every row); used by one thread.
+final class SoftmaxObjective {
+    let data: TrainingMatrix
+    let rows: [Range<Int>]
+    let n: Int
+    let lambda: Float
+    let parameterCount: Int
+    private let z: Scratch
 
-    init(count: Int) {
-        self.count = count
-        p = .allocate(capacity: max(count, 1))
-        p.initialize(repeating: 0, count: max(count, 1))
+    init(data: TrainingMatrix, rows: [Range<Int>], inverseRegularization: Float) {
+        self.data = data
+        self.rows = rows.filter { !$0.isEmpty }
+        n = self.rows.reduce(0) { $0 + $1.count }
+        lambda = 1 / (max(inverseRegularization, 1e-12) * Float(max(n, 1)))
+        parameterCount = data.classCount * data.denseDimension + data.classCount + data.pairCount
+        z = Scratch(max(n, 1) * data.classCount)
     }
 
-    var array: [Float] { Array(UnsafeBufferPointer(start: p, count: count)) }
+    func free() { z.free() }
 
-    func free() { p.deallocate() }
+    /// Loss at `theta`; writes the gradient.
+    func evaluate(_ theta: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>) -> Double {
+        let c = data.classCount, d = data.denseDimension
+        let wd = theta, b = theta + c * d, ws = theta + c * d + c
+        let gwd = gradient, gb = gradient + c * d, gws = gradient + c * d + c
+        var loss = 0.0
+        data.dense.withUnsafeBufferPointer { xAll in
+        data.rowStart.withUnsafeBufferPointer { starts in
+        data.columns.withUnsafeBufferPointer { cols in
+        data.values.withUnsafeBufferPointer { vals in
+        data.pairStart.withUnsafeBufferPointer { pStart in
+        data.pairClass.withUnsafeBufferPointer { pClass in
+        data.labels.withUnsafeBufferPointer { lab in
+            // Forward: Z = X·Wᵀ (per contiguous range) + b + pairs.
+            var offset = 0
+            for range in rows {
+                BLAS.gemm(transB: true, m: range.count, n: c, k: d, a: xAll.baseAddress! + range.lowerBound * d, b: wd,
+                          c: z.p + offset * c)
+                offset += range.count
+            }
+            offset = 0
+            let inv = 1 / Float(n)
+            for range in rows {
+                for r in range {
+                    let row = z.p + offset * c
+                    for k in 0..<c { row[k] += b[k] }
+                    for e in starts[r] ..< starts[r + 1] {
+                        let j = Int(cols[e]), v = vals[e]
+                        let p0 = Int(pStart[j]), p1 = Int(pStart[j + 1])
+                        if p1 - p0 == c { axpy(v, ws + p0, row, c); continue }
+                        for p in p0 ..< p1 { row[Int(pClass[p])] += v * ws[p] }
+                    }
+                    // Cross-entropy and G = (softmax − onehot) / n, in place.
+                    var m = -Float.infinity
+                    for k in 0..<c { m = max(m, row[k]) }
+                    var sum: Float = 0
+                    for k in 0..<c { let e = expf(row[k] - m); row[k] = e; sum += e }
+                    let y = Int(lab[r])
+                    loss += Double(logf(sum)) - Double(logf(max(row[y], .leastNormalMagnitude)))
+                    let scale = inv / sum
+                    for k in 0..<c { row[k] *= scale }
+                    row[y] -= inv
+                    offset += 1
+                }
+            }
+            // Backward: dense gradient Gᵀ·X (beta accumulates over ranges), bias, pairs.
+            offset = 0
+            for (i, range) in rows.enumerated() {
+                BLAS.gemm(transA: true, m: c, n: d, k: range.count, a: z.p + offset * c, b: xAll.baseAddress! + range.lowerBound * d,
+                          beta: i == 0 ? 0 : 1, c: gwd)
+                offset += range.count
+            }
+            if rows.isEmpty { gwd.update(repeating: 0, count: c * d) }
+            gb.update(repeating: 0, count: c)
+            gws.update(repeating: 0, count: data.pairCount)
+            offset = 0
+            for range in rows {
+                for r in range {
+                    let g = z.p + offset * c
+                    for k in 0..<c { gb[k] += g[k] }
+                    for e in starts[r] ..< starts[r + 1] {
+                        let j = Int(cols[e]), v = vals[e]
+                        let p0 = Int(pStart[j]), p1 = Int(pStart[j + 1])
+                        if p1 - p0 == c { axpy(v, g, gws + p0, c); continue }
+                        for p in p0 ..< p1 { gws[p] += v * g[Int(pClass[p])] }
+                    }
+                    offset += 1
+                }
+            }
+        }}}}}}}
+        loss /= Double(max(n, 1))
+        // L2 on dense and pair weights (not the bias).
+        var sq: Float = 0
+        for k in 0 ..< c * d { sq += wd[k] * wd[k]; gwd[k] += lambda * wd[k] }
+        for p in 0 ..< data.pairCount { sq += ws[p] * ws[p]; gws[p] += lambda * ws[p] }
+        return loss + Double(lambda / 2 * sq)
+    }
 }
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif

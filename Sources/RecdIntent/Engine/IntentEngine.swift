@@ -78,6 +78,7 @@ public final class IntentEngine: Sendable {
             "train_ms": "\((trained.uptimeNanoseconds - embedded.uptimeNanoseconds) / 1_000_000)",
             "temperature": "\(report.temperature)", "threshold": "\(report.threshold)",
             "heldout_accuracy": "\(report.heldOutAccuracy.map { String($0) } ?? "n/a")",
+            "iterations": "\(report.iterations.map { String($0) } ?? "n/a")",
         ])
         if let cache {
             do { try cache.store(classifier, key: key) } catch {

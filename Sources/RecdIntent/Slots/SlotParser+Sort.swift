@@ -30,10 +30,12 @@ extension SlotParser {
 
     struct SizeMatch { var value: String; var range: Range<Int> }
 
+    static let sizeCues = phrases(["size", "尺码", "尺寸"])
+
     /// "size 10", "size 9.5", "size M", "42码", "尺码42", "XL号".
     static func explicitSizes(_ t: SlotText) -> [SizeMatch] {
         var out: [SizeMatch] = []
-        let cues = phrases(["size", "尺码", "尺寸"])
+        let cues = sizeCues
         for i in 0..<t.count {
             guard let cue = cues.first(where: { t.matches($0, at: i) }) else { continue }
             let start = t.skipSpaces(from: i + cue.count)

@@ -15,6 +15,11 @@ struct SlotText {
         mapped.reserveCapacity(original.count)
         var offsets: [Int] = [0]
         for c in original {
+            if let a = c.asciiValue {   // fast path: no String per Character
+                mapped.append(a >= 0x41 && a <= 0x5A ? Character(Unicode.Scalar(a + 0x20)) : c)
+                offsets.append(offsets.last! + c.utf16.count)
+                continue
+            }
             var s = String(c)
             if !c.isASCII { s = s.precomposedStringWithCompatibilityMapping }
             s = s.lowercased()

@@ -46,4 +46,10 @@ public struct Encoder: Sendable {
     public func embed(texts: [String], workspace: EncoderWorkspace) throws -> [[Float]] {
         try model.embed(ids: texts.map(tokenize), workspace: workspace)
     }
+
+    /// Per text, the unit sentence embedding followed by the masked mean pools of transformer blocks
+    /// `layers` (1-based), `(1 + layers.count) × dimension` floats (see EncoderModel+LayerPools.swift).
+    public func embed(texts: [String], layerPools layers: [Int], workspace: EncoderWorkspace) throws -> [[Float]] {
+        try model.embed(ids: texts.map(tokenize), layerPools: layers, workspace: workspace)
+    }
 }

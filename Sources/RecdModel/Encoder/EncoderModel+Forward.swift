@@ -13,6 +13,12 @@ extension EncoderModel {
     /// Throws `.invalidInput` for an empty sequence, one longer than `maxSequenceLength`, or an id outside
     /// the vocabulary. Allocates nothing per token: all scratch is in `workspace`.
     public func embed(ids: [[Int32]], workspace ws: EncoderWorkspace, into out: UnsafeMutablePointer<Float>) throws {
+        try embed(ids: ids, workspace: ws, into: out, layerPools: nil)
+    }
+
+    /// The forward pass; with `layerPools`, also the pools of intermediate blocks (EncoderModel+LayerPools.swift).
+    func embed(ids: [[Int32]], workspace ws: EncoderWorkspace, into out: UnsafeMutablePointer<Float>,
+               layerPools: LayerPoolTarget?) throws {
         let vocab = config.vocabSize
         let limit = min(maxSequenceLength, ws.maxSeq)
         for (i, seq) in ids.enumerated() {
@@ -40,9 +46,11 @@ extension EncoderModel {
                 guard let scratch = ws.int8 else {
                     throw ModelError(.invalidInput, "workspace: expected one made for this int8 model (with int8 scratch), found an fp32 workspace")
                 }
-                try runChunkInt8(q, ids: ids, first: first, count: count, tokens: tokens, ws: ws, scratch: scratch, out: out + first * config.hidden)
+                try runChunkInt8(q, ids: ids, first: first, count: count, tokens: tokens, ws: ws, scratch: scratch, out: out + first * config.hidden,
+                                 layerPools: layerPools?.advanced(by: first, hidden: config.hidden))
             } else {
-                runChunk(ids: ids, first: first, count: count, tokens: tokens, ws: ws, out: out + first * config.hidden)
+                runChunk(ids: ids, first: first, count: count, tokens: tokens, ws: ws, out: out + first * config.hidden,
+                         layerPools: layerPools?.advanced(by: first, hidden: config.hidden))
             }
             first += count
         }
@@ -57,7 +65,7 @@ extension EncoderModel {
     }
 
     private func runChunk(ids: [[Int32]], first: Int, count: Int, tokens t: Int, ws: EncoderWorkspace,
-                          out: UnsafeMutablePointer<Float>) {
+                          out: UnsafeMutablePointer<Float>, layerPools: LayerPoolTarget?) {
         let c = config, w = weights
         let h = c.hidden, f = c.ffn
         embedTokens(ids: ids, first: first, count: count, ws: ws)
@@ -79,6 +87,7 @@ extension EncoderModel {
             addRows(ws.x, rows: t, width: h, bias: layer.ffnOutBias)
             linear(packed?.ffnOut, m: t, n: h, k: f, a: ws.ffn, lda: f, w: layer.ffnOutWeight, c: ws.x, ldc: h)
             VectorMath.layerNormInPlace(ws.x, rows: t, n: h, gamma: layer.outNormGamma, beta: layer.outNormBeta, eps: c.layerNormEps)
+            if let layerPools { poolLayer(index + 1, target: layerPools, count: count, ws: ws) }
         }
         pool(count: count, ws: ws, out: out)
     }

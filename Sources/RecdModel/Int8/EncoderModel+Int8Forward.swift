@@ -3,13 +3,14 @@
 /// attention (scores, softmax, context) and pooling are the fp32 code.
 extension EncoderModel {
     func runChunkInt8(_ q: Int8Weights, ids: [[Int32]], first: Int, count: Int, tokens t: Int,
-                      ws: EncoderWorkspace, scratch: Int8Scratch, out: UnsafeMutablePointer<Float>) throws {
+                      ws: EncoderWorkspace, scratch: Int8Scratch, out: UnsafeMutablePointer<Float>,
+                      layerPools: LayerPoolTarget? = nil) throws {
         let c = config, w = weights
         let h = c.hidden
         let qmax = q.path.activationMax
         embedTokens(ids: ids, first: first, count: count, ws: ws)
         VectorMath.layerNormInPlace(ws.x, rows: t, n: h, gamma: w.embedNormGamma, beta: w.embedNormBeta, eps: c.layerNormEps)
-        for (layer, ql) in zip(w.layers, q.layers) {
+        for (index, (layer, ql)) in zip(w.layers, q.layers).enumerated() {
             var ok = ql.qkv.apply(x: ws.x, rows: t, scratch: scratch, activationMax: qmax, out: ws.qkv, accumulate: false)
             attention(count: count, ws: ws)
             // x = LayerNorm(x + ctx·Woᵀ + b): the residual is accumulated in place.
@@ -21,6 +22,7 @@ extension EncoderModel {
             guard ok else {
                 throw ModelError(.int8Failed, "a oneDNN matmul primitive returned an error on \(q); run with --precision fp32")
             }
+            if let layerPools { poolLayer(index + 1, target: layerPools, count: count, ws: ws) }
         }
         pool(count: count, ws: ws, out: out)
     }

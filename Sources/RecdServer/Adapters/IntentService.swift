@@ -16,27 +16,38 @@ public final class IntentService: IntentHandler, @unchecked Sendable {
     let vocabulary: RecdIntent.CatalogVocabulary
     let cache: IntentModelCache?
     let encoderID: String
+    let options: IntentTrainingOptions
     let logger: Logger
     private let reloadLock = NSLock()
 
-    /// Loads `source`, trains (or loads from `cache`) and returns the service.
+    /// Loads `source`, trains (or loads from `cache`) and returns the service. `embed` gives the
+    /// intent features of a batch of texts (``HandlerContext/intentFeatures``); `encoderID` must name
+    /// them (it keys the cache).
+    /// `options.denseBlocks` must be 1 + the encoder's intent layers (``TextEncoder/intentLayers``).
     public init(source: URL, vocabulary: RecdIntent.CatalogVocabulary, cache: IntentModelCache?,
-                encoderID: String, logger: Logger, embed: ([String]) throws -> [[Float]]) throws {
+                encoderID: String, options: IntentTrainingOptions = IntentTrainingOptions(), logger: Logger,
+                embed: ([String]) throws -> [[Float]]) throws {
         self.source = source
         self.vocabulary = vocabulary
         self.cache = cache
         self.encoderID = encoderID
+        self.options = options
         self.logger = logger
         holder = IntentEngineHolder(try Self.build(source: source, vocabulary: vocabulary, cache: cache,
-                                                   encoderID: encoderID, logger: logger, embed: embed))
+                                                   encoderID: encoderID, options: options, logger: logger, embed: embed))
+    }
+
+    /// Training options for `encoder`'s intent features (one dense block per pool).
+    public static func options(for encoder: any TextEncoder) -> IntentTrainingOptions {
+        IntentTrainingOptions(denseBlocks: 1 + encoder.intentLayers.count)
     }
 
     /// Loads `source` and trains (or loads from `cache`) an engine for it.
     static func build(source: URL, vocabulary: RecdIntent.CatalogVocabulary, cache: IntentModelCache?, encoderID: String,
-                      logger: Logger, embed: ([String]) throws -> [[Float]]) throws -> IntentEngine {
+                      options: IntentTrainingOptions, logger: Logger, embed: ([String]) throws -> [[Float]]) throws -> IntentEngine {
         let set = try IntentSet.load(contentsOf: source)
-        return try IntentEngine.build(intents: set, vocabulary: vocabulary, encoderID: encoderID,
-                                      cache: cache, logger: logger, embed: embed)
+        return try IntentEngine.build(intents: set, vocabulary: vocabulary, encoderID: encoderID, options: options,
+                                      cache: cache, batchSize: 512, logger: logger, embed: embed)
     }
 
     /// The engine in use now.
@@ -54,7 +65,7 @@ public final class IntentService: IntentHandler, @unchecked Sendable {
 
     /// The request's `path` is refused by validation before this runs: clients never name files.
     public func reload(_ request: Recd_V1_IntentsReloadRequest, context: HandlerContext) throws -> Recd_V1_IntentsReloadResponse {
-        let engine = try rebuild(embed: context.embed)
+        let engine = try rebuild(embed: context.intentFeatures)
         var r = Recd_V1_IntentsReloadResponse()
         r.intents = UInt32(engine.intents.intents.count)
         r.examples = UInt32(engine.intents.examples.count)
@@ -68,7 +79,7 @@ public final class IntentService: IntentHandler, @unchecked Sendable {
         let engine: IntentEngine
         do {
             engine = try Self.build(source: source, vocabulary: vocabulary, cache: cache, encoderID: encoderID,
-                                    logger: logger, embed: embed)
+                                    options: options, logger: logger, embed: embed)
         } catch let e as IntentError {
             throw RequestError.badRequest("intents file \(source.lastPathComponent): \(e)")
         }
