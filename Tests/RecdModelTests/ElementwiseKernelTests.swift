@@ -13,6 +13,7 @@ extension PackedGEMMTests {
     }
 
     static func withPath(portable: Bool, _ body: () -> Void) {
+        KernelSwitch.lock.lock(); defer { KernelSwitch.lock.unlock() }
         PackedGEMM.forcePortable(portable)
         defer { PackedGEMM.forcePortable(false) }
         if portable { #expect(!PackedGEMM.usesAVX512) }

@@ -6,6 +6,7 @@ import Testing
 /// its own workspace, so its own stream, memory objects and scratchpad) give exactly the serial vectors.
 @Suite struct Int8ConcurrencyTests {
     @Test func twoWorkersMatchSerialRuns() throws {
+        KernelSwitch.lock.lock(); defer { KernelSwitch.lock.unlock() }
         let model = try Int8ReferenceTests.model.get()
         let ids = Fixtures.reference.cases.map(\.input_ids)
         let serial = try model.embed(ids: ids, workspace: EncoderWorkspace(model: model, maxBatch: 4, maxTokens: 300))

@@ -32,6 +32,7 @@ extension PackedGEMMTests {
     }
 
     @Test(arguments: [false, true]) func encoderMatchesReferenceWithHelper(on: Bool) throws {
+        KernelSwitch.lock.lock(); defer { KernelSwitch.lock.unlock() }
         let model = try EncoderModel.load(path: Fixtures.packedPath.get(), kernel: .packed)
         let saved = PackedGEMM.intraOpHelper
         PackedGEMM.intraOpHelper = on

@@ -25,6 +25,7 @@ import Testing
     }
 
     @Test func poolsMatchReference() throws {
+        KernelSwitch.lock.lock(); defer { KernelSwitch.lock.unlock() }
         let model = try Fixtures.model.get()
         let ref = Self.reference
         #expect(ref.cases.count == 5 && ref.layers == [4, 5])

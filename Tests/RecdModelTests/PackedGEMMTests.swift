@@ -50,6 +50,7 @@ import Testing
     ]
 
     @Test(arguments: [false, true]) func matchesNaiveLoop(portable: Bool) {
+        KernelSwitch.lock.lock(); defer { KernelSwitch.lock.unlock() }
         PackedGEMM.forcePortable(portable)
         defer { PackedGEMM.forcePortable(false) }
         if portable { #expect(!PackedGEMM.usesAVX512) }
@@ -69,6 +70,7 @@ import Testing
 
     /// Every kernel (packed AVX-512, packed portable, OpenBLAS) reproduces the reference embeddings.
     @Test(arguments: ["avx512", "portable", "openblas"]) func encoderMatchesReference(path kernelPath: String) throws {
+        KernelSwitch.lock.lock(); defer { KernelSwitch.lock.unlock() }
         let model = try EncoderModel.load(path: Fixtures.packedPath.get(), kernel: kernelPath == "openblas" ? .openblas : .packed)
         PackedGEMM.forcePortable(kernelPath == "portable")
         defer { PackedGEMM.forcePortable(false) }
