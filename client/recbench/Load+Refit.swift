@@ -90,7 +90,9 @@ enum RefitUnderLoad {
                 let running = x["recommend.fit.running"] == "1"
                 let count = Double(x["recommend.fit.count"] ?? "0") ?? 0
                 if fitStart == nil && (running || count > fitsBefore) { fitStart = nanos(); log("refit started") }
-                if fitStart != nil && fitEnd == nil && !running && count > fitsBefore {
+                // The count moving on is the end: a busy trickle can start the next fit at once, so `running`
+                // may never be seen false between two fits.
+                if fitStart != nil && fitEnd == nil && count > fitsBefore {
                     fitEnd = nanos()
                     fitSeconds = Double(x["recommend.fit.last_seconds"] ?? "0") ?? 0
                     log(String(format: "refit done in %.1f s", fitSeconds))
