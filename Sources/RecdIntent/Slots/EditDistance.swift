@@ -1,30 +1,7 @@
-/// Optimal-string-alignment distance (Levenshtein plus adjacent transpositions): "samsnug" is one
-/// edit from "samsung". Stops early and returns `limit + 1` once the distance must exceed `limit`.
-func editDistance(_ a: [Character], _ b: [Character], limit: Int) -> Int {
-    if abs(a.count - b.count) > limit { return limit + 1 }
-    if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-    var prev2 = [Int](repeating: 0, count: b.count + 1)
-    var prev = Array(0...b.count)
-    var cur = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        cur[0] = i
-        var rowMin = cur[0]
-        for j in 1...b.count {
-            let cost = a[i - 1] == b[j - 1] ? 0 : 1
-            var v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { v = min(v, prev2[j - 2] + 1) }
-            cur[j] = v
-            rowMin = min(rowMin, v)
-        }
-        if rowMin > limit { return limit + 1 }
-        (prev2, prev, cur) = (prev, cur, prev2)
-    }
-    return prev[b.count]
-}
-
-/// The same distance over ASCII bytes with scratch on the stack: the fuzzy catalog match runs it
-/// for every long word of every request against every candidate spelling, and the Character
-/// version's three heap arrays per call were most of its cost.
+/// Optimal-string-alignment distance (Levenshtein plus adjacent transpositions) over ASCII bytes:
+/// "samsnug" is one edit from "samsung". Stops early and returns `limit + 1` once the distance must
+/// exceed `limit`. Scratch is on the stack: the fuzzy catalog match runs it for every long word of
+/// every request against every candidate spelling.
 func editDistance(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, limit: Int) -> Int {
     if abs(a.count - b.count) > limit { return limit + 1 }
     if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
