@@ -31,7 +31,7 @@ import Testing
         #expect(nope.err.contains(".missing"))
 
         d.process.interrupt()  // SIGINT drains like SIGTERM
-        #expect(await d.waitForExit() == 0)
+        #expect(await d.waitForExit() == 0, "daemon stderr: \(d.stderrText())")
         #expect(!FileManager.default.fileExists(atPath: d.socketPath), "the socket file is removed on exit")
     }
 
@@ -54,7 +54,7 @@ import Testing
         #expect(try await client.embed(["still here"]).count == 1)
         await client.close()
         d.process.terminate()
-        #expect(await d.waitForExit() == 0)
+        #expect(await d.waitForExit() == 0, "daemon stderr: \(d.stderrText())")
     }
 
     @Test func oversizedFrameIsTooLargeAndUnknownVersionListsSupported() async throws {
@@ -89,7 +89,7 @@ import Testing
         #expect(pong.header.requestID == 8 && pong.header.status == .ok)
         raw3.close()
         d.process.terminate()
-        #expect(await d.waitForExit() == 0)
+        #expect(await d.waitForExit() == 0, "daemon stderr: \(d.stderrText())")
     }
 
     @Test func sigtermFinishesRequestsInFlightThenExitsZero() async throws {
@@ -106,7 +106,7 @@ import Testing
             return counts
         }
         #expect(results == [1, 1, 1], "every request in flight at SIGTERM gets its reply")
-        #expect(await d.waitForExit() == 0)
+        #expect(await d.waitForExit() == 0, "daemon stderr: \(d.stderrText())")
         #expect(!RawSocket.canConnect(d.socketPath))
         await client.close()
     }
@@ -118,6 +118,6 @@ import Testing
         #expect(second.err.contains("already serving"), "\(second.err)")
         #expect(RawSocket.canConnect(d.socketPath), "the first daemon keeps its socket")
         d.process.terminate()
-        #expect(await d.waitForExit() == 0)
+        #expect(await d.waitForExit() == 0, "daemon stderr: \(d.stderrText())")
     }
 }
