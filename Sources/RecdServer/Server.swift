@@ -139,8 +139,6 @@ public final class RecdDaemon: @unchecked Sendable {
         if shared.requestsInFlight > 0 {
             logger.warning("drain timed out with \(shared.requestsInFlight) requests still in flight")
         }
-        // Give the event loops a moment to write the last replies before connections close.
-        Thread.sleep(forTimeInterval: 0.02)
         if (try? transition({ try $0.drained() })) == .flushAndRelease { release() }
     }
 
