@@ -83,7 +83,9 @@ FUZZ_SECONDS ?= 60
 FUZZ_RUNS    ?= -1
 FUZZ_BUILD   := swift build -c release --scratch-path .build-fuzz --product recd-fuzz \
                 -Xswiftc -sanitize=fuzzer,address -Xswiftc -DRECD_FUZZ
-SAN_FILTER   ?= RecdProtocolTests|RecdServerTests|RecdClientTests
+# The whole suite by default; SAN_FILTER='RecdServerTests|…' narrows it. The daemon the end-to-end tests
+# start is built with the same sanitizer (it sits next to the test bundle).
+SAN_FILTER   ?=
 .PHONY: fuzz test-asan test-tsan
 fuzz:
 	$(FUZZ_BUILD)
@@ -94,12 +96,14 @@ fuzz:
 	  -artifact_prefix=fuzz-out/ -print_final_stats=1
 
 # Products, never --build-tests (that would compile swift-protobuf's C++ protoc too).
-test-asan:
-	swift build --scratch-path .build-asan --product recdPackageTests --sanitize=address
+test-asan: deps model
+	for p in recdPackageTests recd recctl recbench; do \
+	  swift build --scratch-path .build-asan --product $$p --sanitize=address || exit 1; done
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/sanitizers/lsan.supp:print_suppressions=0 \
-	  swift test --scratch-path .build-asan --skip-build --sanitize=address --filter '$(SAN_FILTER)'
+	  swift test --scratch-path .build-asan --skip-build --sanitize=address $(if $(SAN_FILTER),--filter '$(SAN_FILTER)')
 
-test-tsan:
-	swift build --scratch-path .build-tsan --product recdPackageTests --sanitize=thread
+test-tsan: deps model
+	for p in recdPackageTests recd recctl recbench; do \
+	  swift build --scratch-path .build-tsan --product $$p --sanitize=thread || exit 1; done
 	TSAN_OPTIONS=suppressions=$(CURDIR)/Tests/sanitizers/tsan.supp \
-	  swift test --scratch-path .build-tsan --skip-build --sanitize=thread --filter '$(SAN_FILTER)'
+	  swift test --scratch-path .build-tsan --skip-build --sanitize=thread $(if $(SAN_FILTER),--filter '$(SAN_FILTER)')

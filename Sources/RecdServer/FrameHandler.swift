@@ -25,6 +25,8 @@ final class FrameHandler: ChannelInboundHandler {
     private var inFlight = 0
     private var flushScheduled = false
     private var closing = false
+    /// Replies in `out` that count as in flight (for the drain) until their write completes.
+    private var repliesAwaitingWrite = 0
 
     init(dispatcher: Dispatcher, shared: ServerShared, limits: FrameLimits, maxInFlight: Int) {
         self.dispatcher = dispatcher
@@ -119,10 +121,14 @@ final class FrameHandler: ChannelInboundHandler {
             closing = true
             cumulation = nil
             guard let context else { return }
-            let channel = context.channel
-            let data = out
+            let channel = context.channel, shared = self.shared
+            let data = out, replies = repliesAwaitingWrite
             out = context.channel.allocator.buffer(capacity: 0)
-            channel.writeAndFlush(data).whenComplete { _ in channel.close(promise: nil) }
+            repliesAwaitingWrite = 0
+            channel.writeAndFlush(data).whenComplete { _ in
+                shared.requestsFinished(replies)
+                channel.close(promise: nil)
+            }
         } else {
             skipRemaining = Int(error.bodyBytesToSkip)
         }
@@ -179,9 +185,12 @@ final class FrameHandler: ChannelInboundHandler {
 
     private func completed(_ opcode: Opcode, id: UInt32, status: Status, body: [UInt8]) {
         inFlight -= 1
-        shared.requestFinished()
-        guard context != nil, !closing else { return }
+        guard context != nil, !closing else {
+            shared.requestsFinished(1)
+            return
+        }
         appendResponse(opcode, id: id, status: status, body: body)
+        repliesAwaitingWrite += 1
         if !flushScheduled {
             // Replies finished in the same event-loop tick go out in one write.
             flushScheduled = true
@@ -206,8 +215,19 @@ final class FrameHandler: ChannelInboundHandler {
 
     private func flushNow() {
         flushScheduled = false
-        guard let context, out.readableBytes > 0, !closing else { return }
-        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        let replies = repliesAwaitingWrite
+        repliesAwaitingWrite = 0
+        guard let context, out.readableBytes > 0, !closing else {
+            shared.requestsFinished(replies)
+            return
+        }
+        if replies == 0 {
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        } else {
+            // A drain (SIGTERM) waits for these replies to reach the socket, not just this buffer.
+            let shared = self.shared
+            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in shared.requestsFinished(replies) }
+        }
         // Usually the write completed synchronously and `out` is uniquely ours again, so
         // clear() reuses its memory; if the socket was full NIO still holds the bytes and
         // clear() gets fresh storage (copy-on-write) without touching them.

@@ -27,30 +27,50 @@ public struct Lifecycle: Sendable {
     }
 
     public private(set) var state: State = .initial
+    /// A stop request that arrived while starting, acted on by `bound()`.
+    public private(set) var stopRequested = false
 
     public init() {}
 
-    /// initial → starting.
+    /// initial → starting; `.none` (nothing to start) when a stop request came first.
     public mutating func start() throws(TransitionError) -> Action {
+        if state == .stopped && stopRequested { return .none }
         guard state == .initial else { throw TransitionError(from: state, event: "start") }
         state = .starting
         return .bind
     }
 
-    /// starting → running, once the socket is bound.
+    /// starting → running, once the socket is bound; starting → draining (`.stopAccepting`) when a stop
+    /// request arrived meanwhile: the socket may already have taken connections, so they are drained.
     public mutating func bound() throws(TransitionError) -> Action {
         guard state == .starting else { throw TransitionError(from: state, event: "finish starting") }
+        if stopRequested {
+            state = .draining
+            return .stopAccepting
+        }
         state = .running
         return .none
     }
 
-    /// A stop request (signal). running → draining; starting → stopped (nothing to drain);
-    /// repeated while draining or stopped: no-op.
+    /// starting → stopped when binding failed.
+    public mutating func startFailed() throws(TransitionError) -> Action {
+        guard state == .starting else { throw TransitionError(from: state, event: "fail starting") }
+        state = .stopped
+        return .flushAndRelease
+    }
+
+    /// A stop request (signal). running → draining; initial → stopped (a later `start()` does nothing); while starting it is remembered
+    /// and `bound()` drains (the starting thread owns the half-made server until then, so nothing is
+    /// released under it); repeated while draining or stopped: no-op.
     public mutating func stop() -> Action {
         switch state {
-        case .initial, .starting:
+        case .initial:
             state = .stopped
+            stopRequested = true
             return .flushAndRelease
+        case .starting:
+            stopRequested = true
+            return .none
         case .running:
             state = .draining
             return .stopAccepting

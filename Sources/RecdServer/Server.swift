@@ -67,8 +67,10 @@ public final class RecdDaemon: @unchecked Sendable {
 
     /// Binds the socket and starts serving.
     public func start() throws {
-        _ = try transition { try $0.start() }
+        guard try transition({ try $0.start() }) == .bind else { return }  // stopped before it started
         let path = configuration.socketPath
+        // Before bind: a client may connect (and send) the moment the socket exists.
+        shared.setAccepting(true)
         do {
             if try SocketFile.prepare(path) { logger.notice("removed stale socket \(path)") }
             // The socket file is created by bind(2) with the process umask; narrow it so the file never
@@ -80,13 +82,15 @@ public final class RecdDaemon: @unchecked Sendable {
             try SocketFile.setPermissions(path, mode: configuration.socketMode, group: configuration.socketGroup)
             lock.lock(); serverChannel = channel; ownsSocketFile = true; lock.unlock()
         } catch {
-            _ = transition { $0.stop() }
-            release()
+            shared.setAccepting(false)
+            if (try? transition({ try $0.startFailed() })) == .flushAndRelease { release() }
             throw error
         }
-        shared.setAccepting(true)
-        _ = try transition { try $0.bound() }
         logger.info("listening on \(path) with \(configuration.workers) model workers")
+        if try transition({ try $0.bound() }) == .stopAccepting {
+            logger.info("a stop request arrived while starting: draining")
+            Thread.detachNewThread { self.drain() }
+        }
     }
 
     private func makeBootstrap() -> ServerBootstrap {
@@ -135,8 +139,6 @@ public final class RecdDaemon: @unchecked Sendable {
         if shared.requestsInFlight > 0 {
             logger.warning("drain timed out with \(shared.requestsInFlight) requests still in flight")
         }
-        // Give the event loops a moment to write the last replies before connections close.
-        Thread.sleep(forTimeInterval: 0.02)
         if (try? transition({ try $0.drained() })) == .flushAndRelease { release() }
     }
 

@@ -16,7 +16,10 @@ final class ServerShared: Sendable {
     var acceptsRequests: Bool { accepting.load(ordering: .relaxed) }
     func setAccepting(_ value: Bool) { accepting.store(value, ordering: .sequentiallyConsistent) }
 
+    /// Requests admitted whose reply has not yet been written to its socket (or failed to be).
     var requestsInFlight: Int { inFlight.load(ordering: .sequentiallyConsistent) }
     func requestStarted() { inFlight.wrappingIncrement(ordering: .relaxed) }
-    func requestFinished() { inFlight.wrappingDecrement(ordering: .sequentiallyConsistent) }
+    func requestsFinished(_ count: Int) {
+        if count > 0 { inFlight.wrappingDecrement(by: count, ordering: .sequentiallyConsistent) }
+    }
 }

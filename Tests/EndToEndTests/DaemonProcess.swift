@@ -21,6 +21,9 @@ final class DaemonProcess: @unchecked Sendable {
     let process = Process()
     let socketPath: String
     let stderrPipe = Pipe()
+    /// Everything the daemon wrote to stderr so far, drained as it arrives: a daemon that writes more
+    /// than a pipe holds (64 KiB; e.g. a sanitizer report) would otherwise block and never exit.
+    private let stderrBuffer = LockedData()
 
     init(_ extra: [String] = []) throws {
         socketPath = NSTemporaryDirectory() + "recd-e2e-\(UUID().uuidString.prefix(8)).sock"
@@ -29,6 +32,11 @@ final class DaemonProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = stderrPipe
         try process.run()
+        let (buffer, reader) = (stderrBuffer, stderrPipe.fileHandleForReading)
+        Thread.detachNewThread {
+            while case let chunk = reader.availableData, !chunk.isEmpty { buffer.append(chunk) }
+            buffer.finish()
+        }
         let deadline = Date().addingTimeInterval(20)
         while !RawSocket.canConnect(socketPath) {
             guard process.isRunning, Date() < deadline else {
@@ -38,9 +46,10 @@ final class DaemonProcess: @unchecked Sendable {
         }
     }
 
+    /// The daemon's stderr, once it has exited and the pipe is drained.
     func stderrText() -> String {
         if process.isRunning { return "(still running)" }
-        return String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return String(decoding: stderrBuffer.waitForEnd(), as: UTF8.self)
     }
 
     func terminate() { if process.isRunning { process.terminate() } }
@@ -84,5 +93,22 @@ func run(_ name: String, _ args: [String]) async throws -> (status: Int32, out: 
                 done.resume(throwing: error)
             }
         }
+    }
+}
+
+/// Bytes appended by a reader thread until end of file, read by the test once that end is reached.
+final class LockedData: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var bytes = Data()
+    private var ended = false
+    func append(_ chunk: Data) { condition.lock(); bytes.append(chunk); condition.unlock() }
+    func finish() { condition.lock(); ended = true; condition.broadcast(); condition.unlock() }
+    /// Everything written, once the writer closed its end (a daemon's children could keep it open:
+    /// gives up after 10 s and returns what arrived).
+    func waitForEnd() -> Data {
+        condition.lock(); defer { condition.unlock() }
+        let deadline = Date().addingTimeInterval(10)
+        while !ended && condition.wait(until: deadline) {}
+        return bytes
     }
 }

@@ -31,7 +31,7 @@ import Testing
         #expect(nope.err.contains(".missing"))
 
         d.process.interrupt()  // SIGINT drains like SIGTERM
-        #expect(await d.waitForExit() == 0)
+        #expect(await d.waitForExit() == 0, "daemon stderr: \(d.stderrText())")
         #expect(!FileManager.default.fileExists(atPath: d.socketPath), "the socket file is removed on exit")
     }
 
@@ -54,7 +54,7 @@ import Testing
         #expect(try await client.embed(["still here"]).count == 1)
         await client.close()
         d.process.terminate()
-        #expect(await d.waitForExit() == 0)
+        #expect(await d.waitForExit() == 0, "daemon stderr: \(d.stderrText())")
     }
 
     @Test func oversizedFrameIsTooLargeAndUnknownVersionListsSupported() async throws {
@@ -89,26 +89,35 @@ import Testing
         #expect(pong.header.requestID == 8 && pong.header.status == .ok)
         raw3.close()
         d.process.terminate()
-        #expect(await d.waitForExit() == 0)
+        #expect(await d.waitForExit() == 0, "daemon stderr: \(d.stderrText())")
     }
 
     @Test func sigtermFinishesRequestsInFlightThenExitsZero() async throws {
         let d = try DaemonProcess(["--fake-encoder-delay-ms", "400", "--workers", "1"])
-        let client = try await RecdClient.connect(socketPath: d.socketPath)
-        let results = try await withThrowingTaskGroup(of: Int.self) { group in
-            for i in 0..<3 {
-                group.addTask { try await client.embed(["in flight \(i)"]).count }
-            }
-            try await Task.sleep(for: .milliseconds(150))
-            d.process.terminate()  // SIGTERM while the embeds are queued or running
-            var counts: [Int] = []
-            for try await c in group { counts.append(c) }
-            return counts
+        let raw = try RawSocket(d.socketPath)
+        var bytes: [UInt8] = []
+        for id in UInt32(1)...3 {
+            var request = Recd_V1_EmbedRequest()
+            request.texts = ["in flight \(id)"]
+            let body: [UInt8] = try request.serializedBytes()
+            bytes += Frame(header: .request(.embed, id: id, bodyLength: body.count), body: body).bytes
         }
-        #expect(results == [1, 1, 1], "every request in flight at SIGTERM gets its reply")
-        #expect(await d.waitForExit() == 0)
+        raw.send(bytes + FrameHeader.request(.ping, id: 9, bodyLength: 0).bytes)
+        // A connection's frames are read in order and PING is answered at once, so the PONG shows the
+        // three embeds were admitted (queued or running) before the SIGTERM below; no sleep to guess it.
+        var decoder = FrameDecoder(direction: .response)
+        let pong = try #require(try raw.readFrame(&decoder))
+        #expect(pong.header.opcode == .ping && pong.header.requestID == 9)
+        d.process.terminate()
+        var replies: [UInt32: Status] = [:]
+        for _ in 0..<3 {
+            guard let frame = try raw.readFrame(&decoder) else { break }
+            replies[frame.header.requestID] = frame.header.status
+        }
+        #expect(replies == [1: .ok, 2: .ok, 3: .ok], "every request in flight at SIGTERM gets its reply: \(replies)")
+        raw.close()
+        #expect(await d.waitForExit() == 0, "daemon stderr: \(d.stderrText())")
         #expect(!RawSocket.canConnect(d.socketPath))
-        await client.close()
     }
 
     @Test func secondDaemonOnALiveSocketRefusesToStart() async throws {
@@ -118,6 +127,6 @@ import Testing
         #expect(second.err.contains("already serving"), "\(second.err)")
         #expect(RawSocket.canConnect(d.socketPath), "the first daemon keeps its socket")
         d.process.terminate()
-        #expect(await d.waitForExit() == 0)
+        #expect(await d.waitForExit() == 0, "daemon stderr: \(d.stderrText())")
     }
 }

@@ -28,7 +28,7 @@ import Testing
         #expect(after.contains("recd_batch_size_count 1\n"))
 
         d.process.terminate()
-        #expect(await d.waitForExit() == 0)
+        #expect(await d.waitForExit() == 0, "daemon stderr: \(d.stderrText())")
     }
 
     @Test func nonLoopbackMetricsAddressIsRefused() async throws {

@@ -19,7 +19,7 @@ import Testing
         raw.close()
 
         d.process.terminate()
-        #expect(await d.waitForExit() == 0)
+        #expect(await d.waitForExit() == 0, "daemon stderr: \(d.stderrText())")
         let log = d.stderrText()
         #expect(log.contains("refused connection from uid \(me)"), "daemon log: \(log)")
         #expect(log.contains("--allow-uid \(me)"), "the log line says how to let the uid in: \(log)")
@@ -32,7 +32,7 @@ import Testing
         #expect(try await client.embed(["allowed"]).count == 1)
         await client.close()
         d.process.terminate()
-        #expect(await d.waitForExit() == 0)
+        #expect(await d.waitForExit() == 0, "daemon stderr: \(d.stderrText())")
         #expect(!d.stderrText().contains("refused connection"))
     }
 
@@ -42,7 +42,7 @@ import Testing
         try await client.ping()
         await client.close()
         d.process.terminate()
-        #expect(await d.waitForExit() == 0)
+        #expect(await d.waitForExit() == 0, "daemon stderr: \(d.stderrText())")
     }
 
     @Test func socketFileIsOwnerOnlyByDefault() async throws {
@@ -50,6 +50,6 @@ import Testing
         let attributes = try FileManager.default.attributesOfItem(atPath: d.socketPath)
         #expect((attributes[.posixPermissions] as? NSNumber)?.uint16Value == 0o600)
         d.process.terminate()
-        #expect(await d.waitForExit() == 0)
+        #expect(await d.waitForExit() == 0, "daemon stderr: \(d.stderrText())")
     }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import RecdProtocol
-import Synchronization
 @testable import RecdServer
 import Testing
 
@@ -19,7 +18,7 @@ struct FirstWordIntents: IntentHandler {
 }
 
 final class FakeCatalog: ItemsHandler, FeedbackHandler, @unchecked Sendable {
-    let shutdowns = Mutex(0)
+    let shutdowns = Locked(0)
     func items(_ request: Recd_V1_ItemsRequest, context: HandlerContext) throws -> Recd_V1_ItemsResponse {
         var r = Recd_V1_ItemsResponse()
         if case .upsert(let list)? = request.op {
@@ -48,7 +47,7 @@ final class FakeCatalog: ItemsHandler, FeedbackHandler, @unchecked Sendable {
     }
 
     func call(_ d: Dispatcher, _ op: Opcode, _ message: some SwiftProtobuf.Message) -> (Status, [UInt8]) {
-        let box = Mutex<(Status, [UInt8])?>(nil)
+        let box = Locked<(Status, [UInt8])?>(nil)
         let sem = DispatchSemaphore(value: 0)
         d.dispatch(op, body: try! message.serializedBytes()) { status, body in
             box.withLock { $0 = (status, body) }

@@ -18,10 +18,31 @@ import Testing
         #expect(l.stop() == .none)
     }
 
-    @Test func stopWhileStartingSkipsDraining() throws {
+    @Test func stopWhileStartingDrainsOnceBound() throws {
         var l = Lifecycle()
         _ = try l.start()
+        #expect(l.stop() == .none, "the starting thread still owns the server")
+        #expect(l.state == .starting && l.stopRequested)
+        #expect(l.stop() == .none, "a second request changes nothing")
+        #expect(try l.bound() == .stopAccepting)
+        #expect(l.state == .draining && !l.acceptsRequests)
+        #expect(try l.drained() == .flushAndRelease)
+        #expect(l.state == .stopped)
+    }
+
+    @Test func failedStartReleasesAndStops() throws {
+        var l = Lifecycle()
+        _ = try l.start()
+        #expect(try l.startFailed() == .flushAndRelease)
+        #expect(l.state == .stopped)
+        #expect(throws: Lifecycle.TransitionError.self) { try l.startFailed() }
+    }
+
+    @Test func stopBeforeStartStops() throws {
+        var l = Lifecycle()
         #expect(l.stop() == .flushAndRelease)
+        #expect(l.state == .stopped)
+        #expect(try l.start() == .none, "nothing to start once stopped by a signal")
         #expect(l.state == .stopped)
     }
 

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import RecdProtocol
-import Synchronization
 @testable import RecdServer
 import SwiftProtobuf
 import Testing
@@ -22,7 +21,7 @@ import Testing
         defer { pool.shutdown() }
         let d = Dispatcher(engines: Engines(encoder: HashingEncoder(dimension: 4)), pool: pool, metrics: Metrics(),
                            configuration: ServerConfiguration(), logger: logger)
-        let box = Mutex<(Status, [UInt8])?>(nil)
+        let box = Locked<(Status, [UInt8])?>(nil)
         let done = DispatchSemaphore(value: 0)
         d.dispatch(opcode, body: body) { status, body in
             box.withLock { $0 = (status, body) }

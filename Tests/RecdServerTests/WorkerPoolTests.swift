@@ -1,13 +1,12 @@
 import Foundation
 import Logging
 import RecdProtocol
-import Synchronization
 @testable import RecdServer
 import Testing
 
 /// Records every encoder call's texts.
 final class BatchLog: Sendable {
-    let batches = Mutex<[[String]]>([])
+    let batches = Locked<[[String]]>([])
     func add(_ texts: [String]) { batches.withLock { $0.append(texts) } }
     var all: [[String]] { batches.withLock { $0 } }
 }
@@ -24,7 +23,7 @@ final class BatchLog: Sendable {
                               maxBatchWait: .zero, logger: logger)
         defer { pool.shutdown() }
         let done = DispatchGroup()
-        let results = Mutex<[String: [Float]]>([:])
+        let results = Locked<[String: [Float]]>([:])
         func submit(_ text: String) {
             done.enter()
             #expect(pool.submitEmbed(.init(texts: [text]) { result, _ in
@@ -98,7 +97,7 @@ final class BatchLog: Sendable {
         let encoder = HashingEncoder(dimension: 8, delay: .milliseconds(20))
         let pool = WorkerPool(workers: 2, capacity: 16, encoder: encoder, maxBatchTexts: 1,
                               maxBatchWait: .zero, logger: logger)
-        let count = Mutex(0)
+        let count = Locked(0)
         for _ in 0..<8 { _ = pool.submitEmbed(.init(texts: ["x"]) { _, _ in count.withLock { $0 += 1 } }) }
         pool.shutdown()
         #expect(count.withLock { $0 } == 8)

@@ -18,8 +18,15 @@ struct ConnectionOptions: ParsableArguments {
     func with<T>(_ body: (RecdClient) async throws -> T) async throws -> T {
         do {
             let client = try await RecdClient.connect(socketPath: socket, timeout: .milliseconds(timeoutMs))
-            defer { Task { await client.close() } }
-            return try await body(client)
+            // Closed before returning (not in a detached Task, which the process could exit before running).
+            do {
+                let result = try await body(client)
+                await client.close()
+                return result
+            } catch {
+                await client.close()
+                throw error
+            }
         } catch let error as RecdError {
             FileHandle.standardError.write(Data("recctl: \(error.code): \(error.message)\n".utf8))
             throw ExitCode(error.status == nil ? 2 : 1)
