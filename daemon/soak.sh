@@ -3,6 +3,15 @@
 # open loop at a fraction of its measured capacity, one minute at a time so every minute has its own
 # p99 and status counts; VmRSS of recd sampled every 5 s. Writes a Markdown summary.
 #
+# Capacity is what an open loop sustains, not what a pipelined closed loop reaches: a closed loop with
+# 4 in flight per connection keeps the queue full, so the workers batch more texts per encoder call
+# than an open loop at the same rate ever queues (daemon/SOAK.md, "Reading the figures"). So: a 20 s
+# closed loop with one request in flight per connection gives an upper bound C (and its p99, the
+# latency of a server kept busy), then 10 s open-loop probes at 100, 90, 80, … % of C; capacity is the
+# first probe answered with no BUSY, within 3 % of its target rate and with a p99 within 2× that
+# closed loop's (issue 6's bound for admitted requests; past capacity an open loop's queue grows and
+# its p99 with it).
+#
 # Usage: daemon/soak.sh [minutes=30] [fraction=0.7] [out=daemon/SOAK.md]
 # Env: SOAK_NOTE (a sentence on what else ran on the machine), RECD_WEIGHTS (packed model), SOAK_RATE (skip the capacity run and use this rate),
 #      SOAK_CONNECTIONS (8). Needs `swift build -c release --product recd` and `--product recbench`.
@@ -36,9 +45,26 @@ field() { grep -o "\"$1\":[^,}]*" | head -1 | cut -d: -f2 | tr -d '"'; }
 if [[ -n "${SOAK_RATE:-}" ]]; then
   rate="$SOAK_RATE"; capacity="(not measured; SOAK_RATE given)"
 else
-  capacity_json=$(load --pipeline 4 --duration 30)
-  capacity=$(echo "$capacity_json" | field rps)
+  closed_json=$(load --pipeline 1 --duration 20)
+  closed=$(echo "$closed_json" | field rps)
+  closed_p99=$(echo "$closed_json" | field p99_ms)
+  capacity=""
+  probes=""
+  for pct in 100 90 80 70 60 50 40 30; do
+    target=$(awk -v c="$closed" -v p="$pct" 'BEGIN { printf "%.0f", c * p / 100 }')
+    probe=$(load --rate "$target" --duration 10)
+    got=$(echo "$probe" | field rps)
+    busy=$(echo "$probe" | field busy)
+    p99=$(echo "$probe" | field p99_ms)
+    probes="$probes ${target}:${got}rps/p99=${p99}ms/busy=${busy}"
+    echo "soak: probe $target rps → $got rps, p99 $p99 ms, BUSY $busy" >&2
+    if [[ "$busy" == "0" ]] && awk -v g="$got" -v t="$target" -v p="$p99" -v c="$closed_p99" 'BEGIN { exit !(g >= 0.97 * t && p <= 2 * c) }'; then
+      capacity="$target"; break
+    fi
+  done
+  [[ -n "$capacity" ]] || capacity=$(awk -v c="$closed" 'BEGIN { printf "%.0f", c * 0.3 }')
   rate=$(awk -v c="$capacity" -v f="$fraction" 'BEGIN { printf "%.0f", c * f }')
+  export SOAK_CAPACITY_NOTE="closed loop, 1 in flight per connection: $closed rps, p99 $closed_p99 ms; open-loop probes (target:result):$probes"
 fi
 echo "soak: capacity $capacity rps, rate $rate rps, $minutes min, $conns connections" >&2
 
@@ -56,8 +82,8 @@ for m in $(seq 1 "$minutes"); do
 done
 alive=$(kill -0 "$recd_pid" 2>/dev/null && echo yes || echo NO)
 
-python3 - "$tmp/minutes.jsonl" "$tmp/rss.tsv" "$start" "$rate" "$capacity" "$conns" "$alive" >"$out" <<'PY'
-import json, sys
+python3 - "$tmp/minutes.jsonl" "$tmp/rss.tsv" "$start" "$rate" "$capacity" "$conns" "$alive" >"$tmp/summary.md" <<'PY'
+import json, os, sys
 minutes = [json.loads(l) for l in open(sys.argv[1])]
 rss = [tuple(map(int, l.split())) for l in open(sys.argv[2]) if len(l.split()) == 2]
 start, rate, capacity, conns, alive = int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
@@ -74,8 +100,9 @@ drift = (rend - r5) / r5 * 100 if r5 else 0
 p99s = [m["load"]["p99_ms"] for m in minutes]
 print("# Soak: `recbench load --op mix --rate %s` for %d minutes\n" % (rate, n))
 print("Produced by `daemon/soak.sh` (release build, real model, demo catalog and intents, %s connections, open loop; "
-      "capacity measured first with a 30 s closed loop of 4 in flight per connection: %s rps)." % (conns, capacity))
-import os
+      "capacity measured first as the highest open-loop rate answered without BUSY and with p99 within 2× a busy closed loop's: %s rps)." % (conns, capacity))
+if os.environ.get("SOAK_CAPACITY_NOTE"):
+    print("Capacity search: %s.\n" % os.environ["SOAK_CAPACITY_NOTE"])
 print(os.environ.get("SOAK_NOTE", "Nothing else was running on the machine.") + "\n")
 print("| | |\n|---|---|")
 print("| replies by status | %s |" % ", ".join("%s %d" % kv for kv in sorted(statuses.items())))
@@ -92,4 +119,11 @@ for m in minutes:
     print("| %d | %s | %s | %s | %s | %s | %s | %.1f |" % (m["minute"], l["rps"], l["p50_ms"], l["p99_ms"], l["p999_ms"],
           l.get("ok_p99_ms", "-"), st, m["rss_kib"] / 1024))
 PY
+# The explanation after the figures ("## Reading the figures" to the end) is carried over from the file
+# being replaced, so a rerun updates the figures and keeps the text.
+if [[ -f "$out" ]]; then
+  awk '/^## Reading the figures/ { keep = 1 } keep' "$out" >"$tmp/keep.md"
+  [[ -s "$tmp/keep.md" ]] && { echo; cat "$tmp/keep.md"; } >>"$tmp/summary.md"
+fi
+cp "$tmp/summary.md" "$out"
 echo "soak: summary in $out" >&2

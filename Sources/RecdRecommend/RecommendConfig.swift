@@ -46,6 +46,15 @@ public struct RecommendConfig: Sendable {
     public var eventWeights = EventWeights()
     /// EASE L2 regularisation λ.
     public var easeLambda: Float = 200
+    /// Items with fewer users than this are left out of the EASE solve (zero collaborative rows and
+    /// columns; content, interest and popularity still rank them). The solve costs m³ for m items kept.
+    public var easeMinItemUsers = 1
+    /// OpenBLAS threads for the EASE fit; 0 leaves OpenBLAS's own setting. OpenBLAS's thread count is
+    /// process-wide, so this also applies to every later BLAS call in the process (see RANKING.md, "Fit").
+    public var fitThreads = 1
+    /// Nice value of the fit thread (Linux: per thread). OpenBLAS's helper threads keep the nice value
+    /// of the thread that created them, so with `fitThreads` > 1 only part of the fit runs at this value.
+    public var fitNice: Int32 = 0
     /// How many of the user's most recent liked items feed the collaborative and interest signals.
     public var historyLimit = 50
     /// Recency: the k-th most recent item counts `recencyDecay^k`.

@@ -1,3 +1,4 @@
+import COpenBLAS
 import Foundation
 
 /// Progress of the collaborative model fit, published in `stats`.
@@ -21,11 +22,11 @@ extension RecommendEngine {
         fitStatus.running = true
         fitLock.unlock()
         let thread = Thread { [self] in
-            // The fit is background work: below request threads in the scheduler's eyes, so on a
-            // busy machine it yields to them (its OpenBLAS helper threads are not affected).
+            // The CPU share of the fit against request threads is set by its nice value and its
+            // thread count (RANKING.md, "Fit"). who = 0 on Linux is the calling thread (nice is per
+            // thread under NPTL); its OpenBLAS helper threads keep the nice value they were made with.
             #if os(Linux)
-            // who = 0 on Linux is the calling thread (nice is per thread under NPTL).
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+            if config.fitNice != 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, config.fitNice) }
             #endif
             runFit()
         }
@@ -80,7 +81,13 @@ extension RecommendEngine {
             return
         }
         do {
-            let model = try EASEModel.fit(n: n, rows: rows, lambda: config.easeLambda) { phase, fraction in
+            // OpenBLAS's thread count is process-wide: set it for the fit and put it back after, so
+            // request-path BLAS calls keep their setting outside the fit.
+            let blasThreads = openblas_get_num_threads()
+            if config.fitThreads > 0 { openblas_set_num_threads(Int32(config.fitThreads)) }
+            defer { if config.fitThreads > 0 { openblas_set_num_threads(blasThreads) } }
+            let model = try EASEModel.fit(n: n, rows: rows, lambda: config.easeLambda,
+                                          minItemUsers: config.easeMinItemUsers) { phase, fraction in
                 fitLock.lock()
                 fitStatus.phase = phase.rawValue
                 fitStatus.progress = fraction
@@ -94,7 +101,7 @@ extension RecommendEngine {
             }
             withExtendedLifetime(previous) {}
             let seconds = Date().timeIntervalSince(started)
-            logger.info("EASE fitted: \(n) items, \(rows.count) users, λ=\(config.easeLambda), \(String(format: "%.1f", seconds)) s")
+            logger.info("EASE fitted: \(model.fittedItems) of \(n) items, \(rows.count) users, λ=\(config.easeLambda), \(String(format: "%.1f", seconds)) s")
             fitLock.lock()
             fitStatus.fits += 1
             fitStatus.lastSeconds = seconds
@@ -121,6 +128,7 @@ extension RecommendEngine {
             s["events.total"] = Double(state.totalEvents)
             s["events.since_fit"] = Double(state.eventsSinceFit)
             s["model.items"] = Double(state.model?.n ?? 0)
+            s["model.fitted_items"] = Double(state.model?.fittedItems ?? 0)
         }
         fitLock.lock()
         s["fit.running"] = fitStatus.running ? 1 : 0

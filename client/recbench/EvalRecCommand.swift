@@ -21,6 +21,9 @@ struct EvalRecCommand: AsyncParsableCommand {
     @Option(help: "Requests in flight.") var concurrency: Int = 32
     @Option(help: "Seconds to wait for recd to start (catalog embedding included).") var startTimeout: Double = 1800
     @Option(help: "Seconds to wait for the model fit.") var fitTimeout: Double = 1800
+    @Option(name: .customLong("engine-setting"),
+            help: "KEY=VALUE for the evaluated recd's config `engines` map, e.g. recommend.ease_min_item_users=3 (repeatable).")
+    var engineSettings: [String] = []
     @Flag(help: "Print one JSON object (the only output format).") var json = false
 
     func run() async throws {
@@ -58,7 +61,18 @@ struct EvalRecCommand: AsyncParsableCommand {
 
         // 2. Train: restart; recd replays the store and fits in the background.
         let trainStart = Date()
-        daemon = try DaemonProcess(directory: dir, arguments: args)
+        var trainArgs = args
+        if !engineSettings.isEmpty {
+            var engines: [String: String] = [:]
+            for s in engineSettings {
+                guard let eq = s.firstIndex(of: "="), eq != s.startIndex else { throw ValidationError("--engine-setting expects KEY=VALUE, found '\(s)'") }
+                engines[String(s[..<eq])] = String(s[s.index(after: eq)...])
+            }
+            let trainConfig = dir.appendingPathComponent("train.json")
+            try JSONSerialization.data(withJSONObject: ["engines": engines], options: [.sortedKeys]).write(to: trainConfig)
+            trainArgs += ["--config", trainConfig.path]
+        }
+        daemon = try DaemonProcess(directory: dir, arguments: trainArgs)
         defer { daemon.stop() }
         let client = try await daemon.waitReady(timeout: startTimeout)
         log("fitting the collaborative model")

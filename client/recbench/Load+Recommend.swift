@@ -30,6 +30,9 @@ struct RecommendLoadOptions: ParsableArguments {
     var feedbackRate: Double = 200
     @Option(help: "With --refit-under-load: new events that trigger a refit (recommend.refit_after_events).")
     var refitAfter: Int = 2000
+    @Option(name: .customLong("engine-setting"),
+            help: "KEY=VALUE for the private recd's config `engines` map, e.g. recommend.fit_nice=10 (repeatable).")
+    var engineSettings: [String] = []
     @Option(help: "Seconds to wait for recd to start and for the initial model fit.")
     var startTimeout: Double = 1800
 
@@ -49,6 +52,19 @@ struct RecommendLoadOptions: ParsableArguments {
         if keepRunning && stateDir == nil { throw ValidationError("--keep-running needs --state-dir DIR (where the next run finds the daemon)") }
         guard feedbackRate > 0 else { throw ValidationError("--feedback-rate must be positive, found \(feedbackRate)") }
         guard refitAfter >= 1 else { throw ValidationError("--refit-after must be at least 1, found \(refitAfter)") }
+        _ = try parsedEngineSettings()
+    }
+
+    /// `--engine-setting` values as a map.
+    func parsedEngineSettings() throws -> [String: String] {
+        var out: [String: String] = [:]
+        for s in engineSettings {
+            guard let eq = s.firstIndex(of: "="), eq != s.startIndex else {
+                throw ValidationError("--engine-setting expects KEY=VALUE, found '\(s)'")
+            }
+            out[String(s[..<eq])] = String(s[s.index(after: eq)...])
+        }
+        return out
     }
 }
 
@@ -269,11 +285,12 @@ extension LoadCommand {
     func recommendWorkload() async throws -> (target: PreparedRecommendTarget, requests: [(Opcode, [UInt8])])? {
         let o = recommendSetup
         guard o.isActive else { return nil }
-        let settings = o.refitUnderLoad ? ["recommend.refit_after_events": "\(o.refitAfter)"] : [:]
+        var settings = try o.parsedEngineSettings()
+        if o.refitUnderLoad { settings["recommend.refit_after_events"] = "\(o.refitAfter)" }
         let target = try await PreparedRecommendTarget.prepare(o, engineSettings: settings)
         do {
             if o.refitUnderLoad {
-                print(try await RefitUnderLoad.run(target: target, connections: connections, settleSeconds: duration,
+                print(try await RefitUnderLoad.run(target: target, connections: connections, rate: rate, settleSeconds: duration,
                                                    feedbackRate: o.feedbackRate, timeout: o.startTimeout))
                 return (target, [])
             }

@@ -5,7 +5,8 @@ import RecdClient
 import RecdProtocol
 
 /// `recbench load --op recommend --interactions … --items … --refit-under-load`: RECOMMEND
-/// closed loop on `connections` connections plus a FEEDBACK trickle on one more, against a private
+/// on `connections` connections — closed loop, or open loop at `--rate` requests/s in total, latency
+/// counted from each request's scheduled time — plus a FEEDBACK trickle on one more, against a private
 /// recd that refits its collaborative model after `--refit-after` new events. A monitor polls STATS
 /// to see when the refit runs; each request is classed by when it was sent (during the fit or
 /// outside it) and the report gives latency for both, with the fit's own seconds.
@@ -27,7 +28,7 @@ enum RefitUnderLoad {
     }
 
     /// Runs the measurement; returns the JSON report.
-    static func run(target: PreparedRecommendTarget, connections: Int, settleSeconds: Double,
+    static func run(target: PreparedRecommendTarget, connections: Int, rate: Double?, settleSeconds: Double,
                     feedbackRate: Double, timeout: Double) async throws -> String {
         let recommends = try target.recommendRequests()
         let feedbacks = try target.feedbackRequests(count: 65536)
@@ -44,6 +45,14 @@ enum RefitUnderLoad {
         var fitSeconds = 0.0
         try await withThrowingTaskGroup(of: Void.self) { group in
             for c in 0..<connections {
+                if let rate {
+                    let schedule = OpenLoopSchedule(totalRate: rate, connections: connections, index: c)
+                    group.addTask {
+                        try await openLoop(schedule, start: loadStart, requests: recommends, first: c * 997,
+                                           socket: target.socket, stop: stop, into: recommendSamples)
+                    }
+                    continue
+                }
                 group.addTask {
                     let connection = try await RecdConnection.connect(socketPath: target.socket)
                     var mine: [Sample] = []
@@ -125,7 +134,8 @@ enum RefitUnderLoad {
         let total = Double(nanos() - loadStart) / 1e9
         let fitWindow = Double(fitEnd - fitStart) / 1e9
         let rec = split(recommendSamples.all), fb = split(feedbackSamples.all)
-        return "{\"op\":\"refit-under-load\",\"connections\":\(connections),\"items\":\(target.itemIDs.count),"
+        let mode = rate.map { String(format: "\"open\",\"target_rps\":%.1f", $0) } ?? "\"closed\""
+        return "{\"op\":\"refit-under-load\",\"mode\":\(mode),\"connections\":\(connections),\"items\":\(target.itemIDs.count),"
             + "\"feedback_rate\":\(String(format: "%.1f", feedbackRate)),"
             + "\"fit_seconds\":\(String(format: "%.2f", fitSeconds)),\"fit_window_seen_s\":\(String(format: "%.2f", fitWindow)),"
             + "\"duration_s\":\(String(format: "%.2f", total)),"
@@ -133,6 +143,29 @@ enum RefitUnderLoad {
             + "\"recommend_outside_fit\":\(summary(rec.outside, seconds: total - fitWindow)),"
             + "\"feedback_during_fit\":\(summary(fb.during, seconds: fitWindow)),"
             + "\"feedback_outside_fit\":\(summary(fb.outside, seconds: total - fitWindow))}"
+    }
+
+    /// One connection's share of an open loop: request k is sent at `start + schedule.time(of: k)`
+    /// (all overdue ones at once after a stall) without waiting for earlier replies; latency counts
+    /// from the scheduled time.
+    private static func openLoop(_ schedule: OpenLoopSchedule, start: UInt64, requests: [(Opcode, [UInt8])], first: Int,
+                                 socket: String, stop: ManagedAtomic<Bool>, into samples: Samples) async throws {
+        let connection = try await RecdConnection.connect(socketPath: socket)
+        try await withThrowingDiscardingTaskGroup { sends in
+            var k = 0
+            while !stop.load(ordering: .relaxed) {
+                let scheduled = start + schedule.time(of: k)
+                let now = nanos()
+                if scheduled > now { try await Task.sleep(for: .nanoseconds(Int64(scheduled - now))) }
+                let (op, body) = requests[(first + k) % requests.count]
+                k += 1
+                sends.addTask {
+                    let frame = try await connection.roundTrip(op, body: body)
+                    samples.append([Sample(sent: scheduled, latency: nanos() - scheduled, ok: frame.header.status == .ok)])
+                }
+            }
+        }
+        await connection.close()
     }
 
     private static func log(_ s: String) { FileHandle.standardError.write(Data("recbench: \(s)\n".utf8)) }

@@ -4,6 +4,7 @@ import Foundation
 import Histogram
 import NIOCore
 import NIOPosix
+import RecdClient
 import RecdProtocol
 
 /// `recbench load`: drives a running recd over N connections and reports throughput and latency.
@@ -46,17 +47,17 @@ struct LoadCommand: AsyncParsableCommand {
         let socket = prepared?.target.socket ?? self.socket
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let completed = ManagedAtomic(0)
-        let interval: Int64? = rate.map { Int64(1e9 / ($0 / Double(connections))) }
 
         var channels: [(any Channel, NIOLoopBound<LoadHandler>)] = []
-        for _ in 0..<connections {
+        for c in 0..<connections {
             let holder = HandlerHolder()
+            let schedule = rate.map { OpenLoopSchedule(totalRate: $0, connections: connections, index: c) }
             let channel: any Channel
             do {
                 channel = try await ClientBootstrap(group: group)
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            let handler = LoadHandler(requests: requests, interval: interval, pipeline: pipeline, completed: completed)
+                            let handler = LoadHandler(requests: requests, schedule: schedule, pipeline: pipeline, completed: completed)
                             holder.set(NIOLoopBound(handler, eventLoop: channel.eventLoop))
                             try channel.pipeline.syncOperations.addHandler(handler)
                         }
@@ -69,6 +70,10 @@ struct LoadCommand: AsyncParsableCommand {
             channels.append((channel, holder.get()!))
         }
 
+        if rate != nil {
+            let origin = nanos() + 5_000_000  // all connections are up: start their schedules together
+            for (channel, bound) in channels { try await channel.eventLoop.submit { bound.value.startOpenLoop(at: origin) }.get() }
+        }
         let start = ContinuousClock.now
         var lastCount = 0
         while ContinuousClock.now - start < .seconds(duration) {
@@ -100,6 +105,7 @@ struct LoadCommand: AsyncParsableCommand {
             total.busy += r.busy
             total.firstError = total.firstError ?? r.firstError
             total.byStatus.add(r.byStatus)
+            total.sendLag.add(r.sendLag)
             try? await channel.close()
         }
         try? await group.shutdownGracefully()
@@ -117,7 +123,12 @@ struct LoadCommand: AsyncParsableCommand {
             ("p50_ms", ms(50)), ("p90_ms", ms(90)), ("p99_ms", ms(99)), ("p999_ms", ms(99.9)),
             ("max_ms", String(format: "%.3f", Double(r.histogram.max) / 1000)),
         ]
-        if let rate { fields.append(("target_rps", String(format: "%.1f", rate))) }
+        if let rate {
+            // How late the generator sent (scheduled time → write); latency above includes it.
+            func lag(_ p: Double) -> String { String(format: "%.3f", Double(r.sendLag.valueAtPercentile(p)) / 1000) }
+            fields += [("target_rps", String(format: "%.1f", rate)), ("send_lag_p50_ms", lag(50)), ("send_lag_p99_ms", lag(99)),
+                       ("send_lag_max_ms", String(format: "%.3f", Double(r.sendLag.max) / 1000))]
+        }
         fields += r.byStatus.reportFields()
         if let e = r.firstError {
             let escaped = e.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")

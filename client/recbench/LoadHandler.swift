@@ -2,12 +2,15 @@ import Atomics
 import Foundation
 import Histogram
 import NIOCore
+import RecdClient
 import RecdProtocol
 
 /// Drives one connection from its event loop, with no async hop per request:
 /// closed loop (send the next request as soon as a reply arrives) or open loop
-/// (send on a fixed schedule; latency counted from the scheduled time, so a slow
-/// server cannot hide queueing delay — no coordinated omission).
+/// (send on a fixed schedule, `OpenLoopSchedule`; latency counted from the scheduled time, so a
+/// slow server cannot hide queueing delay — no coordinated omission). In the open loop the
+/// handler also records how late each send left the generator (`sendLag`): the part of the
+/// latency that is the generator's, not the server's.
 final class LoadHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -20,10 +23,12 @@ final class LoadHandler: ChannelInboundHandler {
         var firstError: String?
         /// Replies by status (OK included), and latency of BUSY and of OK replies apart (Load+Mix.swift).
         var byStatus = StatusCounts()
+        /// Open loop: microseconds from each request's scheduled time to its write (generator lateness).
+        var sendLag = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     }
 
     private let requests: [(Opcode, [UInt8])]
-    private let interval: Int64?          // open loop: ns between sends; nil = closed loop
+    private let schedule: OpenLoopSchedule?   // open loop; nil = closed loop
     private let pipeline: Int
     private let completed: ManagedAtomic<Int>
     private var next = 0
@@ -32,9 +37,9 @@ final class LoadHandler: ChannelInboundHandler {
     private var cumulation: ByteBuffer?
     private var stopped = false
     private var context: ChannelHandlerContext?
-    private var timer: RepeatedTask?
+    private var timer: Scheduled<Void>?
     private var openStart: UInt64 = 0
-    private var openSent: Int64 = 0
+    private var openSent = 0
     private(set) var result = Result()
     /// Closed loop with one request in flight: frames are encoded once and reused (ids
     /// need not be unique when only one request is outstanding), and one send time suffices.
@@ -43,12 +48,12 @@ final class LoadHandler: ChannelInboundHandler {
     private var lastSend: UInt64 = 0
     private var waiting = false
 
-    init(requests: [(Opcode, [UInt8])], interval: Int64?, pipeline: Int, completed: ManagedAtomic<Int>) {
+    init(requests: [(Opcode, [UInt8])], schedule: OpenLoopSchedule?, pipeline: Int, completed: ManagedAtomic<Int>) {
         self.requests = requests
-        self.interval = interval
+        self.schedule = schedule
         self.pipeline = pipeline
         self.completed = completed
-        self.singleOutstanding = interval == nil && pipeline == 1
+        self.singleOutstanding = schedule == nil && pipeline == 1
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -61,29 +66,45 @@ final class LoadHandler: ChannelInboundHandler {
                 return b
             }
         }
-        if let interval {
-            openStart = nanos()
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            timer = context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { _ in
-                bound.value.openTick(interval: interval)
-            }
-        } else {
+        if schedule == nil {
             for _ in 0..<pipeline { send(at: nanos()) }
             context.flush()
         }
         context.fireChannelActive()
     }
 
-    /// Sends every request whose scheduled time has come (1 ms timer granularity).
-    private func openTick(interval: Int64) {
-        guard !stopped, let context else { return }
+    /// Open loop: starts sending, request k at `origin + schedule.time(of: k)`. Every connection gets
+    /// the same origin (after all are connected), so their phases interleave as the schedule says.
+    func startOpenLoop(at origin: UInt64) {
+        guard schedule != nil, context != nil else { return }
+        openStart = origin
+        armOpenTimer()
+    }
+
+    /// Arms a one-shot timer for the next scheduled send. (A fixed 1 ms tick, the earlier design,
+    /// sent up to 1 ms late and sent every connection's due requests in the same tick.)
+    private func armOpenTimer() {
+        guard let schedule, !stopped, let context else { return }
+        let due = openStart + schedule.time(of: openSent)
         let now = nanos()
-        while !stopped && openStart + UInt64(openSent * interval) <= now {
-            if sendTimes.count >= 100_000 { result.errors += 1; openSent += 1; continue }  // server fell far behind
-            send(at: openStart + UInt64(openSent * interval))
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: .nanoseconds(due > now ? Int64(due - now) : 0)) { bound.value.openTick() }
+    }
+
+    /// Sends every request whose scheduled time has come, then arms the timer for the next one.
+    private func openTick() {
+        guard let schedule, !stopped, let context else { return }
+        let now = nanos()
+        let due = schedule.dueCount(at: now &- openStart)
+        while !stopped && openSent < due {
+            let scheduled = openStart + schedule.time(of: openSent)
             openSent += 1
+            if sendTimes.count >= 100_000 { result.errors += 1; continue }  // server fell far behind
+            _ = result.sendLag.record(max(1, (now &- scheduled) / 1000))
+            send(at: scheduled)
         }
         context.flush()
+        armOpenTimer()
     }
 
     private func send(at scheduled: UInt64) {
@@ -151,7 +172,7 @@ final class LoadHandler: ChannelInboundHandler {
         }
         if replies > 0 {
             completed.wrappingIncrement(by: replies, ordering: .relaxed)
-            if interval == nil && !stopped {
+            if schedule == nil && !stopped {
                 for _ in 0..<replies { send(at: now) }
             }
         }

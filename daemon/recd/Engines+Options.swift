@@ -143,6 +143,18 @@ extension Recd {
             guard let n = Double(v), n >= 0 else { throw ValidationError("config engines.recommend.refit_interval_seconds must be ≥ 0 (0 = off), found '\(v)'") }
             config.refitIntervalSeconds = n
         }
+        if let v = settings["recommend.ease_min_item_users"] {
+            guard let n = Int(v), n >= 1 else { throw ValidationError("config engines.recommend.ease_min_item_users must be an integer ≥ 1, found '\(v)'") }
+            config.easeMinItemUsers = n
+        }
+        if let v = settings["recommend.fit_threads"] {
+            guard let n = Int(v), (0...64).contains(n) else { throw ValidationError("config engines.recommend.fit_threads must be 0…64 (0 = OpenBLAS's own setting), found '\(v)'") }
+            config.fitThreads = n
+        }
+        if let v = settings["recommend.fit_nice"] {
+            guard let n = Int32(v), (0...19).contains(n) else { throw ValidationError("config engines.recommend.fit_nice must be 0…19, found '\(v)'") }
+            config.fitNice = n
+        }
         let fitOnStart = settings["recommend.fit_on_start"].map { $0 != "false" } ?? true
         let progress = ProgressLine(label: "embedding catalog")
         let engine = try RecommendEngine(config: config, items: items, feedbackPath: storeDir + "/feedback.sqlite",

@@ -145,4 +145,8 @@ struct Recd: ParsableCommand {
 
 // OpenBLAS misdetects this Xeon and would use generic kernels; see OpenBLASCoreType.
 OpenBLASCoreType.reexecIfMisdetected()
+// One OpenBLAS thread: the request threads already use every core, and OpenBLAS's helper busy-waits
+// after each split call, which cost the mix ~1.5 ms of CPU per request (daemon/SOAK.md, "Reading the
+// figures"). OPENBLAS_NUM_THREADS still wins; the EASE fit sets its own count (recommend.fit_threads).
+if getenv("OPENBLAS_NUM_THREADS") == nil { BLAS.setThreads(1) }
 Recd.main()
