@@ -12,8 +12,11 @@ public struct IntentTrainingOptions: Hashable, Sendable {
     /// Folds for the held-out predictions that fit the temperature and the threshold
     /// (each fold costs one extra training run; 0 or 1 disables calibration: temperature 1).
     public var calibrationFolds: Int
-    /// A fixed out-of-scope threshold instead of the fitted one.
+    /// A fixed out-of-scope threshold (on the largest raw in-scope logit) instead of the fitted one.
     public var thresholdOverride: Float?
+    /// With `oos` examples: the most held-out in-scope accuracy the threshold may cost (see
+    /// ``Calibration/chooseThreshold(_:oosLabel:maxInScopeLoss:maxRightRejectedWithoutOOS:)``).
+    public var maxInScopeLoss: Double = 0.01
 
     public init(ngrams: NGramOptions = NGramOptions(), trainer: TrainerOptions = TrainerOptions(), denseBlocks: Int = 1,
                 calibrationFolds: Int = 3, thresholdOverride: Float? = nil) {
@@ -30,6 +33,7 @@ public struct IntentTrainingOptions: Hashable, Sendable {
         h.mix(denseBlocks)
         h.mix(calibrationFolds)
         h.mix(thresholdOverride.map { Double($0) } ?? -1)
+        h.mix(maxInScopeLoss)
     }
 }
 
@@ -37,7 +41,7 @@ public struct IntentTrainingOptions: Hashable, Sendable {
 public struct CalibrationReport: Hashable, Sendable {
     /// Fitted softmax temperature.
     public var temperature: Float
-    /// Chosen out-of-scope threshold.
+    /// Chosen out-of-scope threshold (on the largest raw in-scope logit).
     public var threshold: Float
     /// Held-out accuracy on in-scope examples before the threshold (nil without calibration).
     public var heldOutAccuracy: Double?
@@ -75,7 +79,7 @@ extension IntentClassifier {
     ///
     /// With calibration folds k ≥ 2: k models on stratified folds give held-out logits for every
     /// example; the temperature minimises their NLL and the threshold is chosen on them (see
-    /// ``Calibration/chooseThreshold(_:oosLabel:maxInScopeLoss:)``); the final model is trained on
+    /// ``Calibration/chooseThreshold(_:oosLabel:maxInScopeLoss:maxRightRejectedWithoutOOS:)``); the final model is trained on
     /// everything. The k + 1 trainings are independent and run `options.trainer.threads` at a time.
     public static func train(examples: [IntentExample], embeddings: [[Float]],
                              options: IntentTrainingOptions = IntentTrainingOptions()) throws
@@ -156,7 +160,7 @@ extension IntentClassifier {
                                          initial: initial))
             jobSeconds.append(start.lap())
         }
-        var report = CalibrationReport(temperature: 1, threshold: options.thresholdOverride ?? 0)
+        var report = CalibrationReport(temperature: 1, threshold: options.thresholdOverride ?? -.infinity)
         report.featureSeconds = featureSeconds
         report.trainingSeconds = clock.lap()
         report.jobSeconds = jobSeconds
@@ -175,7 +179,7 @@ extension IntentClassifier {
             let inScope = held.filter { $0.label != oosLabel }
             report.heldOutAccuracy = Double(inScope.filter { $0.predicted == $0.label && !$0.oosWon }.count) / Double(max(inScope.count, 1))
             if options.thresholdOverride == nil {
-                report.threshold = Calibration.chooseThreshold(held, oosLabel: oosLabel)
+                report.threshold = Calibration.chooseThreshold(held, oosLabel: oosLabel, maxInScopeLoss: options.maxInScopeLoss)
             }
         }
         report.calibrationSeconds = clock.lap()
@@ -210,13 +214,17 @@ extension IntentClassifier {
         out.reserveCapacity(labels.count)
         var row = [Float](repeating: 0, count: classes)
         for i in 0..<labels.count {
-            for c in 0..<classes { row[c] = logits[i * classes + c] }
+            var maxLogit = -Float.infinity
+            for c in 0..<classes {
+                row[c] = logits[i * classes + c]
+                if Int32(c) != oosLabel { maxLogit = max(maxLogit, row[c]) }
+            }
             row.withUnsafeMutableBufferPointer { softmaxInPlace($0.baseAddress!, count: classes, temperature: temperature) }
             var best: Int32 = -1
             var bestP: Float = -1
             for c in 0..<classes where Int32(c) != oosLabel && row[c] > bestP { bestP = row[c]; best = Int32(c) }
             let oosWon = oosLabel.map { row[Int($0)] > bestP } ?? false
-            out.append(Calibration.HeldOut(label: labels[i], predicted: best, confidence: bestP, oosWon: oosWon))
+            out.append(Calibration.HeldOut(label: labels[i], predicted: best, score: maxLogit, oosWon: oosWon))
         }
         return out
     }
