@@ -80,7 +80,7 @@ extension IntentClassifier {
     /// With calibration folds k ≥ 2: k models on stratified folds give held-out logits for every
     /// example; the temperature minimises their NLL and the threshold is chosen on them (see
     /// ``Calibration/chooseThreshold(_:oosLabel:maxInScopeLoss:maxRightRejectedWithoutOOS:)``); the final model is trained on
-    /// everything. The k + 1 trainings are independent and run `options.trainer.threads` at a time.
+    /// everything, warm-started from the folds' mean (`warmStart`). One training at a time, each on `options.trainer.threads` threads.
     public static func train(examples: [IntentExample], embeddings: [[Float]],
                              options: IntentTrainingOptions = IntentTrainingOptions()) throws
         -> (classifier: IntentClassifier, report: CalibrationReport) {
