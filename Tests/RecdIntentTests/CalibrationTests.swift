@@ -50,11 +50,11 @@ final class CalibrationTests: XCTestCase {
         typealias H = Calibration.HeldOut
         // In-scope answers are right and confident (≥ 0.6); out-of-scope ones reach 0.45 at most.
         var held: [H] = []
-        for i in 0..<50 { held.append(H(label: 0, predicted: 0, confidence: 0.6 + Float(i) / 200, oosWon: false)) }
-        for i in 0..<20 { held.append(H(label: 9, predicted: 0, confidence: 0.2 + Float(i) / 80, oosWon: false)) }
+        for i in 0..<50 { held.append(H(label: 0, predicted: 0, score: 0.6 + Float(i) / 200, oosWon: false)) }
+        for i in 0..<20 { held.append(H(label: 9, predicted: 0, score: 0.2 + Float(i) / 80, oosWon: false)) }
         let t = Calibration.chooseThreshold(held, oosLabel: 9)
-        XCTAssertGreaterThanOrEqual(t, 0.44)   // lowest grid value above every out-of-scope confidence
-        XCTAssertLessThanOrEqual(t, 0.6)
+        // Halfway between the highest out-of-scope score (0.4375) and the lowest in-scope one (0.6).
+        XCTAssertEqual(t, (0.4375 + 0.6) / 2, accuracy: 1e-6)
     }
 
     func testWithoutOOSExamplesTheThresholdKeepsRightAnswers() {
@@ -62,26 +62,53 @@ final class CalibrationTests: XCTestCase {
         // 1000 right answers with confidences 0.10…1.0 and 500 wrong ones at 0…0.30. Rejecting the
         // wrong ones (t ≈ 0.3) would also reject 222 right answers; with nothing out of scope to catch,
         // the threshold may cost at most 0.2% of the right answers.
-        var held = (0..<1000).map { H(label: 0, predicted: 0, confidence: 0.1 + 0.9 * Float($0) / 1000, oosWon: false) }
-        held += (0..<500).map { H(label: 0, predicted: 1, confidence: 0.3 * Float($0) / 500, oosWon: false) }
+        var held = (0..<1000).map { H(label: 0, predicted: 0, score: 0.1 + 0.9 * Float($0) / 1000, oosWon: false) }
+        held += (0..<500).map { H(label: 0, predicted: 1, score: 0.3 * Float($0) / 500, oosWon: false) }
         let t = Calibration.chooseThreshold(held, oosLabel: nil)
-        let rejectedRight = held.filter { $0.predicted == $0.label && $0.confidence < t }.count
-        XCTAssertLessThanOrEqual(rejectedRight, 2)
-        XCTAssertEqual(t, 0.10, accuracy: 0.001, "the largest grid value keeping 99.8% of right answers")
+        let rejectedRight = held.filter { $0.predicted == $0.label && $0.score < t }.count
+        XCTAssertEqual(rejectedRight, 2, "the 0.2% quantile of the right answers' scores")
+        XCTAssertLessThan(t, 0.11)
         // The same answers with out-of-scope examples below 0.3 do move the threshold up.
-        let withOOS = held + (0..<200).map { H(label: 9, predicted: 0, confidence: 0.25 * Float($0) / 200, oosWon: false) }
+        let withOOS = held + (0..<200).map { H(label: 9, predicted: 0, score: 0.25 * Float($0) / 200, oosWon: false) }
         XCTAssertGreaterThan(Calibration.chooseThreshold(withOOS, oosLabel: 9), t)
     }
 }
 
 extension CalibrationTests {
     func testThresholdNeverCostsMoreThanTheInScopeBudget() {
+        // Default budget: one point of held-out in-scope accuracy.
         typealias H = Calibration.HeldOut
         // In-scope confidences spread evenly over 0…1, out-of-scope ones all at 0.9: rejecting
-        // them would reject 90% of the right answers, so the budget (2%) keeps t ≤ 0.02.
-        var held = (0..<100).map { H(label: 0, predicted: 0, confidence: Float($0) / 100, oosWon: false) }
-        held += (0..<100).map { _ in H(label: 9, predicted: 0, confidence: 0.9, oosWon: false) }
-        XCTAssertLessThanOrEqual(Calibration.chooseThreshold(held, oosLabel: 9), 0.02)
+        // them would reject 90% of the right answers, so the budget (1%) keeps t ≤ 0.01.
+        var held = (0..<100).map { H(label: 0, predicted: 0, score: Float($0) / 100, oosWon: false) }
+        held += (0..<100).map { _ in H(label: 9, predicted: 0, score: 0.9, oosWon: false) }
+        XCTAssertLessThanOrEqual(Calibration.chooseThreshold(held, oosLabel: 9), 0.01)
+        XCTAssertLessThanOrEqual(Calibration.chooseThreshold(held, oosLabel: 9, maxInScopeLoss: 0.02), 0.02)
         XCTAssertGreaterThan(Calibration.chooseThreshold(held, oosLabel: 9, maxInScopeLoss: 1), 0.9)
+    }
+}
+
+extension CalibrationTests {
+    func testThresholdOnASyntheticHeldOutSetWithAKnownAnswer() {
+        typealias H = Calibration.HeldOut
+        // 1000 in-scope answers, all right, scores 5.000…9.995 (each worth 0.1 point of in-scope
+        // accuracy); 100 out-of-scope ones (each worth 1 point of recall): 90 far below (1.00…1.89),
+        // 5 at 5.0425 and 5 at 7.0. Catching the five at 5.0425 costs the 9 in-scope answers below
+        // them (0.9 points, within the 1-point budget) and gains 5 points; the five at 7.0 would cost
+        // 40 points. So the threshold lies halfway between 5.0425 and the next score, 5.045.
+        var held = (0..<1000).map { H(label: 0, predicted: 0, score: 5 + Float($0) * 0.005, oosWon: false) }
+        held += (0..<90).map { H(label: 9, predicted: 0, score: 1 + Float($0) * 0.01, oosWon: false) }
+        held += (0..<5).map { _ in H(label: 9, predicted: 0, score: 5.0425, oosWon: false) }
+        held += (0..<5).map { _ in H(label: 9, predicted: 0, score: 7, oosWon: false) }
+        let t = Calibration.chooseThreshold(held, oosLabel: 9, maxInScopeLoss: 0.01)
+        XCTAssertEqual(t, (5.0425 + 5.045) / 2, accuracy: 1e-4)
+        XCTAssertEqual(held.filter { $0.label == 0 && $0.score < t }.count, 9)
+        // A half-point budget cannot afford them: the threshold stays below every in-scope score.
+        let tight = Calibration.chooseThreshold(held, oosLabel: 9, maxInScopeLoss: 0.005)
+        XCTAssertEqual(held.filter { $0.label == 0 && $0.score < tight }.count, 0)
+        XCTAssertGreaterThan(tight, 1.89)
+        // An oos-class win is out of scope whatever its score, and moves nothing.
+        let won = held + [H(label: 9, predicted: 0, score: 9, oosWon: true)]
+        XCTAssertEqual(Calibration.chooseThreshold(won, oosLabel: 9, maxInScopeLoss: 0.01), t, accuracy: 1e-4)
     }
 }

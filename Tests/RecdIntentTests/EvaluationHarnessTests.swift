@@ -27,14 +27,39 @@ final class EvaluationHarnessTests: XCTestCase {
             let (train, trainEmb) = try load("train")
             let (test, testEmb) = try load("test")
             // Optional overrides for experiments: RECD_INTENT_EVAL_BLOCKS (dense blocks per row, default 1),
-            // RECD_INTENT_EVAL_C, RECD_INTENT_EVAL_ITERATIONS, RECD_INTENT_EVAL_FOLD_ITERATIONS.
+            // RECD_INTENT_EVAL_C, _ITERATIONS, _FOLD_ITERATIONS, _FOLDS, _WARM (0/1), _THREADS, _MIN_COUNT.
             var options = IntentTrainingOptions(denseBlocks: Int(env["RECD_INTENT_EVAL_BLOCKS"] ?? "1") ?? 1)
             if let v = env["RECD_INTENT_EVAL_C"].flatMap(Float.init) { options.trainer.inverseRegularization = v }
             if let v = env["RECD_INTENT_EVAL_ITERATIONS"].flatMap(Int.init) { options.trainer.maxIterations = v }
             if let v = env["RECD_INTENT_EVAL_FOLD_ITERATIONS"].flatMap(Int.init) { options.trainer.foldIterations = v }
+            if let v = env["RECD_INTENT_EVAL_FOLDS"].flatMap(Int.init) { options.calibrationFolds = v }
+            if let v = env["RECD_INTENT_EVAL_WARM"] { options.trainer.warmStart = v != "0" }
+            if let v = env["RECD_INTENT_EVAL_THREADS"].flatMap(Int.init) { options.trainer.threads = v }
+            if let v = env["RECD_INTENT_EVAL_MIN_COUNT"].flatMap(Int.init) { options.trainer.minFeatureCount = v }
             let start = Date()
-            let (clf, report) = try IntentClassifier.train(examples: train, embeddings: trainEmb, options: options)
+            let run = try IntentClassifier.trainRun(examples: train, embeddings: trainEmb, options: options)
+            let (clf, report) = (run.classifier, run.report)
             let seconds = Date().timeIntervalSince(start)
+            print(String(format: "%@: features %.1f s, trainings %.1f s (each: %@), calibration %.1f s, final iterations %d",
+                         name, report.featureSeconds, report.trainingSeconds,
+                         report.jobSeconds.map { String(format: "%.1f", $0) }.joined(separator: " "),
+                         report.calibrationSeconds, report.iterations ?? -1))
+            // RECD_INTENT_DUMP=DIR: held-out logits (fold order) with their labels, and the final
+            // model's raw test logits, for comparing out-of-scope policies offline.
+            if let dump = env["RECD_INTENT_DUMP"] {
+                func write<T>(_ a: [T], _ file: String) throws {
+                    try a.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: "\(dump)/\(name)_\(file)")) }
+                }
+                try write(run.heldOutLogits, "heldout_logits.f32")
+                try write(run.heldOutLabels, "heldout_labels.i32")
+                var testLogits: [Float] = []
+                for (e, v) in zip(test, testEmb) {
+                    testLogits += clf.model.logits(dense: v, sparse: clf.featurizer.features(of: e.text))
+                }
+                try write(testLogits, "test_logits.f32")
+                let meta: [String: Any] = ["labels": clf.model.labels, "temperature": report.temperature, "threshold": report.threshold]
+                try JSONSerialization.data(withJSONObject: meta).write(to: URL(fileURLWithPath: "\(dump)/\(name)_meta.json"))
+            }
             var inScope = 0, right = 0, rightNoThreshold = 0, oos = 0, oosRight = 0
             for (e, v) in zip(test, testEmb) {
                 let c = try clf.classify(text: e.text, embedding: v)

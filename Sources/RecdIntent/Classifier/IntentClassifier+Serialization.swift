@@ -17,7 +17,7 @@ import Foundation
 ///     u64         FNV-1a of every byte before it
 extension IntentClassifier {
     /// Bumped whenever features, training or this layout change, so stale caches are ignored.
-    public static let fileVersion: UInt32 = 2
+    public static let fileVersion: UInt32 = 3
     static let magic = Array("RCDINTC1".utf8)
 
     /// Serialises the classifier with its cache key.

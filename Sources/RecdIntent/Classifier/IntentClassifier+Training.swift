@@ -12,8 +12,11 @@ public struct IntentTrainingOptions: Hashable, Sendable {
     /// Folds for the held-out predictions that fit the temperature and the threshold
     /// (each fold costs one extra training run; 0 or 1 disables calibration: temperature 1).
     public var calibrationFolds: Int
-    /// A fixed out-of-scope threshold instead of the fitted one.
+    /// A fixed out-of-scope threshold (on the largest raw in-scope logit) instead of the fitted one.
     public var thresholdOverride: Float?
+    /// With `oos` examples: the most held-out in-scope accuracy the threshold may cost (see
+    /// ``Calibration/chooseThreshold(_:oosLabel:maxInScopeLoss:maxRightRejectedWithoutOOS:)``).
+    public var maxInScopeLoss: Double = 0.01
 
     public init(ngrams: NGramOptions = NGramOptions(), trainer: TrainerOptions = TrainerOptions(), denseBlocks: Int = 1,
                 calibrationFolds: Int = 3, thresholdOverride: Float? = nil) {
@@ -30,6 +33,7 @@ public struct IntentTrainingOptions: Hashable, Sendable {
         h.mix(denseBlocks)
         h.mix(calibrationFolds)
         h.mix(thresholdOverride.map { Double($0) } ?? -1)
+        h.mix(maxInScopeLoss)
     }
 }
 
@@ -37,7 +41,7 @@ public struct IntentTrainingOptions: Hashable, Sendable {
 public struct CalibrationReport: Hashable, Sendable {
     /// Fitted softmax temperature.
     public var temperature: Float
-    /// Chosen out-of-scope threshold.
+    /// Chosen out-of-scope threshold (on the largest raw in-scope logit).
     public var threshold: Float
     /// Held-out accuracy on in-scope examples before the threshold (nil without calibration).
     public var heldOutAccuracy: Double?
@@ -48,6 +52,25 @@ public struct CalibrationReport: Hashable, Sendable {
     public var trainingLoss: Double?
     /// L-BFGS iterations the final model took.
     public var iterations: Int?
+    /// Seconds spent on n-gram features and the training matrix.
+    public var featureSeconds: Double = 0
+    /// Seconds of wall time for all the trainings (folds and final model, `threads` at a time).
+    public var trainingSeconds: Double = 0
+    /// Seconds each training took: the fold models, then the final model.
+    public var jobSeconds: [Double] = []
+    /// Seconds spent fitting the temperature and the threshold.
+    public var calibrationSeconds: Double = 0
+}
+
+/// Wall-clock laps for the training report.
+struct Stopwatch {
+    private var last = DispatchTime.now().uptimeNanoseconds
+    /// Seconds since the previous lap (or the start); starts the next lap.
+    mutating func lap() -> Double {
+        let now = DispatchTime.now().uptimeNanoseconds
+        defer { last = now }
+        return Double(now - last) / 1e9
+    }
 }
 
 extension IntentClassifier {
@@ -56,11 +79,27 @@ extension IntentClassifier {
     ///
     /// With calibration folds k ≥ 2: k models on stratified folds give held-out logits for every
     /// example; the temperature minimises their NLL and the threshold is chosen on them (see
-    /// ``Calibration/chooseThreshold(_:oosLabel:maxInScopeLoss:)``); the final model is trained on
-    /// everything. The k + 1 trainings are independent and run `options.trainer.threads` at a time.
+    /// ``Calibration/chooseThreshold(_:oosLabel:maxInScopeLoss:maxRightRejectedWithoutOOS:)``); the final model is trained on
+    /// everything, warm-started from the folds' mean (`warmStart`). One training at a time, each on `options.trainer.threads` threads.
     public static func train(examples: [IntentExample], embeddings: [[Float]],
                              options: IntentTrainingOptions = IntentTrainingOptions()) throws
         -> (classifier: IntentClassifier, report: CalibrationReport) {
+        let run = try trainRun(examples: examples, embeddings: embeddings, options: options)
+        return (run.classifier, run.report)
+    }
+
+    /// Everything one training computed: the classifier, its report, and the held-out logits the
+    /// calibration used (rows in fold order, `heldOutLabels` gives each row's class; empty without
+    /// calibration). For development harnesses that compare out-of-scope policies.
+    struct TrainingRun {
+        var classifier: IntentClassifier
+        var report: CalibrationReport
+        var heldOutLogits: [Float]
+        var heldOutLabels: [Int32]
+    }
+
+    static func trainRun(examples: [IntentExample], embeddings: [[Float]], options: IntentTrainingOptions) throws -> TrainingRun {
+        var clock = Stopwatch()
         guard examples.count == embeddings.count else {
             throw IntentError.invalidTrainingSet("\(examples.count) examples but \(embeddings.count) embeddings; expected one per example")
         }
@@ -94,33 +133,42 @@ extension IntentClassifier {
         let matrix = TrainingMatrix(dense: order.map { embeddings[$0] }, blocks: options.denseBlocks, denseScale: t.denseScale,
                                     sparse: order.map { featurizer.features(of: examples[$0].text) }, sparseScale: t.sparseScale,
                                     labels: order.map { allLabels[$0] }, classCount: labels.count, minCount: t.minFeatureCount)
+        let featureSeconds = clock.lap()
         let trainer = SoftmaxTrainer(options: t)
         let oosLabel = index[IntentSet.outOfScope]
 
-        // Job f < k: the model without fold f (when calibrating); job k: the final model on everything.
+        // Job f < k: the model without fold f (when calibrating); job k: the final model on everything,
+        // started from the mean of the fold models when `warmStart` is set. One job at a time, each on
+        // `t.threads` threads (see SoftmaxObjective).
         let jobs = k >= 2 ? k + 1 : 1
-        let results = TrainedBox(count: jobs)
-        let (classLabels, foldBounds) = (labels, bounds)
-        let run: @Sendable (Int) -> Void = { job in
-            let labels = classLabels, bounds = foldBounds
+        var results: [(model: SoftmaxModel, loss: Double, iterations: Int)] = []
+        var jobSeconds: [Double] = []
+        for job in 0..<jobs {
+            var start = Stopwatch()
             let isFinal = job == jobs - 1
             let rows = isFinal ? [0 ..< matrix.count] : [0 ..< bounds[job], bounds[job + 1] ..< matrix.count]
-            results.set(job, trainer.train(matrix, rows: rows, labels: labels, iterations: isFinal ? t.maxIterations : t.foldIterations))
-        }
-        if t.threads > 1 && jobs > 1 {
-            let lanes = min(t.threads, jobs)
-            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-                var job = lane
-                while job < jobs { run(job); job += lanes }
+            var initial: [Float]? = nil
+            if isFinal && t.warmStart && !results.isEmpty {
+                var mean = results[0].model.parameters
+                for r in results.dropFirst() { mean.withUnsafeMutableBufferPointer { m in
+                    r.model.parameters.withUnsafeBufferPointer { axpy(1, $0.baseAddress!, m.baseAddress!, m.count) } } }
+                let f = 1 / Float(results.count)
+                for i in mean.indices { mean[i] *= f }
+                initial = mean
             }
-        } else {
-            for job in 0..<jobs { run(job) }
+            results.append(trainer.train(matrix, rows: rows, labels: labels, iterations: isFinal ? t.maxIterations : t.foldIterations,
+                                         initial: initial))
+            jobSeconds.append(start.lap())
         }
-        var report = CalibrationReport(temperature: 1, threshold: options.thresholdOverride ?? 0)
+        var report = CalibrationReport(temperature: 1, threshold: options.thresholdOverride ?? -.infinity)
+        report.featureSeconds = featureSeconds
+        report.trainingSeconds = clock.lap()
+        report.jobSeconds = jobSeconds
+        var heldLogits: [Float] = []
         if k >= 2 {
-            var heldLogits = [Float](repeating: 0, count: matrix.count * labels.count)
+            heldLogits = [Float](repeating: 0, count: matrix.count * labels.count)
             for f in 0..<k {
-                let l = SoftmaxTrainer.logits(of: results.get(f).model, data: matrix, rows: bounds[f] ..< bounds[f + 1])
+                let l = SoftmaxTrainer.logits(of: results[f].model, data: matrix, rows: bounds[f] ..< bounds[f + 1])
                 heldLogits.replaceSubrange(bounds[f] * labels.count ..< bounds[f + 1] * labels.count, with: l)
             }
             let temp = Calibration.fitTemperature(logits: heldLogits, labels: matrix.labels, classes: labels.count)
@@ -131,14 +179,16 @@ extension IntentClassifier {
             let inScope = held.filter { $0.label != oosLabel }
             report.heldOutAccuracy = Double(inScope.filter { $0.predicted == $0.label && !$0.oosWon }.count) / Double(max(inScope.count, 1))
             if options.thresholdOverride == nil {
-                report.threshold = Calibration.chooseThreshold(held, oosLabel: oosLabel)
+                report.threshold = Calibration.chooseThreshold(held, oosLabel: oosLabel, maxInScopeLoss: options.maxInScopeLoss)
             }
         }
-        var (model, loss, iterations) = results.get(jobs - 1)
+        report.calibrationSeconds = clock.lap()
+        var (model, loss, iterations) = results[jobs - 1]
         model.temperature = report.temperature
         report.trainingLoss = loss
         report.iterations = iterations
-        return (IntentClassifier(model: model, ngramOptions: options.ngrams, threshold: report.threshold), report)
+        return TrainingRun(classifier: IntentClassifier(model: model, ngramOptions: options.ngrams, threshold: report.threshold),
+                           report: report, heldOutLogits: heldLogits, heldOutLabels: k >= 2 ? matrix.labels : [])
     }
 
     /// Fold of each example: per class, a seeded shuffle dealt round-robin, so every fold holds
@@ -164,23 +214,18 @@ extension IntentClassifier {
         out.reserveCapacity(labels.count)
         var row = [Float](repeating: 0, count: classes)
         for i in 0..<labels.count {
-            for c in 0..<classes { row[c] = logits[i * classes + c] }
+            var maxLogit = -Float.infinity
+            for c in 0..<classes {
+                row[c] = logits[i * classes + c]
+                if Int32(c) != oosLabel { maxLogit = max(maxLogit, row[c]) }
+            }
             row.withUnsafeMutableBufferPointer { softmaxInPlace($0.baseAddress!, count: classes, temperature: temperature) }
             var best: Int32 = -1
             var bestP: Float = -1
             for c in 0..<classes where Int32(c) != oosLabel && row[c] > bestP { bestP = row[c]; best = Int32(c) }
             let oosWon = oosLabel.map { row[Int($0)] > bestP } ?? false
-            out.append(Calibration.HeldOut(label: labels[i], predicted: best, confidence: bestP, oosWon: oosWon))
+            out.append(Calibration.HeldOut(label: labels[i], predicted: best, score: maxLogit, oosWon: oosWon))
         }
         return out
     }
-}
-
-/// Results of the concurrent trainings, one slot per job, each written once under the lock.
-private final class TrainedBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [(model: SoftmaxModel, loss: Double, iterations: Int)?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: (model: SoftmaxModel, loss: Double, iterations: Int)) { lock.lock(); slots[i] = r; lock.unlock() }
-    func get(_ i: Int) -> (model: SoftmaxModel, loss: Double, iterations: Int) { lock.lock(); defer { lock.unlock() }; return slots[i]! }
 }

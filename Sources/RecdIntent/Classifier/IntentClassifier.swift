@@ -17,8 +17,10 @@ public struct Classification: Hashable, Sendable {
     public var intent: String
     /// Calibrated probability of the best in-scope intent (also when the answer is `oos`).
     public var confidence: Float
-    /// True when the answer is out of scope (the `oos` class won, or confidence < threshold).
+    /// True when the answer is out of scope (the `oos` class won, or `score` < the threshold).
     public var isOutOfScope: Bool
+    /// The out-of-scope score: the largest raw in-scope logit (higher = closer to a known intent).
+    public var score: Float
     /// In-scope intents ranked by confidence, best first (at most `alternatives` of them).
     public var ranked: [ScoredIntent]
 }
@@ -30,7 +32,7 @@ public struct IntentClassifier: Sendable, Equatable {
     public let model: SoftmaxModel
     /// Options of the n-gram features the model was trained with.
     public let ngramOptions: NGramOptions
-    /// Answers whose best in-scope confidence is below this become `oos`.
+    /// Answers whose largest raw in-scope logit is below this become `oos`.
     public let threshold: Float
 
     let featurizer: NGramFeaturizer
@@ -68,6 +70,8 @@ public struct IntentClassifier: Sendable, Equatable {
         return withUnsafeTemporaryAllocation(of: Float.self, capacity: classes) { buffer in
             let p = buffer.baseAddress!
             embedding.withUnsafeBufferPointer { model.logits(dense: $0.baseAddress!, sparse: sparse, into: p) }
+            var score = -Float.infinity
+            for c in 0..<classes where c != oosIndex { score = max(score, p[c]) }
             softmaxInPlace(p, count: classes, temperature: model.temperature)
             // Top k in-scope classes by insertion (k is small; sorting all classes cost more than the model).
             var top: [Int] = []
@@ -85,9 +89,9 @@ public struct IntentClassifier: Sendable, Equatable {
             let best = ranked.first ?? ScoredIntent(intent: IntentSet.outOfScope, confidence: 0)
             var oosWon = false
             if let o = oosIndex { oosWon = p[o] > best.confidence }
-            let isOOS = ranked.isEmpty || oosWon || best.confidence < threshold
+            let isOOS = ranked.isEmpty || oosWon || score < threshold
             return Classification(intent: isOOS ? IntentSet.outOfScope : best.intent,
-                                  confidence: best.confidence, isOutOfScope: isOOS, ranked: ranked)
+                                  confidence: best.confidence, isOutOfScope: isOOS, score: score, ranked: ranked)
         }
     }
 }

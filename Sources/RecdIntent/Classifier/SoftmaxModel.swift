@@ -36,6 +36,9 @@ public struct SoftmaxModel: Sendable, Equatable {
     /// Number of classes.
     public var classCount: Int { labels.count }
 
+    /// The trained parameters, flat as the trainer lays them out: dense weights, bias, pair weights.
+    var parameters: [Float] { denseWeights + bias + sparseWeights }
+
     /// Raw logits of one input (before temperature) into `out[0..<classCount]`. Allocates nothing.
     func logits(dense x: UnsafePointer<Float>, sparse: SparseFeatures, into out: UnsafeMutablePointer<Float>) {
         let classes = labels.count, size = denseDimension / denseBlocks

@@ -17,13 +17,16 @@ public struct TrainerOptions: Hashable, Sendable {
     public var minFeatureCount: Int
     /// Seed of the calibration folds: the same seed and data give the same model.
     public var seed: UInt64
-    /// Models trained at once (the calibration folds and the final model are independent); not part
-    /// of the cache key, since every model is computed the same way whatever runs beside it.
+    /// Start the final model from the mean of the calibration-fold models instead of zero, so it
+    /// needs fewer iterations (the folds then train first, the final model after them).
+    public var warmStart: Bool
+    /// Threads of one training: its rows are split into this many shards. Part of the cache key,
+    /// because the shards' float sums are added in a different order for another count.
     public var threads: Int
 
     public init(inverseRegularization: Float = 10, maxIterations: Int = 120, foldIterations: Int = 80, history: Int = 10,
                 denseScale: Float = 1, sparseScale: Float = 1, minFeatureCount: Int = 2, seed: UInt64 = 0x5EED,
-                threads: Int = 2) {
+                warmStart: Bool = true, threads: Int = 2) {
         self.inverseRegularization = inverseRegularization
         self.maxIterations = maxIterations
         self.foldIterations = foldIterations
@@ -32,12 +35,14 @@ public struct TrainerOptions: Hashable, Sendable {
         self.sparseScale = sparseScale
         self.minFeatureCount = minFeatureCount
         self.seed = seed
+        self.warmStart = warmStart
         self.threads = threads
     }
 
     func mix(into h: inout StableHash) {
         h.mix(inverseRegularization); h.mix(maxIterations); h.mix(foldIterations); h.mix(history)
         h.mix(denseScale); h.mix(sparseScale); h.mix(minFeatureCount); h.mix(seed)
+        h.mix(warmStart ? 1 : 0); h.mix(threads)
     }
 }
 
@@ -47,12 +52,19 @@ public struct TrainerOptions: Hashable, Sendable {
 struct SoftmaxTrainer: Sendable {
     let options: TrainerOptions
 
-    /// Trains on the examples in `rows` (contiguous ranges of `data`), at most `iterations` L-BFGS steps.
-    func train(_ data: TrainingMatrix, rows: [Range<Int>], labels: [String], iterations: Int) -> (model: SoftmaxModel, loss: Double, iterations: Int) {
-        let objective = SoftmaxObjective(data: data, rows: rows, inverseRegularization: options.inverseRegularization)
+    /// Trains on the examples in `rows` (contiguous ranges of `data`), at most `iterations` L-BFGS steps,
+    /// starting from `initial` (flat parameters as ``SoftmaxModel/parameters``) or zero.
+    func train(_ data: TrainingMatrix, rows: [Range<Int>], labels: [String], iterations: Int,
+               initial: [Float]? = nil) -> (model: SoftmaxModel, loss: Double, iterations: Int) {
+        let objective = SoftmaxObjective(data: data, rows: rows, inverseRegularization: options.inverseRegularization,
+                                         threads: options.threads)
         defer { objective.free() }
         let theta = Scratch(objective.parameterCount)
         defer { theta.free() }
+        if let initial {
+            precondition(initial.count == objective.parameterCount, "warm start has \(initial.count) parameters, expected \(objective.parameterCount)")
+            initial.withUnsafeBufferPointer { theta.p.update(from: $0.baseAddress!, count: initial.count) }
+        }
         var lbfgs = LBFGS()
         lbfgs.history = options.history
         lbfgs.maxIterations = iterations
@@ -93,110 +105,3 @@ struct SoftmaxTrainer: Sendable {
         return out
     }
 }
-
-/// Mean softmax cross-entropy plus L2 over some rows of a ``TrainingMatrix``, and its gradient.
-/// Parameters, flat: dense weights [classes × D], bias [classes], pair weights [pairs].
-/// Owns its scratch (logits of every row); used by one thread.
-final class SoftmaxObjective {
-    let data: TrainingMatrix
-    let rows: [Range<Int>]
-    let n: Int
-    let lambda: Float
-    let parameterCount: Int
-    private let z: Scratch
-
-    init(data: TrainingMatrix, rows: [Range<Int>], inverseRegularization: Float) {
-        self.data = data
-        self.rows = rows.filter { !$0.isEmpty }
-        n = self.rows.reduce(0) { $0 + $1.count }
-        lambda = 1 / (max(inverseRegularization, 1e-12) * Float(max(n, 1)))
-        parameterCount = data.classCount * data.denseDimension + data.classCount + data.pairCount
-        z = Scratch(max(n, 1) * data.classCount)
-    }
-
-    func free() { z.free() }
-
-    /// Loss at `theta`; writes the gradient.
-    func evaluate(_ theta: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>) -> Double {
-        let c = data.classCount, d = data.denseDimension
-        let wd = theta, b = theta + c * d, ws = theta + c * d + c
-        let gwd = gradient, gb = gradient + c * d, gws = gradient + c * d + c
-        var loss = 0.0
-        data.dense.withUnsafeBufferPointer { xAll in
-        data.rowStart.withUnsafeBufferPointer { starts in
-        data.columns.withUnsafeBufferPointer { cols in
-        data.values.withUnsafeBufferPointer { vals in
-        data.pairStart.withUnsafeBufferPointer { pStart in
-        data.pairClass.withUnsafeBufferPointer { pClass in
-        data.labels.withUnsafeBufferPointer { lab in
-            // Forward: Z = X·Wᵀ (per contiguous range) + b + pairs.
-            var offset = 0
-            for range in rows {
-                BLAS.gemm(transB: true, m: range.count, n: c, k: d, a: xAll.baseAddress! + range.lowerBound * d, b: wd,
-                          c: z.p + offset * c)
-                offset += range.count
-            }
-            offset = 0
-            let inv = 1 / Float(n)
-            for range in rows {
-                for r in range {
-                    let row = z.p + offset * c
-                    for k in 0..<c { row[k] += b[k] }
-                    for e in starts[r] ..< starts[r + 1] {
-                        let j = Int(cols[e]), v = vals[e]
-                        let p0 = Int(pStart[j]), p1 = Int(pStart[j + 1])
-                        if p1 - p0 == c { axpy(v, ws + p0, row, c); continue }
-                        for p in p0 ..< p1 { row[Int(pClass[p])] += v * ws[p] }
-                    }
-                    // Cross-entropy and G = (softmax − onehot) / n, in place.
-                    var m = -Float.infinity
-                    for k in 0..<c { m = max(m, row[k]) }
-                    var sum: Float = 0
-                    for k in 0..<c { let e = expf(row[k] - m); row[k] = e; sum += e }
-                    let y = Int(lab[r])
-                    loss += Double(logf(sum)) - Double(logf(max(row[y], .leastNormalMagnitude)))
-                    let scale = inv / sum
-                    for k in 0..<c { row[k] *= scale }
-                    row[y] -= inv
-                    offset += 1
-                }
-            }
-            // Backward: dense gradient Gᵀ·X (beta accumulates over ranges), bias, pairs.
-            offset = 0
-            for (i, range) in rows.enumerated() {
-                BLAS.gemm(transA: true, m: c, n: d, k: range.count, a: z.p + offset * c, b: xAll.baseAddress! + range.lowerBound * d,
-                          beta: i == 0 ? 0 : 1, c: gwd)
-                offset += range.count
-            }
-            if rows.isEmpty { gwd.update(repeating: 0, count: c * d) }
-            gb.update(repeating: 0, count: c)
-            gws.update(repeating: 0, count: data.pairCount)
-            offset = 0
-            for range in rows {
-                for r in range {
-                    let g = z.p + offset * c
-                    for k in 0..<c { gb[k] += g[k] }
-                    for e in starts[r] ..< starts[r + 1] {
-                        let j = Int(cols[e]), v = vals[e]
-                        let p0 = Int(pStart[j]), p1 = Int(pStart[j + 1])
-                        if p1 - p0 == c { axpy(v, g, gws + p0, c); continue }
-                        for p in p0 ..< p1 { gws[p] += v * g[Int(pClass[p])] }
-                    }
-                    offset += 1
-                }
-            }
-        }}}}}}}
-        loss /= Double(max(n, 1))
-        // L2 on dense and pair weights (not the bias).
-        var sq: Float = 0
-        for k in 0 ..< c * d { sq += wd[k] * wd[k]; gwd[k] += lambda * wd[k] }
-        for p in 0 ..< data.pairCount { sq += ws[p] * ws[p]; gws[p] += lambda * ws[p] }
-        return loss + Double(lambda / 2 * sq)
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif

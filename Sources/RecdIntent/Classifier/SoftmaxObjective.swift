@@ -1,0 +1,171 @@
+import Foundation
+
+/// Mean softmax cross-entropy plus L2 over some rows of a ``TrainingMatrix``, and its gradient.
+/// Parameters, flat: dense weights [classes × D], bias [classes], pair weights [pairs].
+///
+/// One evaluation uses `threads` cores: the two dense GEMMs are OpenBLAS calls (threaded by OpenBLAS
+/// itself), the sparse loops and the softmax run on `threads` shards of the rows, each shard adding
+/// its bias and pair gradient into its own buffer, summed at the end. (Rejected alternative: the
+/// session-2 layout, one single-threaded model per core; it could not warm-start the final model from
+/// the folds, and two concurrent multi-threaded OpenBLAS calls serialise on OpenBLAS's server lock.)
+/// Owns its scratch; one evaluation at a time.
+final class SoftmaxObjective {
+    let data: TrainingMatrix
+    let rows: [Range<Int>]
+    let n: Int
+    let lambda: Float
+    let parameterCount: Int
+    /// Logits, then the loss gradient w.r.t. them, of every row (rows in `rows` order).
+    private let z: Scratch
+    /// Positions `[lo, hi)` in `rows` order that each shard handles.
+    private let shards: [Range<Int>]
+    /// Bias + pair gradients of shards 1…; shard 0 writes into the caller's gradient.
+    private let partials: [Scratch]
+    private let losses: UnsafeMutablePointer<Double>
+
+    init(data: TrainingMatrix, rows: [Range<Int>], inverseRegularization: Float, threads: Int = 1) {
+        self.data = data
+        self.rows = rows.filter { !$0.isEmpty }
+        let total = self.rows.reduce(0) { $0 + $1.count }
+        n = total
+        lambda = 1 / (max(inverseRegularization, 1e-12) * Float(max(total, 1)))
+        parameterCount = data.classCount * data.denseDimension + data.classCount + data.pairCount
+        z = Scratch(max(total, 1) * data.classCount)
+        let s = max(1, min(threads, total / 64))
+        shards = (0..<s).map { ($0 * total / s) ..< (($0 + 1) * total / s) }
+        let partialSize = data.classCount + data.pairCount
+        partials = (1..<max(s, 1)).map { _ in Scratch(partialSize) }
+        losses = .allocate(capacity: s)
+        losses.initialize(repeating: 0, count: s)
+    }
+
+    func free() {
+        z.free()
+        for p in partials { p.free() }
+        losses.deallocate()
+    }
+
+    /// Calls `body(row, position)` for the rows at positions `range` (positions count through `rows`).
+    @inline(__always)
+    private func forEachRow(in range: Range<Int>, _ body: (Int, Int) -> Void) {
+        var position = 0
+        for r in rows {
+            let lo = max(range.lowerBound, position), hi = min(range.upperBound, position + r.count)
+            if lo < hi { for p in lo ..< hi { body(r.lowerBound + (p - position), p) } }
+            position += r.count
+        }
+    }
+
+    /// Loss at `theta`; writes the gradient.
+    func evaluate(_ theta: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>) -> Double {
+        let c = data.classCount, d = data.denseDimension, pairs = data.pairCount
+        let wd = theta, b = theta + c * d, ws = theta + c * d + c
+        let gwd = gradient
+        let work = ShardWork(objective: self, theta: theta, gradient: gradient)
+        data.dense.withUnsafeBufferPointer { xAll in
+            // Forward dense part: Z = X·Wᵀ per contiguous range.
+            var offset = 0
+            for range in rows {
+                BLAS.gemm(transB: true, m: range.count, n: c, k: d, a: xAll.baseAddress! + range.lowerBound * d, b: wd,
+                          c: z.p + offset * c)
+                offset += range.count
+            }
+            // + bias + pairs, cross-entropy, G = (softmax − onehot) / n in place.
+            Self.parallel(shards.count) { work.forward(shard: $0) }
+            // Backward dense part: Gᵀ·X (beta accumulates over ranges).
+            offset = 0
+            for (i, range) in rows.enumerated() {
+                BLAS.gemm(transA: true, m: c, n: d, k: range.count, a: z.p + offset * c, b: xAll.baseAddress! + range.lowerBound * d,
+                          beta: i == 0 ? 0 : 1, c: gwd)
+                offset += range.count
+            }
+            if rows.isEmpty { gwd.update(repeating: 0, count: c * d) }
+            // Bias and pair gradients, one buffer per shard.
+            Self.parallel(shards.count) { work.backward(shard: $0) }
+        }
+        for p in partials { axpy(1, p.p, gradient + c * d, c + pairs) }
+        var loss = 0.0
+        for s in 0..<shards.count { loss += losses[s] }
+        loss /= Double(max(n, 1))
+        // L2 on dense and pair weights (not the bias).
+        let gws = gradient + c * d + c
+        var sq: Float = 0
+        for k in 0 ..< c * d { sq += wd[k] * wd[k]; gwd[k] += lambda * wd[k] }
+        for p in 0 ..< pairs { sq += ws[p] * ws[p]; gws[p] += lambda * ws[p] }
+        _ = b
+        return loss + Double(lambda / 2 * sq)
+    }
+
+    /// Runs `body(0..<count)`, on as many threads as there are items.
+    private static func parallel(_ count: Int, _ body: @Sendable (Int) -> Void) {
+        if count == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: count, execute: body) }
+    }
+
+    /// The per-shard halves of one evaluation. Shards touch disjoint rows of `z`, their own loss slot
+    /// and their own gradient buffer, so they run concurrently without locks.
+    private struct ShardWork: @unchecked Sendable {
+        let objective: SoftmaxObjective
+        let theta: UnsafePointer<Float>
+        let gradient: UnsafeMutablePointer<Float>
+
+        func forward(shard s: Int) {
+            let o = objective, data = o.data
+            let c = data.classCount, d = data.denseDimension
+            let b = theta + c * d, ws = theta + c * d + c
+            let inv = 1 / Float(o.n)
+            var loss = 0.0
+            data.rowStart.withUnsafeBufferPointer { starts in
+            data.columns.withUnsafeBufferPointer { cols in
+            data.values.withUnsafeBufferPointer { vals in
+            data.pairStart.withUnsafeBufferPointer { pStart in
+            data.pairClass.withUnsafeBufferPointer { pClass in
+            data.labels.withUnsafeBufferPointer { lab in
+                o.forEachRow(in: o.shards[s]) { r, position in
+                    let row = o.z.p + position * c
+                    for k in 0..<c { row[k] += b[k] }
+                    for e in starts[r] ..< starts[r + 1] {
+                        let j = Int(cols[e]), v = vals[e]
+                        let p0 = Int(pStart[j]), p1 = Int(pStart[j + 1])
+                        if p1 - p0 == c { axpy(v, ws + p0, row, c); continue }
+                        for p in p0 ..< p1 { row[Int(pClass[p])] += v * ws[p] }
+                    }
+                    var m = -Float.infinity
+                    for k in 0..<c { m = max(m, row[k]) }
+                    var sum: Float = 0
+                    for k in 0..<c { let e = expf(row[k] - m); row[k] = e; sum += e }
+                    let y = Int(lab[r])
+                    loss += Double(logf(sum)) - Double(logf(max(row[y], .leastNormalMagnitude)))
+                    let scale = inv / sum
+                    for k in 0..<c { row[k] *= scale }
+                    row[y] -= inv
+                }
+            }}}}}}
+            o.losses[s] = loss
+        }
+
+        func backward(shard s: Int) {
+            let o = objective, data = o.data
+            let c = data.classCount, d = data.denseDimension
+            // Bias gradient, then pair gradients: [c + pairs] floats.
+            let gb = s == 0 ? gradient + c * d : o.partials[s - 1].p
+            let gws = gb + c
+            gb.update(repeating: 0, count: c + data.pairCount)
+            data.rowStart.withUnsafeBufferPointer { starts in
+            data.columns.withUnsafeBufferPointer { cols in
+            data.values.withUnsafeBufferPointer { vals in
+            data.pairStart.withUnsafeBufferPointer { pStart in
+            data.pairClass.withUnsafeBufferPointer { pClass in
+                o.forEachRow(in: o.shards[s]) { r, position in
+                    let g = o.z.p + position * c
+                    for k in 0..<c { gb[k] += g[k] }
+                    for e in starts[r] ..< starts[r + 1] {
+                        let j = Int(cols[e]), v = vals[e]
+                        let p0 = Int(pStart[j]), p1 = Int(pStart[j + 1])
+                        if p1 - p0 == c { axpy(v, g, gws + p0, c); continue }
+                        for p in p0 ..< p1 { gws[p] += v * g[Int(pClass[p])] }
+                    }
+                }
+            }}}}}
+        }
+    }
+}
