@@ -36,10 +36,12 @@ public final class RecdDaemon: @unchecked Sendable {
         self.shared = ServerShared(logger: logger, metrics: metrics)
         let metrics = self.metrics
         self.pool = WorkerPool(workers: configuration.workers, capacity: configuration.queueCapacity,
-                               encoder: engines.encoder, maxBatchTexts: configuration.maxBatchTexts,
-                               maxBatchWait: configuration.maxBatchWait, maxQueueDelay: configuration.maxQueueDelay,
-                               logger: logger,
-                               onBatch: { metrics.recordBatch($0) })
+                               encoder: engines.encoder,
+                               batching: BatchPolicy(maxTexts: configuration.maxBatchTexts,
+                                                     maxWait: configuration.maxBatchWait.nanoseconds),
+                               queueDelay: configuration.queueDelayLimit, logger: logger,
+                               onBatch: { metrics.recordPool($0) },
+                               warmUp: Self.warmUp(engines))
         self.enginePool = WorkerPool(workers: configuration.workers, capacity: configuration.queueCapacity,
                                      encoder: nil, maxBatchTexts: 1, maxBatchWait: .zero, logger: logger,
                                      threadName: "recd-rank")
@@ -65,9 +67,20 @@ public final class RecdDaemon: @unchecked Sendable {
         return try change(&lifecycle)
     }
 
-    /// Binds the socket and starts serving.
+    /// Warms the workers, binds the socket and starts serving: when the socket exists, recd is warm.
     public func start() throws {
         _ = try transition { try $0.start() }
+        let warmStart = ContinuousClock.now
+        pool.waitUntilWarm()
+        let costs = pool.serviceCosts
+        logger.info("workers warm", metadata: [
+            "warm_up_ms": "\((ContinuousClock.now - warmStart).seconds * 1000)",
+            "single_request_ms": "\(Double(costs.single) / 1e6)",
+            "admission_limit_ms": "\(pool.admissionLimitNanos.map { "\(Double($0) / 1e6)" } ?? "off")"])
+        guard state == .starting else { return }   // a signal stopped recd while it warmed up: not an error
+        // Accept before binding: no connection exists yet, and the first request on the first connection
+        // must not be told that recd is shutting down.
+        shared.setAccepting(true)
         let path = configuration.socketPath
         do {
             if try SocketFile.prepare(path) { logger.notice("removed stale socket \(path)") }
@@ -80,12 +93,12 @@ public final class RecdDaemon: @unchecked Sendable {
             try SocketFile.setPermissions(path, mode: configuration.socketMode, group: configuration.socketGroup)
             lock.lock(); serverChannel = channel; ownsSocketFile = true; lock.unlock()
         } catch {
-            _ = transition { $0.stop() }
-            release()
+            shared.setAccepting(false)
+            if transition({ $0.stop() }) == .flushAndRelease { release() }
             throw error
         }
-        shared.setAccepting(true)
-        _ = try transition { try $0.bound() }
+        // A signal between bind and here already stopped and released recd: that is a clean stop.
+        guard (try? transition({ try $0.bound() })) != nil else { return }
         logger.info("listening on \(path) with \(configuration.workers) model workers")
     }
 
