@@ -4,7 +4,7 @@ public enum QueueDelayLimit: Sendable, Equatable, CustomStringConvertible {
     case off
     /// Refuse when the estimated wait exceeds this.
     case fixed(Duration)
-    /// The default: a limit derived from the measured time of one request alone
+    /// Recommended against floods (`max_queue_delay_ms: "auto"`): a limit derived from the measured time of one request alone
     /// (``AdmissionPolicy/automaticMultiple`` times it, at least ``AdmissionPolicy/automaticFloor``),
     /// so it follows the precision, the kernels, the machine and the load on it.
     case automatic

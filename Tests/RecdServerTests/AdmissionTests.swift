@@ -65,7 +65,7 @@ import Testing
 
     @Test func configFileAndCheckKnowTheSetting() throws {
         var c = ServerConfiguration()
-        #expect(c.queueDelayLimit == .automatic, "the default derives the limit from measured service time")
+        #expect(c.queueDelayLimit == .off, "off by default: deep pipelined bursts are queued, not refused")
         var file = ConfigFile()
         file.max_queue_delay_ms = .milliseconds(25)
         try file.apply(to: &c)

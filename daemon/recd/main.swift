@@ -36,7 +36,7 @@ struct Recd: ParsableCommand {
     @Option(help: "Requests waiting for a worker before new ones get BUSY.")
     var queueCapacity: Int?
 
-    @Option(help: ArgumentHelp("Estimated queue wait past which a request gets BUSY: auto (the default, derived from the measured time of one request), N milliseconds, or 0 = off (only --queue-capacity bounds the queue).",
+    @Option(help: ArgumentHelp("Estimated queue wait past which a request gets BUSY: auto (derived from the measured time of one request), N milliseconds, or 0 = off (the default: only --queue-capacity bounds the queue).",
                                valueName: "auto|ms"))
     var maxQueueDelayMs: QueueDelaySetting?
 
