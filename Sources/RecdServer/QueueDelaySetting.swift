@@ -1,5 +1,5 @@
 /// The `max_queue_delay_ms` option as written in a config file or on the command line:
-/// a whole number of milliseconds (0 = off) or `"auto"` (the default, ``QueueDelayLimit/automatic``).
+/// a whole number of milliseconds (0 = off, the default) or `"auto"` (``QueueDelayLimit/automatic``).
 public enum QueueDelaySetting: Decodable, Sendable, Equatable {
     case auto
     case milliseconds(Int)
