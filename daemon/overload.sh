@@ -3,16 +3,17 @@
 # BUSY reply is followed by the next request at once) against an unloaded baseline, with recd's
 # VmRSS sampled every 100 ms. Prints one JSON object per phase and a summary line:
 #   unloaded p99 (before and after the flood), admitted (OK) p99 under the flood and its ratio to
-#   each, BUSY latency,
-#   replies by status, RSS idle and peak.
+#   each, BUSY latency, replies by status, RSS idle and peak, and the CPU seconds recd and recbench
+#   used during the flood (on a 2-core machine the flooding client competes with the workers).
 #
 # Usage: daemon/overload.sh [seconds=30] [connections=64] [pipeline=32] [-- extra recd flags]
-# Needs `swift build -c release --product recd` and `--product recbench`; RECD_WEIGHTS = packed model.
+# Needs `swift build -c release --product recd` and `--product recbench` (or RECD_BIN_DIR = a folder
+# holding both, e.g. for an A/B against another build); RECD_WEIGHTS = packed model.
 set -euo pipefail
 secs="${1:-30}"; conns="${2:-64}"; depth="${3:-32}"
 shift $(( $# < 3 ? $# : 3 )); [[ "${1:-}" == "--" ]] && shift
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="$root/.build/release"
+bin="${RECD_BIN_DIR:-$root/.build/release}"
 weights="${RECD_WEIGHTS:-$HOME/.cache/recd/all-MiniLM-L6-v2.recd}"
 tmp="$(mktemp -d)"
 recd_pid=""; sampler_pid=""
@@ -30,6 +31,7 @@ for _ in $(seq 1200); do [[ -S "$tmp/recd.sock" ]] && break; sleep 0.1; done
 load() { "$bin/recbench" load --socket "$tmp/recd.sock" --op embed "$@" 2>/dev/null; }
 field() { grep -o "\"$1\":[^,}]*" | head -1 | cut -d: -f2 | tr -d '"'; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$recd_pid/status"; }
+ticks() { awk '{print $14 + $15}' "/proc/$recd_pid/stat"; }   # utime + stime, clock ticks
 
 load --duration 5 >/dev/null                        # warm up: code paths, allocator
 idle=$(rss)
@@ -38,7 +40,11 @@ base1=$(load --duration "$secs"); echo "{\"phase\":\"unloaded\",\"load\":$base1}
     r=$(rss); (( r > peak )) && peak=$r && echo "$peak" >"$tmp/peak"; sleep 0.1
   done ) &
 sampler_pid=$!
-flood=$(load --connections "$conns" --pipeline "$depth" --threads 2 --duration "$secs")
+t0=$(ticks)
+flood=$(/usr/bin/time -f "%U %S" -o "$tmp/client-cpu" "$bin/recbench" load --socket "$tmp/recd.sock" --op embed \
+          --connections "$conns" --pipeline "$depth" --threads 2 --duration "$secs" 2>/dev/null)
+recd_cpu=$(awk -v a="$t0" -v b="$(ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.1f", (b - a) / hz}')
+client_cpu=$(awk '{printf "%.1f", $1 + $2}' "$tmp/client-cpu")
 kill "$sampler_pid" 2>/dev/null || true; sampler_pid=""
 peak=$(cat "$tmp/peak" 2>/dev/null || echo 0)
 echo "{\"phase\":\"flood\",\"connections\":$conns,\"pipeline\":$depth,\"load\":$flood}"
@@ -48,4 +54,4 @@ ok=$(echo "$flood" | field ok_p99_ms)
 ratio() { awk -v a="$ok" -v b="$1" 'BEGIN{printf "%.2f", a/b}'; }
 echo "{\"summary\":true,\"unloaded_p99_ms\":[$u1,$u2],\"admitted_p99_ms\":$ok,\"ratio\":[$(ratio "$u1"),$(ratio "$u2")],\
 \"busy_p50_ms\":$(echo "$flood" | field busy_p50_ms),\"busy_p99_ms\":$(echo "$flood" | field busy_p99_ms),\
-\"flood_rps\":$(echo "$flood" | field rps),\"rss_idle_mib\":$((idle / 1024)),\"rss_peak_mib\":$((peak / 1024))}"
+\"flood_rps\":$(echo "$flood" | field rps),\"flood_cpu_s\":{\"recd\":$recd_cpu,\"recbench\":$client_cpu,\"wall\":$secs},\"rss_idle_mib\":$((idle / 1024)),\"rss_peak_mib\":$((peak / 1024))}"

@@ -32,7 +32,9 @@ extension ServerConfiguration {
         }
         try atLeast(0, Int(maxBatchWait.wholeMicroseconds), "batch_wait_us")
         try atLeast(0, Int(drainTimeout.wholeMilliseconds), "drain_timeout_ms")
-        try atLeast(0, Int(maxQueueDelay?.wholeMilliseconds ?? 0), "max_queue_delay_ms")
+        if case .fixed(let d) = queueDelayLimit {
+            try atLeast(0, Int(d.wholeMilliseconds), "max_queue_delay_ms")
+        }
         try atLeast(1, requestLimits.maxTextsPerRequest, "max_texts_per_request")
         try atLeast(1, requestLimits.maxTextBytes, "max_text_bytes")
         try atLeast(1, requestLimits.maxK, "max_k")
@@ -50,7 +52,7 @@ extension ServerConfiguration {
             "workers": workers,
             "event_loop_threads": eventLoopThreads,
             "queue_capacity": queueCapacity,
-            "max_queue_delay_ms": Int(maxQueueDelay?.wholeMilliseconds ?? 0),
+            "max_queue_delay_ms": QueueDelaySetting(queueDelayLimit).jsonValue,
             "max_batch_texts": maxBatchTexts,
             "batch_wait_us": Int(maxBatchWait.wholeMicroseconds),
             "max_body_bytes": frameLimits.maxBodyBytes,

@@ -13,8 +13,8 @@ public struct ConfigFile: Decodable, Sendable {
     public var workers: Int?
     public var event_loop_threads: Int?
     public var queue_capacity: Int?
-    /// Milliseconds of estimated queue wait past which a request gets BUSY; 0 = off.
-    public var max_queue_delay_ms: Int?
+    /// Milliseconds of estimated queue wait past which a request gets BUSY; 0 = off (the default); "auto".
+    public var max_queue_delay_ms: QueueDelaySetting?
     public var max_batch_texts: Int?
     public var batch_wait_us: Int?
     public var max_body_bytes: Int?
@@ -55,7 +55,7 @@ public struct ConfigFile: Decodable, Sendable {
         if let v = workers { c.workers = v }
         if let v = event_loop_threads { c.eventLoopThreads = v }
         if let v = queue_capacity { c.queueCapacity = v }
-        if let v = max_queue_delay_ms { c.maxQueueDelay = v == 0 ? nil : .milliseconds(v) }
+        if let v = max_queue_delay_ms { c.queueDelayLimit = v.limit }
         if let v = max_batch_texts { c.maxBatchTexts = v }
         if let v = batch_wait_us { c.maxBatchWait = .microseconds(v) }
         if let v = max_body_bytes { c.frameLimits.maxBodyBytes = v }

@@ -121,7 +121,21 @@ extension Dispatcher {
         for engine in engines.lifecycles {
             s.extras.merge(engine.statsExtras()) { _, new in new }
         }
+        s.extras.merge(poolExtras()) { _, new in new }
         return s
+    }
+}
+
+extension Dispatcher {
+    /// The model pool's latency breakdown and estimates for STATS `extras` (daemon/DAEMON.md, "Latency").
+    func poolExtras() -> [String: String] {
+        var out = metrics.poolTimingExtras()
+        let costs = pool.serviceCosts
+        func ms(_ nanos: UInt64) -> String { String(format: "%.3f", Double(nanos) / 1e6) }
+        if costs.single > 0 { out["pool.single_request_ms"] = ms(costs.single) }
+        if costs.perText > 0 { out["pool.per_text_ms"] = ms(costs.perText) }
+        out["pool.admission_limit_ms"] = pool.admissionLimitNanos.map(ms) ?? "off"
+        return out
     }
 }
 

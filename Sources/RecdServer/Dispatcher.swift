@@ -16,6 +16,9 @@ public final class Dispatcher: Sendable {
     let metrics: Metrics
     let configuration: ServerConfiguration
     let logger: Logger
+    /// The BUSY answer for a refused model job, encoded once: under a flood it is most of the replies.
+    let busyError: RequestError
+    let busyBody: [UInt8]
 
     public init(engines: Engines, pool: WorkerPool, enginePool: WorkerPool? = nil, metrics: Metrics,
                 configuration: ServerConfiguration, logger: Logger) {
@@ -25,6 +28,8 @@ public final class Dispatcher: Sendable {
         self.metrics = metrics
         self.configuration = configuration
         self.logger = logger
+        busyError = RequestError(.busy, "recd is overloaded: the model workers' queue is full (\(pool.capacity) requests) or its estimated wait exceeds the admission limit (max_queue_delay_ms); retry with backoff")
+        busyBody = ErrorBody.encode(busyError.message)
     }
 
     /// Handles one request of a known opcode other than PING.
@@ -42,7 +47,8 @@ public final class Dispatcher: Sendable {
             default: throw RequestError(.unknownOpcode, "opcode \(opcode.name) is not served by this dispatcher")
             }
         } catch {
-            reply(error.status, ErrorBody.encode(error.message))
+            let isPoolBusy = error.status == .busy && error.message == busyError.message
+            reply(error.status, isPoolBusy ? busyBody : ErrorBody.encode(error.message))
         }
     }
 
@@ -65,9 +71,7 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    func busy() -> RequestError {
-        RequestError(.busy, "recd is overloaded: \(pool.capacity) requests are already queued for the model workers; retry with backoff")
-    }
+    func busy() -> RequestError { busyError }
 
     func queueEmbed(_ texts: [String], intentFeatures: Bool = false,
                     _ completion: @escaping @Sendable (Result<[[Float]], any Error>, HandlerContext) -> Void) throws(RequestError) {

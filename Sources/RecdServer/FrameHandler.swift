@@ -156,8 +156,14 @@ final class FrameHandler: ChannelInboundHandler {
         let metrics = shared.metrics
         dispatcher.dispatch(opcode, body: Array(body.readableBytesView)) { status, bytes in
             metrics.record(opcode, status: status, micros: monotonicMicros() &- start)
-            loop.execute {
+            // Answered while still on the event loop (BUSY, BAD_REQUEST, STATS): no task hop, which
+            // under a flood of refused requests was a queued closure per reply.
+            if loop.inEventLoop {
                 bound.value.completed(opcode, id: id, status: status, body: bytes)
+            } else {
+                loop.execute {
+                    bound.value.completed(opcode, id: id, status: status, body: bytes)
+                }
             }
         }
     }

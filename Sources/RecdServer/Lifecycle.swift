@@ -52,7 +52,7 @@ public struct Lifecycle: Sendable {
         return .none
     }
 
-    /// starting → stopped when binding failed.
+    /// starting → stopped when binding failed, or when a stop request came before anything was bound.
     public mutating func startFailed() throws(TransitionError) -> Action {
         guard state == .starting else { throw TransitionError(from: state, event: "fail starting") }
         state = .stopped

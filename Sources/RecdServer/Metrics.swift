@@ -28,6 +28,10 @@ public final class Metrics: @unchecked Sendable {
     private var batches = [UInt64](repeating: 0, count: Metrics.batchBounds.count + 1)
     private var batchTexts: UInt64 = 0
     private var connections = 0
+    /// Model pool timings: how long the oldest job of each batch waited for a worker, and how long
+    /// each embed batch ran (forward pass and completions).
+    private var poolWait = LatencyHistogram()
+    private var batchRun = LatencyHistogram()
 
     public let started = ContinuousClock.now
     /// PINGs answered OK, counted without the lock (see FrameHandler.ping).
@@ -60,6 +64,31 @@ public final class Metrics: @unchecked Sendable {
     public func recordBatch(_ size: Int) {
         let bucket = Metrics.batchBounds.firstIndex { Int($0) >= size } ?? Metrics.batchBounds.count
         lock.lock(); batches[bucket] += 1; batchTexts += UInt64(max(0, size)); lock.unlock()
+    }
+
+    /// Records a batch or task the model pool ran: batch size (embed batches), queue wait and run time.
+    public func recordPool(_ report: BatchReport) {
+        if report.texts > 0 { recordBatch(report.texts) }
+        lock.lock()
+        poolWait.record(micros: report.oldestWaitNanos / 1000)
+        if report.texts > 0 { batchRun.record(micros: report.runNanos / 1000) }
+        lock.unlock()
+    }
+
+    /// Percentiles of the pool timings for STATS `extras` (milliseconds, three decimals).
+    public func poolTimingExtras() -> [String: String] {
+        lock.lock(); defer { lock.unlock() }
+        func ms(_ micros: UInt64) -> String { String(format: "%.3f", Double(micros) / 1000) }
+        var out: [String: String] = [:]
+        for (name, h) in [("pool.queue_wait_ms", poolWait), ("pool.batch_run_ms", batchRun)] where h.total > 0 {
+            out[name + ".p50"] = ms(h.percentile(0.5))
+            out[name + ".p99"] = ms(h.percentile(0.99))
+            out[name + ".max"] = ms(h.maxMicros)
+        }
+        if batchRun.total > 0 {
+            out["pool.batch_texts.mean"] = String(format: "%.2f", Double(batchTexts) / Double(batchRun.total))
+        }
+        return out
     }
 
     /// Adjusts the open-connection count; returns the new count.

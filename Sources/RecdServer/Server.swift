@@ -36,10 +36,12 @@ public final class RecdDaemon: @unchecked Sendable {
         self.shared = ServerShared(logger: logger, metrics: metrics)
         let metrics = self.metrics
         self.pool = WorkerPool(workers: configuration.workers, capacity: configuration.queueCapacity,
-                               encoder: engines.encoder, maxBatchTexts: configuration.maxBatchTexts,
-                               maxBatchWait: configuration.maxBatchWait, maxQueueDelay: configuration.maxQueueDelay,
-                               logger: logger,
-                               onBatch: { metrics.recordBatch($0) })
+                               encoder: engines.encoder,
+                               batching: BatchPolicy(maxTexts: configuration.maxBatchTexts,
+                                                     maxWait: configuration.maxBatchWait.nanoseconds),
+                               queueDelay: configuration.queueDelayLimit, logger: logger,
+                               onBatch: { metrics.recordPool($0) },
+                               warmUp: Self.warmUp(engines))
         self.enginePool = WorkerPool(workers: configuration.workers, capacity: configuration.queueCapacity,
                                      encoder: nil, maxBatchTexts: 1, maxBatchWait: .zero, logger: logger,
                                      threadName: "recd-rank")
@@ -54,6 +56,11 @@ public final class RecdDaemon: @unchecked Sendable {
         return lifecycle.state
     }
 
+    private var stopRequestedWhileStarting: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return lifecycle.state == .starting && lifecycle.stopRequested
+    }
+
     private func transition(_ change: (inout Lifecycle) throws -> Lifecycle.Action) rethrows -> Lifecycle.Action {
         lock.lock()
         let before = lifecycle.state
@@ -65,9 +72,20 @@ public final class RecdDaemon: @unchecked Sendable {
         return try change(&lifecycle)
     }
 
-    /// Binds the socket and starts serving.
+    /// Warms the workers, binds the socket and starts serving: when the socket exists, recd is warm.
     public func start() throws {
         guard try transition({ try $0.start() }) == .bind else { return }  // stopped before it started
+        let warmStart = ContinuousClock.now
+        pool.waitUntilWarm()
+        let costs = pool.serviceCosts
+        logger.info("workers warm", metadata: [
+            "warm_up_ms": "\((ContinuousClock.now - warmStart).seconds * 1000)",
+            "single_request_ms": "\(Double(costs.single) / 1e6)",
+            "admission_limit_ms": "\(pool.admissionLimitNanos.map { "\(Double($0) / 1e6)" } ?? "off")"])
+        if stopRequestedWhileStarting {  // a signal came while the workers warmed up: nothing bound yet
+            if (try? transition({ try $0.startFailed() })) == .flushAndRelease { release() }
+            return
+        }
         let path = configuration.socketPath
         // Before bind: a client may connect (and send) the moment the socket exists.
         shared.setAccepting(true)

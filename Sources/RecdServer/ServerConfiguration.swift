@@ -17,12 +17,15 @@ public struct ServerConfiguration: Sendable {
     public var eventLoopThreads: Int = 1
     /// Pending jobs (requests waiting for a worker) before new ones get BUSY.
     public var queueCapacity: Int = 256
-    /// Refuse (BUSY) a job whose estimated wait for a worker exceeds this; nil = only `queueCapacity`
-    /// bounds the queue (see ``WorkerPool``).
-    public var maxQueueDelay: Duration?
+    /// Refuse (BUSY) a job whose estimated wait for a worker exceeds this (``AdmissionPolicy``);
+    /// `.off` (the default) = only `queueCapacity` bounds the queue; `.automatic` derives the limit from
+    /// the measured time of one request. Off by default because clients that pipeline deep bursts on one
+    /// connection (the Python client's tests: 128 in flight) expect them served, not refused.
+    public var queueDelayLimit: QueueDelayLimit = .off
     /// Most texts embedded in one encoder call.
     public var maxBatchTexts: Int = 32
-    /// How long a worker holding fewer than `maxBatchTexts` waits for more before it runs; 0 = never.
+    /// Longest a worker holding fewer than `maxBatchTexts` waits for more, and only while every other
+    /// worker is busy (``BatchPolicy``); 0 = never.
     public var maxBatchWait: Duration = .microseconds(500)
     /// Frame size limit.
     public var frameLimits: FrameLimits = .default

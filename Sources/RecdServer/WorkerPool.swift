@@ -4,19 +4,16 @@ import RecdProtocol
 
 /// A fixed set of model worker threads behind one bounded queue.
 ///
-/// EMBED-like jobs that are queued together are micro-batched: a worker takes the first
-/// one and every embed job queued behind it, up to `maxBatchTexts` texts, optionally
-/// waiting `maxBatchWait` for more, and makes one encoder call for all of them.
-/// A full queue refuses the job at once (the caller answers BUSY) instead of growing.
+/// EMBED-like jobs that are queued together are micro-batched: a worker takes the first one and
+/// every embed job queued behind it, up to the batch's text limit, and makes one encoder call for
+/// all of them. Whether it waits for more first is ``BatchPolicy``'s decision: only while every
+/// other worker is busy, so a lone request never waits.
 ///
-/// With `maxQueueDelay` set, a job is also refused when the work already queued would keep it
-/// waiting longer than that: each job's cost is estimated from recent measurements (time per
-/// embedded text, amortised over batches, and time per other task) and the estimated wait is the
-/// queued cost divided by the workers. Work already running is left out: a job's cost leaves the
-/// estimate when a worker takes it, before its reply is sent, so a client with one request in
-/// flight is never refused because of its own previous request, and an idle queue always admits. A queue bound in jobs alone cannot do this:
-/// 256 queued embeds are a few milliseconds of work when batched and far more when they are not,
-/// and the admitted requests' latency is what a caller feels.
+/// A full queue refuses the job at once (the caller answers BUSY) instead of growing, and so does
+/// ``AdmissionPolicy`` when the work already queued would keep the job waiting too long: each job's
+/// cost is estimated from measured service times (``ServiceCosts``). A queue bound in jobs alone cannot
+/// do this: 256 queued embeds are a few milliseconds of work when batched and far more when they are
+/// not, and the admitted requests' latency is what a caller feels.
 public final class WorkerPool: @unchecked Sendable {
     /// An embedding job: `completion` runs on the worker thread with this job's vectors.
     public struct EmbedJob: Sendable {
@@ -38,43 +35,61 @@ public final class WorkerPool: @unchecked Sendable {
         case task(@Sendable (HandlerContext) -> Void)
     }
 
-    private let encoder: (any TextEncoder)?
-    private let maxBatchTexts: Int
-    private let maxBatchWait: Duration
+    /// Jobs with when they were queued (ns), so their wait can be reported.
+    struct Queued {
+        var job: Job
+        var enqueued: UInt64
+    }
+
+    let encoder: (any TextEncoder)?
+    let batching: BatchPolicy
+    let admission: AdmissionPolicy
     public let capacity: Int
-    private let workers: Int
-    private let maxQueueDelay: UInt64?
-    private let logger: Logger
-    private let onBatch: @Sendable (Int) -> Void
+    let workers: Int
+    let logger: Logger
+    let onBatch: @Sendable (BatchReport) -> Void
+    let warmUp: (@Sendable (HandlerContext) -> Void)?
 
     // Everything below is protected by `condition`.
-    private let condition = NSCondition()
-    private var queue: RingBuffer<Queued>
-    /// Estimated nanoseconds of work in `queue`.
-    private var queuedCost: UInt64 = 0
-    /// Moving averages (1/8 weight to the newest): nanoseconds per embedded text (a batch's time
-    /// divided by its texts) and per task.
-    private var textCost: UInt64 = 0
-    private var taskCost: UInt64 = 0
-    private var stopping = false
-    private var running = 0
-    private let exited = DispatchGroup()
+    let condition = NSCondition()
+    var queue: RingBuffer<Queued>
+    /// Texts of the embed jobs in `queue`, and its tasks: what the wait estimate is made of.
+    var queuedTexts = 0
+    var queuedTasks = 0
+    var costs = ServiceCosts()
+    /// Workers running a batch or task now.
+    var busy = 0
+    /// Workers holding a partial batch and waiting for more (at most one while the policy holds).
+    var collecting = 0
+    /// When the newest job was queued (ns).
+    var lastArrival: UInt64 = 0
+    var stopping = false
+    /// Workers that finished their warm-up.
+    var warmed = 0
+    /// Serialises the workers' warm-ups.
+    let warmUpLock = NSLock()
+    let exited = DispatchGroup()
 
-    /// Starts `workers` threads. `onBatch` is told the size of every encoder call (for STATS).
-    /// `maxQueueDelay`: refuse jobs whose estimated wait exceeds it (nil: only `capacity` bounds the queue).
-    public init(workers: Int, capacity: Int, encoder: (any TextEncoder)?, maxBatchTexts: Int,
-                maxBatchWait: Duration, maxQueueDelay: Duration? = nil, logger: Logger,
-                threadName: String = "recd-worker",
-                onBatch: @escaping @Sendable (Int) -> Void = { _ in }) {
-        precondition(workers >= 1 && capacity >= 1 && maxBatchTexts >= 1)
+    /// Starts `workers` threads.
+    /// - Parameters:
+    ///   - batching: micro-batch size and wait (``BatchPolicy``).
+    ///   - queueDelay: admission by estimated wait (``AdmissionPolicy``).
+    ///   - onBatch: told about every batch or task after it ran (STATS).
+    ///   - warmUp: run once on every worker thread before it takes jobs, after the pool's own warm-up
+    ///     passes (``waitUntilWarm()`` returns when all are done).
+    public init(workers: Int, capacity: Int, encoder: (any TextEncoder)?, batching: BatchPolicy,
+                queueDelay: QueueDelayLimit = .off, logger: Logger, threadName: String = "recd-worker",
+                onBatch: @escaping @Sendable (BatchReport) -> Void = { _ in },
+                warmUp: (@Sendable (HandlerContext) -> Void)? = nil) {
+        precondition(workers >= 1 && capacity >= 1)
         self.encoder = encoder
         self.capacity = capacity
         self.workers = workers
-        self.maxQueueDelay = maxQueueDelay.map { UInt64(max(0, $0.seconds) * 1e9) }
-        self.maxBatchTexts = maxBatchTexts
-        self.maxBatchWait = maxBatchWait
+        self.batching = batching
+        self.admission = AdmissionPolicy(limit: queueDelay, workers: workers)
         self.logger = logger
         self.onBatch = onBatch
+        self.warmUp = warmUp
         self.queue = RingBuffer(capacity: capacity)
         var threads: [Thread] = []
         for i in 0..<workers {
@@ -94,70 +109,69 @@ public final class WorkerPool: @unchecked Sendable {
         for t in threads { t.start() }
     }
 
+    /// The same with the batching limits spelled out: at most `maxBatchTexts` per encoder call,
+    /// waiting at most `maxBatchWait` for more; `maxQueueDelay` nil = no admission by wait.
+    public convenience init(workers: Int, capacity: Int, encoder: (any TextEncoder)?, maxBatchTexts: Int,
+                            maxBatchWait: Duration, maxQueueDelay: Duration? = nil, logger: Logger,
+                            threadName: String = "recd-worker",
+                            onBatch: @escaping @Sendable (BatchReport) -> Void = { _ in }) {
+        self.init(workers: workers, capacity: capacity, encoder: encoder,
+                  batching: BatchPolicy(maxTexts: maxBatchTexts, maxWait: maxBatchWait.nanoseconds),
+                  queueDelay: maxQueueDelay.map { .fixed($0) } ?? .off, logger: logger, threadName: threadName,
+                  onBatch: onBatch)
+    }
+
     /// Jobs waiting for a worker.
     public var depth: Int {
         condition.lock(); defer { condition.unlock() }
         return queue.count
     }
 
-    /// Queues an embed job; false when the queue is full or the pool is stopping.
+    /// Queues an embed job; false when the queue is full, the estimated wait too long, or the pool stopping.
     public func submitEmbed(_ job: EmbedJob) -> Bool { submit(.embed(job)) }
 
-    /// Queues a task; false when the queue is full or the pool is stopping.
+    /// Queues a task; false when the queue is full, the estimated wait too long, or the pool stopping.
     public func submitTask(_ task: @escaping @Sendable (HandlerContext) -> Void) -> Bool { submit(.task(task)) }
 
     private func submit(_ job: Job) -> Bool {
+        let now = monotonicNanos()
         condition.lock()
-        let cost: UInt64
-        switch job {
-        case .embed(let e): cost = UInt64(e.texts.count) &* textCost
-        case .task: cost = taskCost
-        }
-        guard !stopping, queue.count < capacity, admits() else {
+        guard !stopping, queue.count < capacity, admission.admits(queuedWork: queuedWork, costs: costs) else {
             condition.unlock()
             return false
         }
-        queue.append(Queued(job: job, cost: cost))
-        queuedCost &+= cost
+        queue.append(Queued(job: job, enqueued: now))
+        switch job {
+        case .embed(let e): queuedTexts += e.texts.count
+        case .task: queuedTasks += 1
+        }
+        lastArrival = now
         condition.unlock()
         condition.signal()
         return true
     }
 
+    /// Estimated time (ns) for one worker to run everything queued. Caller holds `condition`.
+    var queuedWork: UInt64 {
+        costs.queuedWork(texts: queuedTexts, tasks: queuedTasks, maxBatch: batching.maxTexts)
+    }
+
     /// The current estimate of one task's cost in nanoseconds (0 until a task has run).
     var estimatedTaskCost: UInt64 {
         condition.lock(); defer { condition.unlock() }
-        return taskCost
+        return costs.task
     }
 
-    /// Whether a new job may queue: its estimated wait is within `maxQueueDelay`. Caller holds `condition`.
-    private func admits() -> Bool {
-        guard let maxQueueDelay else { return true }
-        return queuedCost / UInt64(workers) <= maxQueueDelay
+    /// The measured service times now.
+    public var serviceCosts: ServiceCosts {
+        condition.lock(); defer { condition.unlock() }
+        return costs
     }
 
-    /// Jobs with their estimated cost (ns), so taking a job subtracts what queuing it added.
-    private struct Queued {
-        var job: Job
-        var cost: UInt64
-    }
-
-    /// Takes a batch's estimated cost off the queue's. Caller holds `condition`.
-    private func started(_ cost: UInt64) {
-        queuedCost &-= cost
-    }
-
-    /// Records a finished batch: its measured time updates the cost estimate of texts (`texts` > 0)
-    /// or of tasks.
-    private func finished(nanos: UInt64, texts: Int) {
-        condition.lock()
-        if texts > 0 {
-            let perText = nanos / UInt64(texts)
-            textCost = textCost == 0 ? perText : textCost - textCost / 8 + perText / 8
-        } else {
-            taskCost = taskCost == 0 ? nanos : taskCost - taskCost / 8 + nanos / 8
-        }
-        condition.unlock()
+    /// The admission limit in effect now (ns); nil when off or not yet measured.
+    public var admissionLimitNanos: UInt64? {
+        condition.lock(); defer { condition.unlock() }
+        return admission.limitNanos(costs)
     }
 
     /// Lets queued jobs finish, then stops and joins the threads.
@@ -168,111 +182,24 @@ public final class WorkerPool: @unchecked Sendable {
         condition.unlock()
         exited.wait()
     }
+}
 
-    private func workerMain(index: Int) {
-        var worker: (any TextEncoderWorker)?
-        var workerError: (any Error)?
-        if let encoder {
-            do { worker = try encoder.makeWorker() } catch {
-                workerError = error
-                logger.error("worker \(index) could not create its encoder: \(error)")
-            }
-        }
-        let layers = encoder?.intentLayers ?? []
-        let context = HandlerContext(embed: { texts in
-            if let worker { return try worker.embed(texts) }
-            if let workerError { throw workerError }
-            throw RequestError.unavailable("no encoder is configured; start recd with --model FILE")
-        }, intentFeatures: { texts in
-            if let worker { return try worker.embed(texts, layerPools: layers) }
-            if let workerError { throw workerError }
-            throw RequestError.unavailable("no encoder is configured; start recd with --model FILE")
-        })
-        while let batch = nextBatch() {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let texts: Int
-            switch batch {
-            case .task(let body):
-                body(context)
-                texts = 0
-            case .embeds(let jobs):
-                runBatch(jobs, context: context)
-                texts = jobs.reduce(0) { $0 + $1.texts.count }
-            }
-            finished(nanos: DispatchTime.now().uptimeNanoseconds - start, texts: texts)
-        }
-    }
+/// What the pool reports about each batch or task after it ran.
+public struct BatchReport: Sendable, Equatable {
+    /// Texts in the encoder call; 0 for a task.
+    public var texts: Int
+    /// Jobs in the batch (1 for a task).
+    public var jobs: Int
+    /// Time the oldest job spent queued before a worker started it (ns).
+    public var oldestWaitNanos: UInt64
+    /// Time the batch or task ran on its worker, completions included (ns).
+    public var runNanos: UInt64
 
-    private func runBatch(_ jobs: [EmbedJob], context: HandlerContext) {
-        let texts: [String] = jobs.count == 1 ? jobs[0].texts : jobs.flatMap(\.texts)
-        onBatch(texts.count)
-        let features = jobs.contains { $0.intentFeatures }
-        let result: Result<[[Float]], any Error> = Result { try features ? context.intentFeatures(texts) : context.embed(texts) }
-        switch result {
-        case .failure:
-            for job in jobs { job.completion(result, context) }
-        case .success(let vectors) where vectors.count != texts.count:
-            let error = RequestError(.internal, "encoder returned \(vectors.count) vectors for \(texts.count) texts")
-            for job in jobs { job.completion(.failure(error), context) }
-        case .success(let vectors):
-            var start = 0
-            let dimension = encoder?.dimension ?? 0
-            for job in jobs {
-                let end = start + job.texts.count
-                var mine = jobs.count == 1 ? vectors : Array(vectors[start..<end])
-                if features && !job.intentFeatures {   // an EMBED job batched with intent jobs: the embedding part
-                    mine = mine.map { Array($0.prefix(dimension)) }
-                }
-                job.completion(.success(mine), context)
-                start = end
-            }
-        }
-    }
-
-    private enum Batch {
-        case task(@Sendable (HandlerContext) -> Void)
-        case embeds([EmbedJob])
-    }
-
-    /// Blocks for the next job; collects queued embed jobs behind an embed job into one batch.
-    /// Its estimated cost leaves the queue's estimate now.
-    private func nextBatch() -> Batch? {
-        condition.lock(); defer { condition.unlock() }
-        while queue.isEmpty {
-            if stopping { return nil }
-            condition.wait()
-        }
-        let head = queue.removeFirst()
-        var cost = head.cost
-        defer { started(cost) }
-        switch head.job {
-        case .task(let body):
-            return .task(body)
-        case .embed(let first):
-            var jobs = [first]
-            var count = first.texts.count
-            takeQueuedEmbeds(into: &jobs, count: &count, cost: &cost)
-            if count < maxBatchTexts && maxBatchWait > .zero && !stopping {
-                let deadline = Date().addingTimeInterval(maxBatchWait.seconds)
-                while count < maxBatchTexts && !stopping {
-                    if !condition.wait(until: deadline) { break }
-                    let before = jobs.count
-                    takeQueuedEmbeds(into: &jobs, count: &count, cost: &cost)
-                    if jobs.count == before && !queue.isEmpty { break }  // a task is next: stop waiting
-                }
-            }
-            if !queue.isEmpty { condition.signal() }  // leave the rest to another worker
-            return .embeds(jobs)
-        }
-    }
-
-    private func takeQueuedEmbeds(into jobs: inout [EmbedJob], count: inout Int, cost: inout UInt64) {
-        while let head = queue.first, case .embed(let next) = head.job, count + next.texts.count <= maxBatchTexts {
-            _ = queue.removeFirst()
-            jobs.append(next)
-            count += next.texts.count
-            cost &+= head.cost
-        }
+    public init(texts: Int, jobs: Int, oldestWaitNanos: UInt64, runNanos: UInt64) {
+        self.texts = texts
+        self.jobs = jobs
+        self.oldestWaitNanos = oldestWaitNanos
+        self.runNanos = runNanos
     }
 }
 
@@ -282,4 +209,19 @@ extension Duration {
         let (s, atto) = components
         return Double(s) + Double(atto) * 1e-18
     }
+
+    /// Whole nanoseconds, 0 for a negative duration.
+    var nanoseconds: UInt64 {
+        let (s, atto) = components
+        guard s >= 0, atto >= 0 else { return 0 }
+        return UInt64(s) &* 1_000_000_000 &+ UInt64(atto / 1_000_000_000)
+    }
+}
+
+/// Monotonic nanoseconds (the pool's clock).
+@inline(__always)
+func monotonicNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
 }

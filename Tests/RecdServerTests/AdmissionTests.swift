@@ -65,16 +65,36 @@ import Testing
 
     @Test func configFileAndCheckKnowTheSetting() throws {
         var c = ServerConfiguration()
+        #expect(c.queueDelayLimit == .off, "off by default: deep pipelined bursts are queued, not refused")
         var file = ConfigFile()
-        file.max_queue_delay_ms = 25
+        file.max_queue_delay_ms = .milliseconds(25)
         try file.apply(to: &c)
-        #expect(c.maxQueueDelay == .milliseconds(25))
-        file.max_queue_delay_ms = 0
+        #expect(c.queueDelayLimit == .fixed(.milliseconds(25)))
+        file.max_queue_delay_ms = .milliseconds(0)
         try file.apply(to: &c)
-        #expect(c.maxQueueDelay == nil, "0 turns it off")
-        file.max_queue_delay_ms = -1
+        #expect(c.queueDelayLimit == .off, "0 turns it off")
+        file.max_queue_delay_ms = .auto
+        try file.apply(to: &c)
+        #expect(c.queueDelayLimit == .automatic)
+        file.max_queue_delay_ms = .milliseconds(-1)
         try file.apply(to: &c)
         #expect(throws: ConfigFile.Error.self) { try c.validateLimits() }
         #expect(ConfigFile.knownKeys.contains("max_queue_delay_ms"))
+        #expect(QueueDelaySetting(parsing: "auto") == .auto)
+        #expect(QueueDelaySetting(parsing: "12") == .milliseconds(12))
+        #expect(QueueDelaySetting(parsing: "soon") == nil)
+    }
+
+    @Test func configFileTakesANumberOrAuto() throws {
+        func decode(_ json: String) throws -> ConfigFile { try JSONDecoder().decode(ConfigFile.self, from: Data(json.utf8)) }
+        #expect(try decode(#"{"max_queue_delay_ms": 7}"#).max_queue_delay_ms == .milliseconds(7))
+        #expect(try decode(#"{"max_queue_delay_ms": "auto"}"#).max_queue_delay_ms == .auto)
+        #expect(try decode(#"{}"#).max_queue_delay_ms == nil)
+        #expect(throws: DecodingError.self) { try decode(#"{"max_queue_delay_ms": "later"}"#) }
+        var c = ServerConfiguration()
+        c.queueDelayLimit = .off
+        #expect(c.effectiveJSON(engines: [:]).contains(#""max_queue_delay_ms" : 0"#))
+        c.queueDelayLimit = .automatic
+        #expect(c.effectiveJSON(engines: [:]).contains(#""max_queue_delay_ms" : "auto""#))
     }
 }

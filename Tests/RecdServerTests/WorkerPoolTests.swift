@@ -59,12 +59,16 @@ final class BatchLog: Sendable {
         #expect(log.all.map(\.count).reduce(0, +) == 11)
     }
 
-    @Test func batchWaitCollectsRequestsArrivingShortlyAfter() throws {
+    @Test func batchWaitCollectsRequestsArrivingWhileTheOtherWorkerIsBusy() throws {
         let log = BatchLog()
         let encoder = HashingEncoder(dimension: 8, onBatch: log.add)
-        let pool = WorkerPool(workers: 1, capacity: 64, encoder: encoder, maxBatchTexts: 3,
-                              maxBatchWait: .milliseconds(500), logger: logger)
+        let pool = WorkerPool(workers: 2, capacity: 64, encoder: encoder,
+                              batching: BatchPolicy(maxTexts: 3, maxWait: 2_000_000_000, idleGap: 500_000_000), logger: logger)
         defer { pool.shutdown() }
+        let release = DispatchSemaphore(value: 0)
+        let blocked = DispatchSemaphore(value: 0)
+        #expect(pool.submitTask { _ in blocked.signal(); release.wait() })   // the other worker is busy
+        blocked.wait()
         let done = DispatchGroup()
         for i in 0..<3 {
             done.enter()
@@ -72,7 +76,39 @@ final class BatchLog: Sendable {
             Thread.sleep(forTimeInterval: 0.02)
         }
         #expect(done.wait(timeout: .now() + 10) == .success)
-        #expect(log.all.map(\.count) == [3], "three requests 20 ms apart should share one call with a 500 ms wait")
+        release.signal()
+        #expect(log.all.map(\.count) == [3], "three requests 20 ms apart share one call while the other worker is busy")
+    }
+
+    @Test func aLoneRequestDoesNotWaitForCompany() throws {
+        let log = BatchLog()
+        let encoder = HashingEncoder(dimension: 8, onBatch: log.add)
+        // A wait long enough to see: a lone request must not pay it.
+        let pool = WorkerPool(workers: 2, capacity: 64, encoder: encoder, maxBatchTexts: 32,
+                              maxBatchWait: .milliseconds(800), logger: logger)
+        defer { pool.shutdown() }
+        for i in 0..<3 {
+            let done = DispatchSemaphore(value: 0)
+            let start = ContinuousClock.now
+            #expect(pool.submitEmbed(.init(texts: ["alone \(i)"]) { _, _ in done.signal() }))
+            done.wait()
+            #expect(ContinuousClock.now - start < .milliseconds(400), "one request in flight ran without waiting for a batch")
+        }
+        #expect(log.all.map(\.count) == [1, 1, 1])
+    }
+
+    @Test func warmUpRunsOnEveryWorkerAndCalibratesTheCosts() throws {
+        let ran = Mutex(0)
+        let pool = WorkerPool(workers: 2, capacity: 8, encoder: HashingEncoder(dimension: 8, delay: .milliseconds(2)),
+                              batching: BatchPolicy(maxTexts: 8, maxWait: 0), logger: logger,
+                              warmUp: { _ in ran.withLock { $0 += 1 } })
+        defer { pool.shutdown() }
+        pool.waitUntilWarm()
+        #expect(ran.withLock { $0 } == 2)
+        let costs = pool.serviceCosts
+        #expect(costs.calibrated)
+        #expect(costs.single >= 2_000_000, "the fake encoder sleeps 2 ms per call")
+        #expect(pool.admissionLimitNanos == nil, "the pool was made with admission off")
     }
 
     @Test func fullQueueRefusesAtOnce() throws {

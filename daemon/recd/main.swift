@@ -36,13 +36,14 @@ struct Recd: ParsableCommand {
     @Option(help: "Requests waiting for a worker before new ones get BUSY.")
     var queueCapacity: Int?
 
-    @Option(help: "Milliseconds of estimated queue wait past which a request gets BUSY (0 = off: only --queue-capacity bounds the queue).")
-    var maxQueueDelayMs: Int?
+    @Option(help: ArgumentHelp("Estimated queue wait past which a request gets BUSY: auto (derived from the measured time of one request), N milliseconds, or 0 = off (the default: only --queue-capacity bounds the queue).",
+                               valueName: "auto|ms"))
+    var maxQueueDelayMs: QueueDelaySetting?
 
     @Option(help: "Most texts per encoder call.")
     var maxBatch: Int?
 
-    @Option(help: "Microseconds a worker waits to fill a batch (0 = only what is already queued).")
+    @Option(help: "Most microseconds a worker waits to fill a batch, and only while every other worker is busy (0 = only what is already queued).")
     var batchWaitUs: Int?
 
     @Option(help: "Open connections allowed.")
@@ -141,6 +142,10 @@ struct Recd: ParsableCommand {
         c.max_connections = maxConnections
         return c
     }
+}
+
+extension QueueDelaySetting: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
 }
 
 // OpenBLAS misdetects this Xeon and would use generic kernels; see OpenBLASCoreType.

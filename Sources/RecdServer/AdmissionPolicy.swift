@@ -1,0 +1,73 @@
+/// How long a request may be expected to wait for a model worker before it is refused (BUSY).
+public enum QueueDelayLimit: Sendable, Equatable, CustomStringConvertible {
+    /// Only `queue_capacity` bounds the queue.
+    case off
+    /// Refuse when the estimated wait exceeds this.
+    case fixed(Duration)
+    /// Recommended against floods (`max_queue_delay_ms: "auto"`): a limit derived from the measured time of one request alone
+    /// (``AdmissionPolicy/automaticMultiple`` times it, at least ``AdmissionPolicy/automaticFloor``),
+    /// so it follows the precision, the kernels, the machine and the load on it.
+    case automatic
+
+    public var description: String {
+        switch self {
+        case .off: return "off"
+        case .fixed(let d): return "\(d.wholeMilliseconds) ms"
+        case .automatic: return "auto"
+        }
+    }
+}
+
+/// Admission by estimated wait: whether a new job may join the queue.
+///
+/// The estimated wait is the queued work's estimated time (``ServiceCosts/queuedWork(texts:tasks:maxBatch:)``)
+/// divided by the workers.
+/// Work already running is left out, so an idle queue always admits and a client with one request
+/// in flight is never refused because of its own previous request.
+///
+/// Why the automatic limit is a multiple of one request's time: what a refused flood must protect is
+/// the latency of the requests that are admitted, and what they are compared with is a request alone.
+/// A fixed number of milliseconds is wrong by 3x between fp32 and int8 on the same machine, and again
+/// between machines. Pure; the pool calls it under its lock.
+public struct AdmissionPolicy: Sendable, Equatable {
+    public var limit: QueueDelayLimit
+    public var workers: Int
+
+    /// The automatic limit in units of one request's measured time.
+    /// 1.5: eight closed-loop connections on two workers queue at most six single-text requests,
+    /// which the model costs at about 1.1 single-request times per worker, so they are never refused;
+    /// 1.0 refused some of them (measured), 2.0 let a flood queue a third more work ahead of each
+    /// admitted request.
+    public static let automaticMultiple: Double = 1.5
+    /// The automatic limit is never below this (ns), so a tiny service time (a test encoder) does not
+    /// refuse ordinary bursts.
+    public static let automaticFloor: UInt64 = 1_000_000
+
+    public init(limit: QueueDelayLimit, workers: Int) {
+        self.limit = limit
+        self.workers = max(1, workers)
+    }
+
+    /// The limit in nanoseconds now; nil when admission by wait is off or nothing was measured yet.
+    public func limitNanos(_ costs: ServiceCosts) -> UInt64? {
+        switch limit {
+        case .off:
+            return nil
+        case .fixed(let d):
+            return UInt64(max(0, d.seconds) * 1e9)
+        case .automatic:
+            let single = costs.currentSingle
+            guard single > 0 else { return nil }
+            return max(Self.automaticFloor, UInt64(Double(single) * Self.automaticMultiple))
+        }
+    }
+
+    /// Estimated wait (ns) of a job queued behind `queuedWork` ns of work.
+    public func estimatedWait(queuedWork: UInt64) -> UInt64 { queuedWork / UInt64(workers) }
+
+    /// Whether a job may queue behind `queuedWork` ns of estimated work.
+    public func admits(queuedWork: UInt64, costs: ServiceCosts) -> Bool {
+        guard let limit = limitNanos(costs) else { return true }
+        return estimatedWait(queuedWork: queuedWork) <= limit
+    }
+}

@@ -1,0 +1,58 @@
+/// When a worker holding a partial micro-batch stops collecting and runs it.
+///
+/// Waiting for company only pays when more requests are actually on their way. A request that
+/// arrives while another worker is idle is taken by that worker at once, so waiting can only help
+/// when every other worker is busy: then the replies those workers send next (and, with closed-loop
+/// clients, the requests that answer them) arrive while this worker would otherwise have run a
+/// smaller batch. So the policy is:
+///
+/// - a full batch, a zero `maxWait`, no other worker busy, or another worker idle (it serves the next
+///   arrival at once, in parallel): run now. One connection never waits, nor does a pool of one worker;
+/// - otherwise wait for more, but stop at `maxWait` after collecting began, or `idleGap` after the
+///   last arrival (a burst of answers to one batch's replies arrives within a few hundred µs; after
+///   a quiet gap nothing more is coming soon).
+///
+/// Rejected alternative: a fixed wait for every partial batch (session 2's 500 µs), which one
+/// connection paid on every request because no company could ever come.
+///
+/// Times are nanoseconds on one monotonic clock; the type is pure so the rules are tested without threads.
+public struct BatchPolicy: Sendable, Equatable {
+    /// Most texts in one encoder call.
+    public var maxTexts: Int
+    /// Longest wait for more texts after collecting began (ns); 0 = never wait.
+    public var maxWait: UInt64
+    /// Stop waiting once nothing arrived for this long (ns); capped at `maxWait`.
+    public var idleGap: UInt64
+
+    /// The gap used unless a caller picks another: 150 µs, above the reply → next-request round trip
+    /// of a client on the same machine and short enough that a lone batch loses little.
+    public static let defaultIdleGap: UInt64 = 150_000
+
+    public init(maxTexts: Int, maxWait: UInt64, idleGap: UInt64 = BatchPolicy.defaultIdleGap) {
+        self.maxTexts = max(1, maxTexts)
+        self.maxWait = maxWait
+        self.idleGap = min(idleGap, maxWait)
+    }
+
+    /// What a collecting worker does next.
+    public enum Decision: Equatable, Sendable {
+        /// Run the batch now.
+        case run
+        /// Wait for a new arrival or until this time (ns), then ask again.
+        case wait(until: UInt64)
+    }
+
+    /// - Parameters:
+    ///   - texts: texts collected so far.
+    ///   - otherWorkersBusy: workers other than this one running a batch or task now.
+    ///   - otherWorkersIdle: workers other than this one waiting for work.
+    ///   - started: when this worker began collecting.
+    ///   - lastArrival: when the newest job entered the queue (any time before `started` counts as `started`).
+    ///   - now: the current time.
+    public func decide(texts: Int, otherWorkersBusy: Int, otherWorkersIdle: Int,
+                       started: UInt64, lastArrival: UInt64, now: UInt64) -> Decision {
+        guard texts < maxTexts, maxWait > 0, otherWorkersBusy > 0, otherWorkersIdle <= 0 else { return .run }
+        let deadline = min(started &+ maxWait, max(lastArrival, started) &+ idleGap)
+        return now >= deadline ? .run : .wait(until: deadline)
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import RecdProtocol
+
+/// The worker threads: warm-up, taking batches, running them.
+extension WorkerPool {
+    enum Batch {
+        case task(@Sendable (HandlerContext) -> Void, enqueued: UInt64)
+        case embeds([EmbedJob], oldest: UInt64)
+    }
+
+    func workerMain(index: Int) {
+        var worker: (any TextEncoderWorker)?
+        var workerError: (any Error)?
+        if let encoder {
+            do { worker = try encoder.makeWorker() } catch {
+                workerError = error
+                logger.error("worker \(index) could not create its encoder: \(error)")
+            }
+        }
+        let layers = encoder?.intentLayers ?? []
+        let context = HandlerContext(embed: { texts in
+            if let worker { return try worker.embed(texts) }
+            if let workerError { throw workerError }
+            throw RequestError.unavailable("no encoder is configured; start recd with --model FILE")
+        }, intentFeatures: { texts in
+            if let worker { return try worker.embed(texts, layerPools: layers) }
+            if let workerError { throw workerError }
+            throw RequestError.unavailable("no encoder is configured; start recd with --model FILE")
+        })
+        if let warmUp {
+            // One worker at a time, so each times its passes without the others competing for the cores.
+            warmUpLock.lock()
+            if worker != nil { warmEncoder(context) }
+            warmUp(context)
+            warmUpLock.unlock()
+            condition.lock(); warmed += 1; condition.broadcast(); condition.unlock()
+        }
+        while let batch = nextBatch() {
+            let start = monotonicNanos()
+            switch batch {
+            case .task(let body, let enqueued):
+                body(context)
+                finished(BatchReport(texts: 0, jobs: 1, oldestWaitNanos: start &- enqueued, runNanos: monotonicNanos() &- start))
+            case .embeds(let jobs, let oldest):
+                let texts = runBatch(jobs, context: context)
+                finished(BatchReport(texts: texts, jobs: jobs.count, oldestWaitNanos: start &- oldest,
+                                     runNanos: monotonicNanos() &- start))
+            }
+        }
+    }
+
+    /// First passes on this worker's scratch memory (page faults, first-use paths), outside any request,
+    /// timed to calibrate ``ServiceCosts`` (one text, then eight), so the admission estimate holds from
+    /// the first request. An encoder whose first call takes over 100 ms (a test stand-in that sleeps, or a
+    /// machine far too loaded to time anything) is calibrated from that call alone.
+    func warmEncoder(_ context: HandlerContext) {
+        func timed(_ texts: [String]) -> UInt64? {
+            let start = monotonicNanos()
+            guard (try? context.intentFeatures(texts)) != nil else { return nil }
+            return monotonicNanos() &- start
+        }
+        let eight = Self.warmUpQueries
+        guard let first = timed(eight) else { return }
+        var one: UInt64?, batch: UInt64?
+        if first < 100_000_000 {
+            for round in 0..<3 {
+                if let t = timed([eight[round]]) { one = min(one ?? t, t) }
+                if let t = timed(eight) { batch = min(batch ?? t, t) }
+            }
+        }
+        condition.lock()
+        if let one { costs.calibrate(single: one, batch: batch, texts: eight.count) } else { costs.calibrate(single: first) }
+        condition.unlock()
+    }
+
+    /// Eight short queries, the shape of typical traffic.
+    static let warmUpQueries = [
+        "where is my order", "red running shoes under $50", "cancel my subscription", "gift ideas for my sister",
+        "how do i reset my password", "a gentle moisturiser for dry skin", "matte lipstick that lasts all day",
+        "i want to return these headphones",
+    ]
+
+    /// Blocks until every worker ran its warm-up (returns at once for a pool without one).
+    public func waitUntilWarm() {
+        guard warmUp != nil else { return }
+        condition.lock(); defer { condition.unlock() }
+        while warmed < workers { condition.wait() }
+    }
+
+    /// Records a finished batch or task: its measured time updates the estimates, and a worker
+    /// holding a partial batch re-decides now that this one is no longer busy.
+    private func finished(_ report: BatchReport) {
+        condition.lock()
+        busy -= 1
+        if report.texts > 0 {
+            costs.recordBatch(texts: report.texts, nanos: report.runNanos)
+        } else {
+            costs.recordTask(nanos: report.runNanos)
+        }
+        if collecting > 0 { condition.broadcast() }
+        condition.unlock()
+        onBatch(report)
+    }
+
+    /// Runs one encoder call for `jobs` and completes each; returns the texts embedded.
+    private func runBatch(_ jobs: [EmbedJob], context: HandlerContext) -> Int {
+        let texts: [String] = jobs.count == 1 ? jobs[0].texts : jobs.flatMap(\.texts)
+        let features = jobs.contains { $0.intentFeatures }
+        let result: Result<[[Float]], any Error> = Result { try features ? context.intentFeatures(texts) : context.embed(texts) }
+        switch result {
+        case .failure:
+            for job in jobs { job.completion(result, context) }
+        case .success(let vectors) where vectors.count != texts.count:
+            let error = RequestError(.internal, "encoder returned \(vectors.count) vectors for \(texts.count) texts")
+            for job in jobs { job.completion(.failure(error), context) }
+        case .success(let vectors):
+            var start = 0
+            let dimension = encoder?.dimension ?? 0
+            for job in jobs {
+                let end = start + job.texts.count
+                var mine = jobs.count == 1 ? vectors : Array(vectors[start..<end])
+                if features && !job.intentFeatures {   // an EMBED job batched with intent jobs: the embedding part
+                    mine = mine.map { Array($0.prefix(dimension)) }
+                }
+                job.completion(.success(mine), context)
+                start = end
+            }
+        }
+        return texts.count
+    }
+
+    /// Blocks for the next job; collects queued embed jobs behind an embed job into one batch, waiting
+    /// for more while ``BatchPolicy`` says so. Its estimated cost leaves the queue's estimate now.
+    private func nextBatch() -> Batch? {
+        condition.lock(); defer { condition.unlock() }
+        while queue.isEmpty {
+            if stopping { return nil }
+            condition.wait()
+        }
+        let head = queue.removeFirst()
+        defer {
+            busy += 1
+            if !queue.isEmpty { condition.signal() }  // leave the rest to another worker
+        }
+        switch head.job {
+        case .task(let body):
+            queuedTasks -= 1
+            return .task(body, enqueued: head.enqueued)
+        case .embed(let first):
+            queuedTexts -= first.texts.count
+            var jobs = [first]
+            var count = first.texts.count
+            takeQueuedEmbeds(into: &jobs, count: &count)
+            let started = monotonicNanos()
+            collecting += 1
+            defer { collecting -= 1 }
+            while !stopping {
+                let others = busy   // this worker is not counted in `busy` yet
+                let idle = workers - 1 - others - (collecting - 1)
+                let decision = batching.decide(texts: count, otherWorkersBusy: others, otherWorkersIdle: idle,
+                                               started: started, lastArrival: lastArrival, now: monotonicNanos())
+                guard case .wait(let until) = decision else { break }
+                let now = monotonicNanos()
+                if until > now { _ = condition.wait(until: Date(timeIntervalSinceNow: Double(until - now) / 1e9)) }
+                let before = jobs.count
+                takeQueuedEmbeds(into: &jobs, count: &count)
+                if jobs.count == before && !queue.isEmpty { break }  // a task (or an oversized job) is next: run
+            }
+            return .embeds(jobs, oldest: head.enqueued)
+        }
+    }
+
+    private func takeQueuedEmbeds(into jobs: inout [EmbedJob], count: inout Int) {
+        while let head = queue.first, case .embed(let next) = head.job, count + next.texts.count <= batching.maxTexts {
+            _ = queue.removeFirst()
+            queuedTexts -= next.texts.count
+            jobs.append(next)
+            count += next.texts.count
+        }
+    }
+}

@@ -1,0 +1,41 @@
+@testable import RecdServer
+import Testing
+
+/// The micro-batching rule as a pure function: times are plain nanoseconds.
+@Suite struct BatchPolicyTests {
+    let policy = BatchPolicy(maxTexts: 8, maxWait: 500_000, idleGap: 150_000)
+
+    @Test func aLoneRequestRunsAtOnce() {
+        // One connection: nothing else is running, so no company can be on its way.
+        #expect(policy.decide(texts: 1, otherWorkersBusy: 0, otherWorkersIdle: 1, started: 1_000, lastArrival: 1_000, now: 1_000) == .run)
+        // A pool of one worker has no other worker whose replies could bring more.
+        #expect(policy.decide(texts: 1, otherWorkersBusy: 0, otherWorkersIdle: 0, started: 1_000, lastArrival: 1_000, now: 1_000) == .run)
+    }
+
+    @Test func anIdleWorkerServesTheNextArrivalSoNobodyWaits() {
+        #expect(policy.decide(texts: 1, otherWorkersBusy: 1, otherWorkersIdle: 1, started: 0, lastArrival: 0, now: 0) == .run)
+    }
+
+    @Test func waitsWhileEveryOtherWorkerIsBusy() {
+        #expect(policy.decide(texts: 2, otherWorkersBusy: 1, otherWorkersIdle: 0, started: 1_000, lastArrival: 900, now: 1_000)
+                == .wait(until: 151_000), "until one idle gap after collecting began")
+        #expect(policy.decide(texts: 3, otherWorkersBusy: 1, otherWorkersIdle: 0, started: 1_000, lastArrival: 100_000, now: 120_000)
+                == .wait(until: 250_000), "each arrival extends the wait by the gap")
+    }
+
+    @Test func stopsAfterAQuietGapOrTheLongestWait() {
+        #expect(policy.decide(texts: 2, otherWorkersBusy: 1, otherWorkersIdle: 0, started: 0, lastArrival: 10_000, now: 160_000) == .run,
+                "nothing arrived for 150 µs")
+        #expect(policy.decide(texts: 5, otherWorkersBusy: 1, otherWorkersIdle: 0, started: 0, lastArrival: 450_000, now: 500_000) == .run,
+                "arrivals keep coming, but 500 µs is the most a batch waits")
+        #expect(policy.decide(texts: 5, otherWorkersBusy: 1, otherWorkersIdle: 0, started: 0, lastArrival: 450_000, now: 480_000)
+                == .wait(until: 500_000))
+    }
+
+    @Test func aFullBatchOrAZeroWaitRuns() {
+        #expect(policy.decide(texts: 8, otherWorkersBusy: 1, otherWorkersIdle: 0, started: 0, lastArrival: 0, now: 0) == .run)
+        let never = BatchPolicy(maxTexts: 8, maxWait: 0)
+        #expect(never.decide(texts: 1, otherWorkersBusy: 3, otherWorkersIdle: 0, started: 0, lastArrival: 0, now: 0) == .run)
+        #expect(never.idleGap == 0, "the gap is capped at the longest wait")
+    }
+}
