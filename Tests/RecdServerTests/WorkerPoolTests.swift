@@ -98,7 +98,7 @@ final class BatchLog: Sendable {
     }
 
     @Test func warmUpRunsOnEveryWorkerAndCalibratesTheCosts() throws {
-        let ran = Mutex(0)
+        let ran = Locked(0)
         let pool = WorkerPool(workers: 2, capacity: 8, encoder: HashingEncoder(dimension: 8, delay: .milliseconds(2)),
                               batching: BatchPolicy(maxTexts: 8, maxWait: 0), logger: logger,
                               warmUp: { _ in ran.withLock { $0 += 1 } })
