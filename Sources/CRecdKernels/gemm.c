@@ -1,21 +1,44 @@
-// Packed-weight small-M fp32 GEMM: C += A · Wᵀ.
+// Packed-weight fp32 GEMM: C += A · Wᵀ.
 //
 // Why our own kernel: OpenBLAS re-packs the weight on every call (38% of the encoder's time at M = 12);
 // here each weight is packed once at load into 32-column panels, k-major, so the micro-kernel streams
 // one 128-byte line per k and broadcasts A. Register block: up to 12 rows × 32 columns = 24 zmm
 // accumulators + 2 weight vectors + 1 broadcast (27 of 32 registers).
-// Loop order: panels outer, row blocks inner, so one panel (k × 128 bytes ≤ 196 KB) stays in L2
-// while every row block of A passes over it.
+//
+// Two loop orders (FORMAT.md, "Linear-layer kernel", has the measurements behind the choice):
+// - few rows (m ≤ RECD_SMALL_M): panels outer, row blocks inner. A is small and stays in L1/L2; every
+//   panel is read once, so the cost is streaming the weights, and the first row block prefetches ahead.
+// - many rows: blocked as in GotoBLAS/BLIS, with the roles swapped (the weight panel is the vector
+//   operand, A the broadcast one). Columns in blocks of RECD_NB panels and k in blocks of RECD_KC, so the
+//   block's panels (RECD_NB × RECD_KC × 128 B = 576 KB) stay in L2 while every 12-row block of A passes
+//   over them, and that row block's A slice (12 × RECD_KC floats = 18 KB) stays in L1 across the panels.
+//   Panels outer over all of A instead (the small-M order) streams A from L3 once per panel: at the
+//   document shapes (m = 1664, A up to 10 MB) that order measured ~half the blocked one's speed.
 #include "recd_kernels.h"
+#include "recd_ops.h"
+#include "vmath_avx512.h"
 #include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
 
+/// Rows per register block.
 #define MR 12
 /// Software prefetch distance in k-steps of a panel (128 B each).
 #define PREFETCH_K 128
+#ifndef RECD_KC
+/// k block of the many-rows order (A's 12 × RECD_KC slice stays in L1).
+#define RECD_KC 384
+#endif
+#ifndef RECD_NB
+/// Panels per column block of the many-rows order (RECD_NB × RECD_KC × 128 B stays in L2).
+#define RECD_NB 12
+#endif
+#ifndef RECD_SMALL_M
+/// Largest m that runs the panels-outer order.
+#define RECD_SMALL_M 24
+#endif
 
 size_t recd_packed_floats(int n, int k) {
     size_t panels = (size_t)((n + RECD_PANEL - 1) / RECD_PANEL);
@@ -41,13 +64,16 @@ void recd_kernels_force_portable(int force) { force_portable = force; }
 
 static int cpu_has_avx512(void) {
 #if defined(__x86_64__)
+    // Relaxed atomics: threads racing on the first call all compute and store the same value.
     static int cached = -1;
-    if (cached < 0) {
+    int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (c < 0) {
         __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
-              && __builtin_cpu_supports("avx512bw") ? 1 : 0;
+        c = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
+            && __builtin_cpu_supports("avx512bw") ? 1 : 0;
+        __atomic_store_n(&cached, c, __ATOMIC_RELAXED);
     }
-    return cached;
+    return c;
 #else
     return 0;
 #endif
@@ -56,9 +82,12 @@ static int cpu_has_avx512(void) {
 int recd_kernels_have_avx512(void) { return cpu_has_avx512() && !force_portable; }
 
 // Portable path: same packed layout, plain loops (the compiler vectorises the 32-wide inner loop
-// at whatever width the baseline target allows).
+// at whatever width the baseline target allows). The epilogue runs as the unfused passes did: bias
+// copied into C first, GELU (recd_gelu) over the block's columns after.
 static void gemm_portable(int m, int k, const float *a, int lda, const float *packed,
-                          float *c, int ldc, int n, int n0, int n1) {
+                          float *c, int ldc, int n, int n0, int n1, const float *bias, int gelu) {
+    int end = n1 < n ? n1 : n;
+    if (bias) for (int r = 0; r < m; r++) memcpy(c + (size_t)r * ldc + n0, bias + n0, (size_t)(end - n0) * sizeof(float));
     for (int p0 = n0; p0 < n1; p0 += RECD_PANEL) {
         const float *panel = packed + (size_t)(p0 / RECD_PANEL) * k * RECD_PANEL;
         int w = n1 - p0 < RECD_PANEL ? n1 - p0 : RECD_PANEL;
@@ -75,20 +104,30 @@ static void gemm_portable(int m, int k, const float *a, int lda, const float *pa
             for (int j = 0; j < w; j++) cr[j] += acc[j];
         }
     }
+    if (gelu) for (int r = 0; r < m; r++) recd_gelu(c + (size_t)r * ldc + n0, (size_t)(end - n0));
 }
 
 #if defined(__x86_64__)
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,fma")))
 
-// One mr × 32 block; `mr` is a compile-time constant after inlining, so the accumulator arrays
-// live in registers.
-// `prefetch` (also a constant) is set for the first row block of a panel, the one that brings the panel in
+// One mr × 32 block over k-steps [0, k) of `panel` (already offset to the first k-step); `mr` is a
+// compile-time constant after inlining, so the accumulator arrays live in registers.
+// `prefetch` (also a constant) is set for the first row block over a panel, the one that brings it in
 // from L3/memory: it asks for the line PREFETCH_K k-steps (16 KB) ahead. Measured on 12-row queries under
 // load: 1.5–2.5× the GEMM throughput of relying on the hardware prefetcher alone. Later row blocks find
 // the panel in L2 and skip it.
+// Epilogue (once per block, after the k loop): C = bias + acc when `bias` (already offset to the
+// panel's first column) is given, else C += acc; then GELU when `gelu` is set — the same operations, in
+// the same order, as the separate bias-fill and recd_gelu passes it replaces, so the result is bitwise
+// the same, without writing the bias into C and reading C back twice.
+static inline __attribute__((always_inline)) AVX512 __m512 gelu512(__m512 v) {
+    return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), v),
+                         recd_one_plus_erf512(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752440f))));
+}
+
 static inline __attribute__((always_inline)) AVX512
 void block_avx512(const int mr, const int prefetch, int k, const float *a, int lda, const float *panel,
-                  float *c, int ldc, __mmask16 m0, __mmask16 m1) {
+                  float *c, int ldc, __mmask16 m0, __mmask16 m1, const float *bias, int gelu) {
     __m512 acc0[MR], acc1[MR];
     for (int r = 0; r < mr; r++) { acc0[r] = _mm512_setzero_ps(); acc1[r] = _mm512_setzero_ps(); }
     for (int kk = 0; kk < k; kk++) {
@@ -107,46 +146,107 @@ void block_avx512(const int mr, const int prefetch, int k, const float *a, int l
             acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
         }
     }
+    if (bias) {
+        const __m512 bias0 = _mm512_maskz_loadu_ps(m0, bias), bias1 = _mm512_maskz_loadu_ps(m1, bias + 16);
+        for (int r = 0; r < mr; r++) {
+            acc0[r] = _mm512_add_ps(bias0, acc0[r]);
+            acc1[r] = _mm512_add_ps(bias1, acc1[r]);
+        }
+    } else {
+        for (int r = 0; r < mr; r++) {
+            const float *cr = c + (size_t)r * ldc;
+            acc0[r] = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), acc0[r]);
+            acc1[r] = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), acc1[r]);
+        }
+    }
     for (int r = 0; r < mr; r++) {
         float *cr = c + (size_t)r * ldc;
-        _mm512_mask_storeu_ps(cr, m0, _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), acc0[r]));
-        _mm512_mask_storeu_ps(cr + 16, m1, _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), acc1[r]));
+        _mm512_mask_storeu_ps(cr, m0, gelu ? gelu512(acc0[r]) : acc0[r]);
+        _mm512_mask_storeu_ps(cr + 16, m1, gelu ? gelu512(acc1[r]) : acc1[r]);
     }
 }
 
-#define BLOCK_CASE(R) case R: if (r0 == 0) block_avx512(R, 1, k, ar, lda, panel, cr, ldc, m0, m1); \
-                              else block_avx512(R, 0, k, ar, lda, panel, cr, ldc, m0, m1); break;
+#define BLOCK_CASE(R, PF) case R: if (PF) block_avx512(R, 1, kc, ar, lda, panel, cr, ldc, m0, m1, bp, gl); \
+                                  else block_avx512(R, 0, kc, ar, lda, panel, cr, ldc, m0, m1, bp, gl); break;
+#define BLOCK_SWITCH(PF) switch (mr) { \
+    BLOCK_CASE(12, PF) BLOCK_CASE(11, PF) BLOCK_CASE(10, PF) BLOCK_CASE(9, PF) BLOCK_CASE(8, PF) \
+    BLOCK_CASE(7, PF) BLOCK_CASE(6, PF) BLOCK_CASE(5, PF) BLOCK_CASE(4, PF) BLOCK_CASE(3, PF) \
+    BLOCK_CASE(2, PF) BLOCK_CASE(1, PF) default: break; }
 
-static AVX512 void gemm_avx512(int m, int k, const float *a, int lda, const float *packed,
-                               float *c, int ldc, int n, int n0, int n1) {
+/// Column masks of the panel starting at p0 when columns end at `end`.
+static inline AVX512 void panel_masks(int p0, int end, __mmask16 *m0, __mmask16 *m1) {
+    int w = end - p0;
+    if (w > RECD_PANEL) w = RECD_PANEL;
+    *m0 = w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1);
+    *m1 = w >= 32 ? (__mmask16)0xFFFF : w <= 16 ? (__mmask16)0 : (__mmask16)((1u << (w - 16)) - 1);
+}
+
+// Few rows: panels outer, row blocks inner (each panel read from memory once, prefetched ahead).
+static AVX512 void gemm_avx512_small(int m, int k, const float *a, int lda, const float *packed,
+                                     float *c, int ldc, int end, int n0, int n1, const float *bias, int gelu) {
+    const int kc = k, gl = gelu;
     for (int p0 = n0; p0 < n1; p0 += RECD_PANEL) {
         const float *panel = packed + (size_t)(p0 / RECD_PANEL) * k * RECD_PANEL;
-        int w = (n1 < n ? n1 : n) - p0;
-        if (w > RECD_PANEL) w = RECD_PANEL;
-        __mmask16 m0 = w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1);
-        __mmask16 m1 = w >= 32 ? (__mmask16)0xFFFF : w <= 16 ? (__mmask16)0 : (__mmask16)((1u << (w - 16)) - 1);
+        __mmask16 m0, m1;
+        panel_masks(p0, end, &m0, &m1);
+        const float *bp = bias ? bias + p0 : NULL;
         for (int r0 = 0; r0 < m; r0 += MR) {
             int mr = m - r0 < MR ? m - r0 : MR;
             const float *ar = a + (size_t)r0 * lda;
             float *cr = c + (size_t)r0 * ldc + p0;
-            switch (mr) {
-                BLOCK_CASE(12) BLOCK_CASE(11) BLOCK_CASE(10) BLOCK_CASE(9) BLOCK_CASE(8) BLOCK_CASE(7)
-                BLOCK_CASE(6) BLOCK_CASE(5) BLOCK_CASE(4) BLOCK_CASE(3) BLOCK_CASE(2) BLOCK_CASE(1)
-                default: break;
+            if (r0 == 0) { BLOCK_SWITCH(1) } else { BLOCK_SWITCH(0) }
+        }
+    }
+}
+
+// Many rows: column blocks of RECD_NB panels, k blocks of RECD_KC, 12-row blocks, then the block's
+// panels (see the top of the file). Each k block adds its partial product into C (the first one onto
+// the bias, when given; GELU after the last), so C takes the k blocks' sums in order: the result does not
+// depend on how columns are split between threads.
+static AVX512 void gemm_avx512_blocked(int m, int k, const float *a, int lda, const float *packed,
+                                       float *c, int ldc, int end, int n0, int n1, const float *bias, int gelu) {
+    for (int nb0 = n0; nb0 < n1; nb0 += RECD_NB * RECD_PANEL) {
+        int nb1 = nb0 + RECD_NB * RECD_PANEL < n1 ? nb0 + RECD_NB * RECD_PANEL : n1;
+        for (int k0 = 0; k0 < k; k0 += RECD_KC) {
+            const int kc = k - k0 < RECD_KC ? k - k0 : RECD_KC;
+            const int gl = gelu && k0 + kc == k;
+            for (int r0 = 0; r0 < m; r0 += MR) {
+                int mr = m - r0 < MR ? m - r0 : MR;
+                const float *ar = a + (size_t)r0 * lda + k0;
+                for (int p0 = nb0; p0 < nb1; p0 += RECD_PANEL) {
+                    const float *panel = packed + (size_t)(p0 / RECD_PANEL) * k * RECD_PANEL + (size_t)k0 * RECD_PANEL;
+                    float *cr = c + (size_t)r0 * ldc + p0;
+                    __mmask16 m0, m1;
+                    panel_masks(p0, end, &m0, &m1);
+                    const float *bp = bias && k0 == 0 ? bias + p0 : NULL;
+                    if (r0 == 0) { BLOCK_SWITCH(1) } else { BLOCK_SWITCH(0) }
+                }
             }
         }
     }
 }
+
+static AVX512 void gemm_avx512(int m, int k, const float *a, int lda, const float *packed,
+                               float *c, int ldc, int n, int n0, int n1, const float *bias, int gelu) {
+    int end = n1 < n ? n1 : n;
+    if (m <= RECD_SMALL_M) gemm_avx512_small(m, k, a, lda, packed, c, ldc, end, n0, n1, bias, gelu);
+    else gemm_avx512_blocked(m, k, a, lda, packed, c, ldc, end, n0, n1, bias, gelu);
+}
 #endif
 
-void recd_gemm_packed(int m, int n, int k, const float *a, int lda, const float *packed,
-                      float *c, int ldc, int n0, int n1) {
+void recd_gemm_packed_ex(int m, int n, int k, const float *a, int lda, const float *packed,
+                         float *c, int ldc, int n0, int n1, const float *bias, int gelu) {
     if (m <= 0 || n0 >= n1) return;
 #if defined(__x86_64__)
     if (recd_kernels_have_avx512()) {
-        gemm_avx512(m, k, a, lda, packed, c, ldc, n, n0, n1);
+        gemm_avx512(m, k, a, lda, packed, c, ldc, n, n0, n1, bias, gelu);
         return;
     }
 #endif
-    gemm_portable(m, k, a, lda, packed, c, ldc, n, n0, n1);
+    gemm_portable(m, k, a, lda, packed, c, ldc, n, n0, n1, bias, gelu);
+}
+
+void recd_gemm_packed(int m, int n, int k, const float *a, int lda, const float *packed,
+                      float *c, int ldc, int n0, int n1) {
+    recd_gemm_packed_ex(m, n, k, a, lda, packed, c, ldc, n0, n1, NULL, 0);
 }

@@ -1,16 +1,25 @@
-// Intra-op parallelism for the packed GEMM: one persistent helper thread that takes the upper half of
-// a GEMM's panels while the calling thread does the lower half.
+// Intra-op parallelism for the packed GEMM: one persistent helper thread shares a GEMM's column panels
+// with the calling thread.
 //
 // Why: a single query (M ≈ 12) streams all 42.5 MB of packed weights once and is bound by one core's
-// cache bandwidth; two cores streaming half each nearly halve the GEMM time. Why one helper and not a
+// cache bandwidth; two cores streaming part each nearly halve the GEMM time. Why one helper and not a
 // pool: the machine has two cores and the daemon already runs one worker per core, so the helper is
 // only worth using while exactly one forward pass runs in the process (`recd_pass_begin/end` count
 // them). The check is per GEMM call, so a second worker starting mid-pass turns the split off from the
 // next call on; the helper is a try-lock, so two passes never share it.
 //
+// Sharing by claiming: a GEMM is cut into about RECD_CHUNKS column chunks, and the caller and the helper
+// each take the next chunk with one compare-and-swap until none is left. The caller never waits for the
+// helper to start: on a loaded host where the helper is not scheduled in time, the caller simply takes
+// every chunk and the GEMM costs what it costs on one thread; it waits only for a chunk the helper has
+// already taken. When even that wait is long (the helper lost its core mid-chunk: longer than 0.5 ms and
+// than the caller's own share), recd_gemm_packed_auto runs alone for the next 200 ms, so on a busy host
+// the helper costs about one late chunk per 200 ms. Rejected: a fixed half for the helper (session 2), which on the loaded machine made the
+// caller wait for a helper without a core (single-query p50 33.6 vs 9.3 ms at load 13).
+//
 // Waiting: the helper spins (pause) for up to ~RECD_SPIN_NS between jobs — the non-GEMM ops between two
 // GEMMs of a pass take tens of microseconds — then sleeps on a futex; the caller likewise spins, then
-// sleeps, while the helper finishes its half. So an idle daemon burns no CPU and a pass pays no wake-up
+// sleeps, while the helper finishes its chunk. So an idle daemon burns no CPU and a pass pays no wake-up
 // cost between its GEMMs. Rejected: OpenMP (a second runtime next to oneDNN's, and its barrier cost
 // ~5–10 µs per call at these sizes), dispatch_apply per call (thread hand-off per GEMM).
 #define _GNU_SOURCE
@@ -34,24 +43,37 @@
 #endif
 
 #define RECD_SPIN_NS 200000LL
+/// A caller that waited longer than this (and than its own share took) for the helper's chunk backs off.
+#define RECD_LATE_NS 500000LL
+/// How long recd_gemm_packed_auto then runs alone before trying the helper again.
+#define RECD_BACKOFF_NS 200000000LL
 
 typedef struct {
-    int m, n, k, lda, ldc, n0, n1;
+    int m, n, k, lda, ldc;
+    int chunk_cols;              // columns per chunk (a multiple of RECD_PANEL)
+    int gelu;                    // epilogue: GELU after the product (recd_gemm_packed_ex)
     const float *a;
     const float *packed;
+    const float *bias;           // epilogue: C = bias + A·Wᵀ when non-null
     float *c;
 } gemm_job;
+
+// The claim word: job sequence number (high 32 bits), chunk count (16 bits), next unclaimed chunk (low 16).
+#define CLAIM(seq, chunks, next) (((uint64_t)(seq) << 32) | ((uint64_t)(chunks) << 16) | (uint64_t)(next))
 
 static struct {
     atomic_int enabled;          // 1 on, 0 off, -1 not decided yet (RECD_INTRA_OP and the CPU count decide)
     atomic_int started;          // helper thread running
     atomic_int passes;           // forward passes in progress (recd_pass_begin/end)
-    atomic_flag busy;            // try-lock: held by the caller whose GEMM the helper is working on
+    atomic_flag busy;            // try-lock: held by the caller whose GEMM is being shared
     _Atomic uint32_t job_seq;    // bumped by the caller to post a job (futex word for the helper)
-    _Atomic uint32_t done_seq;   // set to job_seq by the helper when its half is done (futex word for the caller)
+    _Atomic uint64_t claim;      // CLAIM(seq, chunks, next): both threads take chunks by compare-and-swap
+    _Atomic uint32_t helper_done;// chunks of the current job the helper has finished (futex word for the caller)
     atomic_int helper_sleeping;  // helper is (about to be) in futex_wait on job_seq
-    atomic_int caller_sleeping;  // caller is (about to be) in futex_wait on done_seq
-    gemm_job job;                // written by the caller before job_seq is bumped; read by the helper after
+    atomic_int caller_sleeping;  // caller is (about to be) in futex_wait on helper_done
+    _Atomic long long backoff_until; // CLOCK_MONOTONIC ns: recd_gemm_packed_auto runs alone until then
+    gemm_job job;                // written by the caller before the claim word names its seq; stable while
+                                 // any of its chunks is claimed but not finished
     pthread_mutex_t start_lock;
 } team = { .enabled = -1, .busy = ATOMIC_FLAG_INIT, .start_lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -90,18 +112,42 @@ static void wait_while_equal(_Atomic uint32_t *word, uint32_t old, atomic_int *s
     atomic_store(sleeping, 0);
 }
 
+/// Takes the next chunk of job `seq`; -1 when that job has no chunk left (or is no longer current).
+static int claim_next(uint32_t seq) {
+    uint64_t cur = atomic_load_explicit(&team.claim, memory_order_acquire);
+    for (;;) {
+        if ((uint32_t)(cur >> 32) != seq) return -1;
+        uint32_t chunks = (uint32_t)(cur >> 16) & 0xFFFF, next = (uint32_t)cur & 0xFFFF;
+        if (next >= chunks) return -1;
+        if (atomic_compare_exchange_weak_explicit(&team.claim, &cur, cur + 1, memory_order_acq_rel, memory_order_acquire))
+            return (int)next;
+    }
+}
+
+/// Runs chunk `index` of job `j`: columns [index·chunk_cols, min(+chunk_cols, n)).
+static void run_chunk(const gemm_job *j, int index) {
+    int n0 = index * j->chunk_cols;
+    int n1 = n0 + j->chunk_cols < j->n ? n0 + j->chunk_cols : j->n;
+    recd_gemm_packed_ex(j->m, j->n, j->k, j->a, j->lda, j->packed, j->c, j->ldc, n0, n1, j->bias, j->gelu);
+}
+
 static void *helper_main(void *arg) {
     (void)arg;
-    // The last job this thread finished, not job_seq: the first job may be posted before this thread
-    // runs at all, and reading job_seq here would then skip it and leave its caller waiting forever.
-    uint32_t seen = atomic_load(&team.done_seq);
+    // The last job this thread looked at, not job_seq: the first job may be posted before this thread
+    // runs at all, and reading job_seq here would then skip it (harmless now that the caller takes every
+    // chunk the helper leaves, but it would waste the helper's first job).
+    uint32_t seen = 0;
     for (;;) {
         wait_while_equal(&team.job_seq, seen, &team.helper_sleeping);
         seen = atomic_load_explicit(&team.job_seq, memory_order_acquire);
-        gemm_job j = team.job;
-        recd_gemm_packed(j.m, j.n, j.k, j.a, j.lda, j.packed, j.c, j.ldc, j.n0, j.n1);
-        atomic_store(&team.done_seq, seen);
-        if (atomic_load(&team.caller_sleeping)) futex(&team.done_seq, FUTEX_WAKE, 1);
+        int index;
+        while ((index = claim_next(seen)) >= 0) {
+            // Reading the job after the claim: the caller waits for this chunk before it posts another job.
+            gemm_job j = team.job;
+            run_chunk(&j, index);
+            atomic_fetch_add(&team.helper_done, 1);
+            if (atomic_load(&team.caller_sleeping)) futex(&team.helper_done, FUTEX_WAKE, 1);
+        }
     }
     return NULL;
 }
@@ -123,13 +169,12 @@ static int ensure_started(void) {
 
 void recd_intra_op_enable(int on) { atomic_store(&team.enabled, on ? 1 : 0); }
 
-/// The default: off unless RECD_INTRA_OP is 1 or on, and then only when the process may run on at least
-/// two CPUs. Off because on the shared, loaded 2-core machine it was measured here, a spinning helper
-/// that is not scheduled in time made single queries ~3.6x slower (p50 33.6 vs 9.3 ms at load 13);
-/// it is meant for an otherwise idle host, where it should be measured before it is made the default.
+/// The default: on when the process may run on at least two CPUs, unless RECD_INTRA_OP is 0 or off.
+/// On because chunk claiming costs a lone pass nothing when the helper gets no core (see the top of
+/// the file and FORMAT.md, "Threads", for the A/B behind it).
 static int default_enabled(void) {
     const char *env = getenv("RECD_INTRA_OP");
-    if (!env || !(strcmp(env, "1") == 0 || strcmp(env, "on") == 0)) return 0;
+    if (env && (strcmp(env, "0") == 0 || strcmp(env, "off") == 0)) return 0;
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set) >= 2;
     return sysconf(_SC_NPROCESSORS_ONLN) >= 2;
@@ -151,33 +196,56 @@ void recd_pass_end(void) { atomic_fetch_sub(&team.passes, 1); }
 
 int recd_passes_in_progress(void) { return atomic_load(&team.passes); }
 
+/// Chunks a GEMM of `panels` column panels is cut into: about RECD_CHUNKS, so a helper that is late
+/// (or not scheduled at all) leaves the caller at most a chunk to wait for, never half the GEMM.
+#define RECD_CHUNKS 8
+
 int recd_gemm_packed_split(int m, int n, int k, const float *a, int lda, const float *packed,
-                           float *c, int ldc) {
+                           float *c, int ldc, const float *bias, int gelu) {
     int panels = (n + RECD_PANEL - 1) / RECD_PANEL;
     if (panels >= 2 && !atomic_flag_test_and_set_explicit(&team.busy, memory_order_acquire)) {
         if (ensure_started()) {
-            int split = (panels / 2) * RECD_PANEL;
-            team.job = (gemm_job){ .m = m, .n = n, .k = k, .lda = lda, .ldc = ldc, .n0 = split, .n1 = n,
-                                   .a = a, .packed = packed, .c = c };
-            uint32_t seq = atomic_fetch_add(&team.job_seq, 1) + 1;
+            int per = (panels + RECD_CHUNKS - 1) / RECD_CHUNKS;
+            int chunks = (panels + per - 1) / per;
+            team.job = (gemm_job){ .m = m, .n = n, .k = k, .lda = lda, .ldc = ldc, .chunk_cols = per * RECD_PANEL,
+                                   .gelu = gelu, .a = a, .packed = packed, .bias = bias, .c = c };
+            atomic_store(&team.helper_done, 0);
+            // Only the holder of `busy` writes job_seq, so this is the next sequence number.
+            uint32_t seq = atomic_load(&team.job_seq) + 1;
+            if (seq == 0) seq = 1;   // 0 is the helper's "nothing seen yet"
+            atomic_store(&team.claim, CLAIM(seq, chunks, 0));
+            atomic_store(&team.job_seq, seq);
             if (atomic_load(&team.helper_sleeping)) futex(&team.job_seq, FUTEX_WAKE, 1);
-            recd_gemm_packed(m, n, k, a, lda, packed, c, ldc, 0, split);
-            while (atomic_load_explicit(&team.done_seq, memory_order_acquire) != seq)
-                wait_while_equal(&team.done_seq, seq - 1, &team.caller_sleeping);
+            int mine = 0, index;
+            const gemm_job j = team.job;
+            long long start = now_ns();
+            while ((index = claim_next(seq)) >= 0) { run_chunk(&j, index); mine++; }
+            // No chunk is left to claim, so the helper's share is fixed: wait for it.
+            uint32_t theirs = (uint32_t)(chunks - mine), done;
+            long long waited = now_ns();
+            long long own = waited - start;
+            while ((done = atomic_load_explicit(&team.helper_done, memory_order_acquire)) != theirs)
+                wait_while_equal(&team.helper_done, done, &team.caller_sleeping);
+            waited = now_ns() - waited;
+            // A wait longer than the caller's own work (and than RECD_LATE_NS) means the helper lost
+            // its core mid-chunk: the host is busy, so run alone for a while (RECD_BACKOFF_NS).
+            if (theirs > 0 && waited > RECD_LATE_NS && waited > own)
+                atomic_store_explicit(&team.backoff_until, now_ns() + RECD_BACKOFF_NS, memory_order_relaxed);
             atomic_flag_clear_explicit(&team.busy, memory_order_release);
-            return 1;
+            return theirs > 0;
         }
         atomic_flag_clear_explicit(&team.busy, memory_order_release);
     }
-    recd_gemm_packed(m, n, k, a, lda, packed, c, ldc, 0, n);
+    recd_gemm_packed_ex(m, n, k, a, lda, packed, c, ldc, 0, n, bias, gelu);
     return 0;
 }
 
 void recd_gemm_packed_auto(int m, int n, int k, const float *a, int lda, const float *packed,
-                           float *c, int ldc) {
-    if (recd_intra_op_enabled() == 1 && atomic_load_explicit(&team.passes, memory_order_relaxed) <= 1) {
-        recd_gemm_packed_split(m, n, k, a, lda, packed, c, ldc);
+                           float *c, int ldc, const float *bias, int gelu) {
+    if (recd_intra_op_enabled() == 1 && atomic_load_explicit(&team.passes, memory_order_relaxed) <= 1
+        && now_ns() >= atomic_load_explicit(&team.backoff_until, memory_order_relaxed)) {
+        recd_gemm_packed_split(m, n, k, a, lda, packed, c, ldc, bias, gelu);
     } else {
-        recd_gemm_packed(m, n, k, a, lda, packed, c, ldc, 0, n);
+        recd_gemm_packed_ex(m, n, k, a, lda, packed, c, ldc, 0, n, bias, gelu);
     }
 }

@@ -47,6 +47,9 @@ import Testing
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 384, 384), (7, 45, 384), (13, 1152, 384), (13, 77, 1536), (257, 1536, 384), (257, 384, 1536),
         (1, 1, 1), (12, 33, 5), (25, 16, 1536),
+        // The many-rows (blocked) order: m > 24; n over several 12-panel column blocks with a partial last
+        // panel; k over several 384-deep k blocks with a short last one; m at and just past the switch.
+        (24, 100, 400), (50, 1000, 800), (131, 416, 1537), (203, 96, 384),
     ]
 
     @Test(arguments: [false, true]) func matchesNaiveLoop(portable: Bool) {

@@ -7,8 +7,8 @@
 extern "C" {
 #endif
 
-/// Turns the helper on (1) or off (0) for later GEMM calls. The default is off; RECD_INTRA_OP=1 (or on)
-/// turns it on when the process may run on two or more CPUs. The thread starts on first use.
+/// Turns the helper on (1) or off (0) for later GEMM calls. The default is on when the process may run
+/// on two or more CPUs; RECD_INTRA_OP=0 (or off) turns it off. The thread starts on first use.
 void recd_intra_op_enable(int on);
 
 /// 1 when the helper is enabled (resolving the default on first call).
@@ -21,16 +21,18 @@ void recd_pass_end(void);
 /// Forward passes in progress (for tests).
 int recd_passes_in_progress(void);
 
-/// C[m, n] += A[m, k] · Wᵀ with the upper half of the panels on the helper thread whenever it is free
-/// (whatever the enable switch and pass count say). Returns 1 when it split, 0 when it ran alone.
+/// C[m, n] += A[m, k] · Wᵀ with the column chunks shared with the helper thread whenever it is free
+/// (whatever the enable switch and pass count say), with recd_gemm_packed_ex's epilogue (`bias`, `gelu`).
+/// Returns 1 when the helper computed at least one chunk, 0 when this thread computed them all.
 /// Each column is computed by the same code as recd_gemm_packed, so the result is bitwise the same.
 int recd_gemm_packed_split(int m, int n, int k, const float *a, int lda, const float *packed,
-                           float *c, int ldc);
+                           float *c, int ldc, const float *bias, int gelu);
 
-/// C[m, n] += A[m, k] · Wᵀ (as recd_gemm_packed over all columns), with the upper half of the panels on
-/// the helper thread when it is enabled, free, and this is the only pass in progress; else on this thread.
+/// C[m, n] += A[m, k] · Wᵀ (as recd_gemm_packed over all columns), sharing column chunks with the helper
+/// thread when it is enabled, free, and this is the only pass in progress; else on this thread. With
+/// recd_gemm_packed_ex's epilogue (`bias`, `gelu`).
 void recd_gemm_packed_auto(int m, int n, int k, const float *a, int lda, const float *packed,
-                           float *c, int ldc);
+                           float *c, int ldc, const float *bias, int gelu);
 
 #ifdef __cplusplus
 }

@@ -26,6 +26,12 @@ void recd_pack_nt(const float *w, int n, int k, float *dst);
 void recd_gemm_packed(int m, int n, int k, const float *a, int lda, const float *packed,
                       float *c, int ldc, int n0, int n1);
 
+/// As recd_gemm_packed, with an epilogue: when `bias` (n floats) is non-null, C = bias + A·Wᵀ and C's
+/// old contents are not read; else C += A·Wᵀ. Then, when `gelu` is 1, C = GELU(C) (erf form, exactly as
+/// recd_gelu computes it). Bitwise the same as filling C with the bias, recd_gemm_packed, recd_gelu.
+void recd_gemm_packed_ex(int m, int n, int k, const float *a, int lda, const float *packed,
+                         float *c, int ldc, int n0, int n1, const float *bias, int gelu);
+
 /// 1 when the AVX-512 micro-kernel is in use on this CPU, else 0.
 int recd_kernels_have_avx512(void);
 

@@ -72,18 +72,17 @@ extension EncoderModel {
         VectorMath.layerNormInPlace(ws.x, rows: t, n: h, gamma: w.embedNormGamma, beta: w.embedNormBeta, eps: c.layerNormEps)
         for (index, layer) in w.layers.enumerated() {
             let packed = packedLayers.isEmpty ? nil : packedLayers[index]
-            // Q|K|V = x·Wqkvᵀ + b, bias pre-filled so the GEMM accumulates onto it (beta = 1).
-            fillRows(ws.qkv, rows: t, width: 3 * h, with: layer.qkvBias)
-            linear(packed?.qkv, m: t, n: 3 * h, k: h, a: ws.x, lda: h, w: layer.qkvWeight, c: ws.qkv, ldc: 3 * h)
+            // Q|K|V = x·Wqkvᵀ + b (the bias is the GEMM's epilogue).
+            linear(packed?.qkv, m: t, n: 3 * h, k: h, a: ws.x, lda: h, w: layer.qkvWeight, bias: layer.qkvBias, gelu: false,
+                   c: ws.qkv, ldc: 3 * h)
             attention(count: count, ws: ws)
             // x = LayerNorm(x + ctx·Woᵀ + b): residual and bias are accumulated in place.
             addRows(ws.x, rows: t, width: h, bias: layer.attnOutBias)
             linear(packed?.attnOut, m: t, n: h, k: h, a: ws.ctx, lda: h, w: layer.attnOutWeight, c: ws.x, ldc: h)
             VectorMath.layerNormInPlace(ws.x, rows: t, n: h, gamma: layer.attnNormGamma, beta: layer.attnNormBeta, eps: c.layerNormEps)
-            // FFN: GELU(x·W1ᵀ + b1)·W2ᵀ + b2, residual, LayerNorm.
-            fillRows(ws.ffn, rows: t, width: f, with: layer.ffnInBias)
-            linear(packed?.ffnIn, m: t, n: f, k: h, a: ws.x, lda: h, w: layer.ffnInWeight, c: ws.ffn, ldc: f)
-            VectorMath.geluInPlace(ws.ffn, count: t * f)
+            // FFN: GELU(x·W1ᵀ + b1)·W2ᵀ + b2, residual, LayerNorm (bias and GELU are the first GEMM's epilogue).
+            linear(packed?.ffnIn, m: t, n: f, k: h, a: ws.x, lda: h, w: layer.ffnInWeight, bias: layer.ffnInBias, gelu: true,
+                   c: ws.ffn, ldc: f)
             addRows(ws.x, rows: t, width: h, bias: layer.ffnOutBias)
             linear(packed?.ffnOut, m: t, n: h, k: f, a: ws.ffn, lda: f, w: layer.ffnOutWeight, c: ws.x, ldc: h)
             VectorMath.layerNormInPlace(ws.x, rows: t, n: h, gamma: layer.outNormGamma, beta: layer.outNormBeta, eps: c.layerNormEps)
@@ -154,10 +153,6 @@ extension EncoderModel {
                 for j in 0..<h { out[s * h + j] *= scale }
             }
         }
-    }
-
-    private func fillRows(_ dst: UnsafeMutablePointer<Float>, rows: Int, width: Int, with row: UnsafePointer<Float>) {
-        for r in 0..<rows { (dst + r * width).update(from: row, count: width) }
     }
 
     private func addRows(_ dst: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>) {

@@ -11,4 +11,20 @@ extension EncoderModel {
             BLAS.gemmNT(m: m, n: n, k: k, a: a, lda: lda, b: w, ldb: k, beta: 1, c: c, ldc: ldc)
         }
     }
+
+    /// C[m×n] = bias + A[m×k] · Wᵀ, then GELU when `gelu` (C's old contents are ignored): fused into the
+    /// packed GEMM's epilogue, or a bias fill, OpenBLAS and a GELU pass on the `.openblas` kernel.
+    @inline(__always)
+    func linear(_ packed: PackedWeight?, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                w: UnsafePointer<Float>, bias: UnsafePointer<Float>, gelu: Bool, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if let packed {
+            packed.multiplySplit(m: m, a: a, lda: lda, bias: bias, gelu: gelu, c: c, ldc: ldc)
+        } else {
+            for r in 0..<m { (c + r * ldc).update(from: bias, count: n) }
+            BLAS.gemmNT(m: m, n: n, k: k, a: a, lda: lda, b: w, ldb: k, beta: 1, c: c, ldc: ldc)
+            if gelu {
+                for r in 0..<m { VectorMath.geluInPlace(c + r * ldc, count: n) }
+            }
+        }
+    }
 }

@@ -46,11 +46,21 @@ public final class PackedWeight: @unchecked Sendable {
         recd_gemm_packed(Int32(m), Int32(n), Int32(k), a, Int32(lda), data, c, Int32(ldc), 0, Int32(n))
     }
 
-    /// C[m×n] += A[m×k] · Wᵀ with half the columns on the intra-op helper thread when it is enabled and
+    /// C[m×n] += A[m×k] · Wᵀ sharing column chunks with the intra-op helper thread when it is enabled and
     /// this is the only forward pass in progress (see `PackedGEMM.intraOpHelper`); bitwise the same result.
     @inline(__always)
     public func multiplyAccumulateSplit(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        recd_gemm_packed_auto(Int32(m), Int32(n), Int32(k), a, Int32(lda), data, c, Int32(ldc))
+        recd_gemm_packed_auto(Int32(m), Int32(n), Int32(k), a, Int32(lda), data, c, Int32(ldc), nil, 0)
+    }
+
+    /// C[m×n] = bias + A[m×k] · Wᵀ (C's old contents are not read), then GELU (erf form) when `gelu`;
+    /// `bias` holds n floats. Bitwise the same as filling C with the bias, `multiplyAccumulate` and
+    /// `VectorMath.geluInPlace`, without those passes over C. Shares column chunks with the intra-op
+    /// helper as `multiplyAccumulateSplit` does.
+    @inline(__always)
+    public func multiplySplit(m: Int, a: UnsafePointer<Float>, lda: Int, bias: UnsafePointer<Float>, gelu: Bool,
+                              c: UnsafeMutablePointer<Float>, ldc: Int) {
+        recd_gemm_packed_auto(Int32(m), Int32(n), Int32(k), a, Int32(lda), data, c, Int32(ldc), bias, gelu ? 1 : 0)
     }
 }
 
@@ -81,8 +91,9 @@ public enum PackedGEMM {
     /// Whether the fp32 forward pass may split each GEMM's columns with one helper thread (process-wide).
     /// The helper is used only while a single forward pass runs in the process, so a daemon with one
     /// worker per core keeps its throughput and gains latency when only one request is being served.
-    /// Default: off; `RECD_INTRA_OP=1` (or `on`) turns it on when the process may use two or more CPUs.
-    /// Off because it was slower on the loaded machine it was measured on (see FORMAT.md, "Threads").
+    /// Default: on when the process may use two or more CPUs; `RECD_INTRA_OP=0` (or `off`) turns it off.
+    /// The caller and the helper claim column chunks, so a helper that gets no core costs nothing but
+    /// its share going back to the caller (see FORMAT.md, "Threads").
     public static var intraOpHelper: Bool {
         get { recd_intra_op_enabled() == 1 }
         set { recd_intra_op_enable(newValue ? 1 : 0) }
@@ -93,9 +104,9 @@ public enum PackedGEMM {
 }
 
 extension PackedWeight {
-    /// C += A·Wᵀ split with the helper thread whenever it is free, whatever `PackedGEMM.intraOpHelper`
-    /// says (for tests); returns whether it split.
+    /// C += A·Wᵀ shared with the helper thread whenever it is free, whatever `PackedGEMM.intraOpHelper`
+    /// says (for tests); returns whether the helper computed at least one chunk.
     public func multiplyAccumulateForcingSplit(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int) -> Bool {
-        recd_gemm_packed_split(Int32(m), Int32(n), Int32(k), a, Int32(lda), data, c, Int32(ldc)) == 1
+        recd_gemm_packed_split(Int32(m), Int32(n), Int32(k), a, Int32(lda), data, c, Int32(ldc), nil, 0) == 1
     }
 }
