@@ -181,20 +181,26 @@ static inline AVX512 void panel_masks(int p0, int end, __mmask16 *m0, __mmask16 
     *m1 = w >= 32 ? (__mmask16)0xFFFF : w <= 16 ? (__mmask16)0 : (__mmask16)((1u << (w - 16)) - 1);
 }
 
-// Few rows: panels outer, row blocks inner (each panel read from memory once, prefetched ahead).
+// Few rows: panels outer, row blocks inner (each panel read from memory once, prefetched ahead). k runs in
+// the many-rows order's RECD_KC blocks, each added into C the same way, so a row's result is bitwise the same
+// whichever order runs it: a text's embedding does not depend on the batch it came in.
 static AVX512 void gemm_avx512_small(int m, int k, const float *a, int lda, const float *packed,
                                      float *c, int ldc, int end, int n0, int n1, const float *bias, int gelu) {
-    const int kc = k, gl = gelu;
     for (int p0 = n0; p0 < n1; p0 += RECD_PANEL) {
-        const float *panel = packed + (size_t)(p0 / RECD_PANEL) * k * RECD_PANEL;
+        const float *whole = packed + (size_t)(p0 / RECD_PANEL) * k * RECD_PANEL;
         __mmask16 m0, m1;
         panel_masks(p0, end, &m0, &m1);
-        const float *bp = bias ? bias + p0 : NULL;
         for (int r0 = 0; r0 < m; r0 += MR) {
             int mr = m - r0 < MR ? m - r0 : MR;
-            const float *ar = a + (size_t)r0 * lda;
             float *cr = c + (size_t)r0 * ldc + p0;
-            if (r0 == 0) { BLOCK_SWITCH(1) } else { BLOCK_SWITCH(0) }
+            for (int k0 = 0; k0 < k; k0 += RECD_KC) {
+                const int kc = k - k0 < RECD_KC ? k - k0 : RECD_KC;
+                const int gl = gelu && k0 + kc == k;
+                const float *ar = a + (size_t)r0 * lda + k0;
+                const float *panel = whole + (size_t)k0 * RECD_PANEL;
+                const float *bp = bias && k0 == 0 ? bias + p0 : NULL;
+                if (r0 == 0) { BLOCK_SWITCH(1) } else { BLOCK_SWITCH(0) }
+            }
         }
     }
 }

@@ -65,6 +65,37 @@ import Testing
         }
     }
 
+    /// A row's result is bitwise the same whether it is multiplied alone (few-rows order) or among many
+    /// (blocked order, k in blocks): a text's embedding must not depend on the batch it was sent in.
+    @Test(arguments: [false, true]) func rowResultDoesNotDependOnRowCount(portable: Bool) {
+        KernelSwitch.lock.lock(); defer { KernelSwitch.lock.unlock() }
+        PackedGEMM.forcePortable(portable)
+        defer { PackedGEMM.forcePortable(false) }
+        for (n, k) in [(384, 1536), (1536, 384), (100, 1537)] {
+            let many = 40
+            let a = Self.values(many * k, seed: UInt64(k)), w = Self.values(n * k, seed: UInt64(n))
+            let bias = Self.values(n, seed: 7)
+            let packed = w.withUnsafeBufferPointer { PackedWeight($0.baseAddress!, n: n, k: k) }
+            func run(rows: Int) -> [Float] {
+                var c = [Float](repeating: 0, count: rows * n)
+                a.withUnsafeBufferPointer { ap in
+                    bias.withUnsafeBufferPointer { bp in
+                        c.withUnsafeMutableBufferPointer { cp in
+                            packed.multiplySplit(m: rows, a: ap.baseAddress!, lda: k, bias: bp.baseAddress!, gelu: true,
+                                                 c: cp.baseAddress!, ldc: n)
+                        }
+                    }
+                }
+                return c
+            }
+            let all = run(rows: many)
+            for rows in [1, 5, 24, 25] {
+                let some = run(rows: rows)
+                #expect(Array(all[0..<(rows * n)]) == some, "n \(n) k \(k): first \(rows) rows differ from the same rows among \(many)")
+            }
+        }
+    }
+
     @Test func kernelChoiceFollowsLoadOption() throws {
         let path = try Fixtures.packedPath.get()
         #expect(try EncoderModel.load(path: path, kernel: .openblas).linearKernel == .openblas)
