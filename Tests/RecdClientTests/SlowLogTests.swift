@@ -106,3 +106,48 @@ private func threadCPU() -> Double {
         #expect(ConfigFile.knownKeys.contains("slow_request_ms"))
     }
 }
+
+/// Records the name of the thread each RECOMMEND ran on.
+private final class ThreadRecorder: RecommendHandler, @unchecked Sendable {
+    // Safety: `names` is only touched under `lock`.
+    private let lock = NSLock()
+    private var names: [String] = []
+
+    var recorded: [String] {
+        lock.lock(); defer { lock.unlock() }
+        return names
+    }
+
+    func recommend(_ request: Recd_V1_RecommendRequest, queryEmbedding: [Float]?, queryIntent: Recd_V1_IntentResponse?,
+                   context: HandlerContext) throws -> Recd_V1_RecommendResponse {
+        let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+        lock.lock(); names.append(name.trimmingCharacters(in: .whitespacesAndNewlines)); lock.unlock()
+        return Recd_V1_RecommendResponse()
+    }
+
+    func similar(_ request: Recd_V1_SimilarRequest, context: HandlerContext) throws -> Recd_V1_SimilarResponse {
+        Recd_V1_SimilarResponse()
+    }
+}
+
+@Suite struct RankOnEventLoopTests {
+    private func ranks(onEventLoop: Bool, diversity: Float = 0) async throws -> [String] {
+        let recorder = ThreadRecorder()
+        let d = try InProcessDaemon(engines: Engines(recommender: recorder)) { $0.rankOnEventLoop = onEventLoop }
+        let client = try await RecdClient.connect(socketPath: d.path)
+        var r = Recd_V1_RecommendRequest()
+        r.user = "u"
+        r.diversity = diversity
+        _ = try await client.recommend(r)
+        await client.close()
+        await d.stop()
+        return recorder.recorded
+    }
+
+    @Test func rankOnEventLoopRunsRecommendOnTheLoopThatReadIt() async throws {
+        #expect(try await ranks(onEventLoop: true).allSatisfy { $0.hasPrefix("NIO-ELT") })
+        #expect(try await ranks(onEventLoop: false).allSatisfy { !$0.hasPrefix("NIO-ELT") && !$0.isEmpty })
+        // MMR can cost much more than a plain ranking: it stays on the engine pool.
+        #expect(try await ranks(onEventLoop: true, diversity: 0.5).allSatisfy { !$0.hasPrefix("NIO-ELT") })
+    }
+}
