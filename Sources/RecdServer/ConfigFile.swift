@@ -31,8 +31,6 @@ public struct ConfigFile: Decodable, Sendable {
     public var drain_timeout_ms: Int?
     /// Log requests slower than this many milliseconds with their time split (``SlowLog``); 0 = off (the default).
     public var slow_request_ms: Double?
-    /// Rank RECOMMEND without a query on the event loop (no worker hand-off); default false.
-    public var rank_on_event_loop: Bool?
     /// Free-form engine settings the engines' adapters read.
     public var engines: [String: String]?
 
@@ -70,7 +68,6 @@ public struct ConfigFile: Decodable, Sendable {
         if let v = max_connections { c.maxConnections = v }
         if let v = max_in_flight_per_connection { c.maxInFlightPerConnection = v }
         if let v = drain_timeout_ms { c.drainTimeout = .milliseconds(v) }
-        if let v = rank_on_event_loop { c.rankOnEventLoop = v }
         if let v = slow_request_ms {
             guard v >= 0, v.isFinite else {
                 throw Error(description: "slow_request_ms must be 0 (off) or a positive number of milliseconds, found \(v)")

@@ -41,22 +41,12 @@ extension Dispatcher {
         if request.k == 0 { request.k = UInt32(configuration.defaultK) }
         let finalRequest = request
         if request.query.isEmpty {
-            let rank: @Sendable (HandlerContext) -> Void = { context in
+            // No encoder work: the engine pool, never behind an encoder batch.
+            try queueEngineTask(trace: trace) { context in
                 self.answer(.recommend, reply) {
                     try recommender.recommend(finalRequest, queryEmbedding: nil, queryIntent: nil, context: context)
                 }
             }
-            if configuration.rankOnEventLoop && request.diversity == 0 {
-                // `rank_on_event_loop`: no thread hand-off at all — neither a worker's wake-up nor the
-                // reply's hop back to the event loop, the two waits the slow log finds in the tail
-                // (daemon/DAEMON.md, "Slow requests"). MMR (diversity > 0) can cost far more: pool.
-                trace?.queued = monotonicNanos()
-                trace?.start()
-                rank(Self.noEncoderContext)
-                return
-            }
-            // No encoder work: the engine pool, never behind an encoder batch.
-            try queueEngineTask(trace: trace, rank)
             return
         }
         _ = try need(engines.encoder, "encoder (the request has a query)", for: .recommend, flag: "--model FILE")

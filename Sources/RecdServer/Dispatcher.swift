@@ -110,14 +110,6 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    /// The context of work run on the event loop, which has no encoder (made per use: HandlerContext
-    /// is not Sendable, so it cannot be a shared static).
-    static var noEncoderContext: HandlerContext {
-        HandlerContext(embed: { _ in
-            throw RequestError.unavailable("this request ran on the event loop, which has no encoder")
-        })
-    }
-
     func need<T>(_ engine: T?, _ what: String, for opcode: Opcode, flag: String) throws(RequestError) -> T {
         guard let engine else {
             throw .unavailable("\(opcode.name) needs the \(what), which this recd was started without; start it with \(flag)")

@@ -43,10 +43,6 @@ public struct ServerConfiguration: Sendable {
     /// Log requests whose time in recd (frame read → reply written) exceeds this many milliseconds,
     /// with where the time went (``SlowLog``); nil (the default) = off.
     public var slowRequestMs: Double?
-    /// Rank RECOMMEND without a query (and without diversity) on the event loop that read it instead
-    /// of an engine-pool thread: no wake-up of a worker and no reply hop, at the price of the event loop
-    /// being busy for the ranking (~0.5 ms on a 12k catalog); pair with `eventLoopThreads` = cores.
-    public var rankOnEventLoop = false
 
     public init() {}
 
