@@ -14,7 +14,8 @@
 #
 # Usage: daemon/soak.sh [minutes=30] [fraction=0.7] [out=daemon/SOAK.md]
 # Env: SOAK_NOTE (a sentence on what else ran on the machine), RECD_WEIGHTS (packed model), SOAK_RATE (skip the capacity run and use this rate),
-#      SOAK_CONNECTIONS (8). Needs `swift build -c release --product recd` and `--product recbench`.
+#      SOAK_CONNECTIONS (8), SOAK_RECD_CONFIG (a recd --config file, e.g. {"slow_request_ms": 50}: the summary then
+#      counts the slow requests by the stage that dominated them, daemon/DAEMON.md "Slow requests"). Needs `swift build -c release --product recd` and `--product recbench`.
 set -euo pipefail
 minutes="${1:-30}"
 fraction="${2:-0.7}"
@@ -35,7 +36,7 @@ trap cleanup EXIT
 
 "$bin/recd" --socket "$tmp/recd.sock" --model "$weights" --catalog "$root/daemon/demo/catalog.jsonl" \
   --intents "$root/daemon/demo/intents.jsonl" --store "$tmp/store" --cache-dir "$HOME/.cache/recd/soak-cache" \
-  --log-level warning >"$tmp/recd.log" 2>&1 &
+  ${SOAK_RECD_CONFIG:+--config "$SOAK_RECD_CONFIG"} --log-level warning >"$tmp/recd.log" 2>&1 &
 recd_pid=$!
 for _ in $(seq 1200); do [[ -S "$tmp/recd.sock" ]] && break; sleep 0.1; done
 [[ -S "$tmp/recd.sock" ]] || { echo "recd did not start:"; cat "$tmp/recd.log"; exit 1; }
@@ -119,6 +120,21 @@ for m in minutes:
     print("| %d | %s | %s | %s | %s | %s | %s | %.1f |" % (m["minute"], l["rps"], l["p50_ms"], l["p99_ms"], l["p999_ms"],
           l.get("ok_p99_ms", "-"), st, m["rss_kib"] / 1024))
 PY
+if grep -q "slow request: " "$tmp/recd.log"; then
+  grep "slow request: " "$tmp/recd.log" | python3 -c '
+import collections, re, sys
+by_op = collections.defaultdict(collections.Counter)
+for line in sys.stdin:
+    m = re.search(r"slow request: (\S+) ([0-9.]+) ms: (.*)", line)
+    if not m: continue
+    stages = {k: float(v) for k, v in re.findall(r"(decode|queued|run|reply hop|write) ([0-9.]+)", m.group(3))}
+    if stages: by_op[m.group(1)][max(stages, key=stages.get)] += 1
+print("\nSlow requests (recd slow log, `%s`), by the stage that took most of their time:\n" % open(sys.argv[1]).read().strip())
+print("| op | slow requests | dominant stage |\n|---|---|---|")
+for op, c in sorted(by_op.items()):
+    print("| %s | %d | %s |" % (op, sum(c.values()), ", ".join("%s %d" % kv for kv in c.most_common())))
+' "$SOAK_RECD_CONFIG" >>"$tmp/summary.md"
+fi
 # The explanation after the figures ("## Reading the figures" to the end) is carried over from the file
 # being replaced, so a rerun updates the figures and keeps the text.
 if [[ -f "$out" ]]; then

@@ -15,12 +15,24 @@ final class RankScratch {
     private(set) var allowed: UnsafeMutablePointer<Bool> = .allocate(capacity: 0)
     /// Per slot: the `generation` that last marked it (candidate de-duplication without a Set).
     private(set) var mark: UnsafeMutablePointer<UInt32> = .allocate(capacity: 0)
+    /// Per slot: the candidate pool's selection key (``PoolSelection``).
+    private(set) var keys: UnsafeMutablePointer<UInt32> = .allocate(capacity: 0)
+    /// Slots on the pool's boundary (``PoolSelection``).
+    private(set) var ties: UnsafeMutablePointer<Int32> = .allocate(capacity: 0)
+    /// The pool selection's histogram (``PoolSelection/buckets`` counts; not catalog-sized).
+    let histogram: UnsafeMutablePointer<UInt32> = .allocate(capacity: PoolSelection.buckets)
+    /// The candidate pool's slots; capacity kept between requests.
+    var pool: [Int32] = []
     private var generation: UInt32 = 0
 
-    deinit { release() }
+    deinit {
+        release()
+        histogram.deallocate()
+    }
 
     private func release() {
         collaborative.deallocate(); scores.deallocate(); allowed.deallocate(); mark.deallocate()
+        keys.deallocate(); ties.deallocate()
     }
 
     /// Makes room for `n` slots (contents undefined, except `mark`, which never matches a fresh generation).
@@ -33,6 +45,8 @@ final class RankScratch {
         allowed = .allocate(capacity: c)
         mark = .allocate(capacity: c)
         mark.initialize(repeating: 0, count: c)
+        keys = .allocate(capacity: c)
+        ties = .allocate(capacity: c)
         generation = 0
         capacity = c
     }

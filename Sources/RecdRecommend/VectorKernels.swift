@@ -41,19 +41,22 @@ enum VectorKernels {
         return s
     }
 
-    /// The largest of x[0..<n] (−∞ when n = 0).
+    /// The largest of x[0..<n] (−∞ when n = 0; +0 over −0).
+    ///
+    /// Compares the floats as integers: flipping the 31 low bits of a negative float's bit pattern
+    /// makes signed-integer order the float order, and an integer max reduction is one vector
+    /// instruction per 16 lanes. Rejected: `pointwiseMax` on `SIMD16<Float>`, which the compiler
+    /// lowered to one scalar compare per lane through the stack — the largest cost of a RECOMMEND's
+    /// collaborative pass (RANKING.md, "Cost").
     @inline(__always)
     static func max(_ n: Int, _ x: UnsafePointer<Float>) -> Float {
-        let rx = UnsafeRawPointer(x)
-        var m = V(repeating: -.infinity)
-        var i = 0
-        while i + 16 <= n {
-            m = pointwiseMax(m, rx.loadUnaligned(fromByteOffset: i * 4, as: V.self))
-            i += 16
+        guard n > 0 else { return -.infinity }
+        var m = Int32.min
+        for i in 0..<n {
+            let b = Int32(bitPattern: x[i].bitPattern)
+            m = Swift.max(m, b ^ ((b >> 31) & 0x7fff_ffff))
         }
-        var s = m.max()
-        while i < n { s = Swift.max(s, x[i]); i += 1 }
-        return s
+        return Float(bitPattern: UInt32(bitPattern: m ^ ((m >> 31) & 0x7fff_ffff)))
     }
 
     /// out[i] = a·x[i] + b·y[i] over n floats (y may be shorter: missing entries count as 0).

@@ -6,7 +6,7 @@ extension ConfigFile {
         "workers", "event_loop_threads", "queue_capacity", "max_queue_delay_ms", "max_batch_texts", "batch_wait_us",
         "max_body_bytes", "max_texts_per_request", "max_text_bytes", "max_k", "max_items_per_request",
         "max_connections", "max_in_flight_per_connection", "socket_mode", "socket_group",
-        "drain_timeout_ms", "engines",
+        "drain_timeout_ms", "slow_request_ms", "engines",
     ]
 
     /// Keys in the file at `path` that recd does not know (JSON decoding alone ignores them,
@@ -64,6 +64,7 @@ extension ServerConfiguration {
             "max_in_flight_per_connection": maxInFlightPerConnection,
             "socket_mode": "0" + String(socketMode, radix: 8),
             "drain_timeout_ms": Int(drainTimeout.wholeMilliseconds),
+            "slow_request_ms": slowRequestMs ?? 0,
             "engines": engines,
         ]
         if let socketGroup { object["socket_group"] = socketGroup }

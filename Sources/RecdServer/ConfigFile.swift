@@ -29,6 +29,8 @@ public struct ConfigFile: Decodable, Sendable {
     /// Peer uids allowed to connect; replaces the default (own uid and root).
     public var allow_uids: [UInt32]?
     public var drain_timeout_ms: Int?
+    /// Log requests slower than this many milliseconds with their time split (``SlowLog``); 0 = off (the default).
+    public var slow_request_ms: Double?
     /// Free-form engine settings the engines' adapters read.
     public var engines: [String: String]?
 
@@ -66,6 +68,12 @@ public struct ConfigFile: Decodable, Sendable {
         if let v = max_connections { c.maxConnections = v }
         if let v = max_in_flight_per_connection { c.maxInFlightPerConnection = v }
         if let v = drain_timeout_ms { c.drainTimeout = .milliseconds(v) }
+        if let v = slow_request_ms {
+            guard v >= 0, v.isFinite else {
+                throw Error(description: "slow_request_ms must be 0 (off) or a positive number of milliseconds, found \(v)")
+            }
+            c.slowRequestMs = v > 0 ? v : nil
+        }
         if let v = socket_group { c.socketGroup = v }
         if let v = allow_uids { c.peerAccess = PeerAccess(allowedUIDs: Set(v)) }
         if let v = socket_mode {

@@ -19,9 +19,12 @@ public final class Dispatcher: Sendable {
     /// The BUSY answer for a refused model job, encoded once: under a flood it is most of the replies.
     let busyError: RequestError
     let busyBody: [UInt8]
+    /// The slow-request log, for its STATS counter; nil when off.
+    let slowLog: SlowLog?
 
     public init(engines: Engines, pool: WorkerPool, enginePool: WorkerPool? = nil, metrics: Metrics,
-                configuration: ServerConfiguration, logger: Logger) {
+                configuration: ServerConfiguration, logger: Logger, slowLog: SlowLog? = nil) {
+        self.slowLog = slowLog
         self.engines = engines
         self.pool = pool
         self.enginePool = enginePool
@@ -34,16 +37,21 @@ public final class Dispatcher: Sendable {
 
     /// Handles one request of a known opcode other than PING.
     public func dispatch(_ opcode: Opcode, body: [UInt8], reply: @escaping Reply) {
+        dispatch(opcode, body: body, trace: nil, reply: reply)
+    }
+
+    /// The same, stamping `trace` (the slow log's) as the request is queued and started.
+    func dispatch(_ opcode: Opcode, body: [UInt8], trace: RequestTrace?, reply: @escaping Reply) {
         do throws(RequestError) {
             switch opcode {
-            case .embed: try embed(body, reply)
-            case .intent: try intent(body, reply)
-            case .recommend: try recommend(body, reply)
-            case .feedback: try feedback(body, reply)
-            case .items: try items(body, reply)
-            case .similar: try similar(body, reply)
+            case .embed: try embed(body, trace, reply)
+            case .intent: try intent(body, trace, reply)
+            case .recommend: try recommend(body, trace, reply)
+            case .feedback: try feedback(body, trace, reply)
+            case .items: try items(body, trace, reply)
+            case .similar: try similar(body, trace, reply)
             case .stats: reply(.ok, encode(stats()))
-            case .intentsReload: try reload(body, reply)
+            case .intentsReload: try reload(body, trace, reply)
             default: throw RequestError(.unknownOpcode, "opcode \(opcode.name) is not served by this dispatcher")
             }
         } catch {
@@ -73,20 +81,32 @@ public final class Dispatcher: Sendable {
 
     func busy() -> RequestError { busyError }
 
-    func queueEmbed(_ texts: [String], intentFeatures: Bool = false,
+    func queueEmbed(_ texts: [String], intentFeatures: Bool = false, trace: RequestTrace?,
                     _ completion: @escaping @Sendable (Result<[[Float]], any Error>, HandlerContext) -> Void) throws(RequestError) {
+        trace?.queued = monotonicNanos()
         guard pool.submitEmbed(.init(texts: texts, intentFeatures: intentFeatures, completion: completion)) else { throw busy() }
     }
 
-    func queueTask(_ task: @escaping @Sendable (HandlerContext) -> Void) throws(RequestError) {
-        guard pool.submitTask(task) else { throw busy() }
+    func queueTask(trace: RequestTrace?, _ task: @escaping @Sendable (HandlerContext) -> Void) throws(RequestError) {
+        guard pool.submitTask(Self.traced(task, trace)) else { throw busy() }
     }
 
     /// Queues work that never embeds on the engine pool (falls back to the model pool).
-    func queueEngineTask(_ task: @escaping @Sendable (HandlerContext) -> Void) throws(RequestError) {
-        guard let enginePool else { return try queueTask(task) }
-        guard enginePool.submitTask(task) else {
+    func queueEngineTask(trace: RequestTrace?, _ task: @escaping @Sendable (HandlerContext) -> Void) throws(RequestError) {
+        guard let enginePool else { return try queueTask(trace: trace, task) }
+        guard enginePool.submitTask(Self.traced(task, trace)) else {
             throw RequestError(.busy, "recd is overloaded: \(enginePool.capacity) ranking requests are already queued; retry with backoff")
+        }
+    }
+
+    /// `task`, stamping `trace` as queued now and started when a worker runs it.
+    static func traced(_ task: @escaping @Sendable (HandlerContext) -> Void,
+                       _ trace: RequestTrace?) -> @Sendable (HandlerContext) -> Void {
+        guard let trace else { return task }
+        trace.queued = monotonicNanos()
+        return { context in
+            trace.start()
+            task(context)
         }
     }
 

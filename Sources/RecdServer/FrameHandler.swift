@@ -27,6 +27,8 @@ final class FrameHandler: ChannelInboundHandler {
     private var closing = false
     /// Replies in `out` that count as in flight (for the drain) until their write completes.
     private var repliesAwaitingWrite = 0
+    /// Slow-log traces of the replies in `out` (only when the slow log is on).
+    private var tracesAwaitingWrite: [RequestTrace] = []
 
     init(dispatcher: Dispatcher, shared: ServerShared, limits: FrameLimits, maxInFlight: Int) {
         self.dispatcher = dispatcher
@@ -154,15 +156,17 @@ final class FrameHandler: ChannelInboundHandler {
         let bound = NIOLoopBound(self, eventLoop: loop)
         let opcode = header.opcode, id = header.requestID
         let metrics = shared.metrics
-        dispatcher.dispatch(opcode, body: Array(body.readableBytesView)) { status, bytes in
+        let trace = shared.slowLog == nil ? nil : RequestTrace(opcode: opcode)
+        dispatcher.dispatch(opcode, body: Array(body.readableBytesView), trace: trace) { status, bytes in
+            trace?.answer()
             metrics.record(opcode, status: status, micros: monotonicMicros() &- start)
             // Answered while still on the event loop (BUSY, BAD_REQUEST, STATS): no task hop, which
             // under a flood of refused requests was a queued closure per reply.
             if loop.inEventLoop {
-                bound.value.completed(opcode, id: id, status: status, body: bytes)
+                bound.value.completed(opcode, id: id, status: status, body: bytes, trace: trace)
             } else {
                 loop.execute {
-                    bound.value.completed(opcode, id: id, status: status, body: bytes)
+                    bound.value.completed(opcode, id: id, status: status, body: bytes, trace: trace)
                 }
             }
         }
@@ -189,7 +193,7 @@ final class FrameHandler: ChannelInboundHandler {
         appendResponse(header.opcode, id: header.requestID, status: status, body: ErrorBody.encode(message))
     }
 
-    private func completed(_ opcode: Opcode, id: UInt32, status: Status, body: [UInt8]) {
+    private func completed(_ opcode: Opcode, id: UInt32, status: Status, body: [UInt8], trace: RequestTrace?) {
         inFlight -= 1
         guard context != nil, !closing else {
             shared.requestsFinished(1)
@@ -197,6 +201,10 @@ final class FrameHandler: ChannelInboundHandler {
         }
         appendResponse(opcode, id: id, status: status, body: body)
         repliesAwaitingWrite += 1
+        if let trace {
+            trace.onLoop = monotonicNanos()
+            tracesAwaitingWrite.append(trace)
+        }
         if !flushScheduled {
             // Replies finished in the same event-loop tick go out in one write.
             flushScheduled = true
@@ -223,6 +231,8 @@ final class FrameHandler: ChannelInboundHandler {
         flushScheduled = false
         let replies = repliesAwaitingWrite
         repliesAwaitingWrite = 0
+        let traces = tracesAwaitingWrite
+        if !traces.isEmpty { tracesAwaitingWrite = [] }
         guard let context, out.readableBytes > 0, !closing else {
             shared.requestsFinished(replies)
             return
@@ -232,7 +242,14 @@ final class FrameHandler: ChannelInboundHandler {
         } else {
             // A drain (SIGTERM) waits for these replies to reach the socket, not just this buffer.
             let shared = self.shared
-            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in shared.requestsFinished(replies) }
+            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in
+                if let slowLog = shared.slowLog, !traces.isEmpty {
+                    let now = monotonicNanos()
+                    for t in traces { t.written = now }
+                    slowLog.finish(traces)
+                }
+                shared.requestsFinished(replies)
+            }
         }
         // Usually the write completed synchronously and `out` is uniquely ours again, so
         // clear() reuses its memory; if the socket was full NIO still holds the bytes and

@@ -33,7 +33,8 @@ public final class RecdDaemon: @unchecked Sendable {
         self.configuration = configuration
         self.engines = engines
         self.logger = logger
-        self.shared = ServerShared(logger: logger, metrics: metrics)
+        let slowLog = configuration.slowRequestMs.map { SlowLog(thresholdMs: $0, logger: logger) }
+        self.shared = ServerShared(logger: logger, metrics: metrics, slowLog: slowLog)
         let metrics = self.metrics
         self.pool = WorkerPool(workers: configuration.workers, capacity: configuration.queueCapacity,
                                encoder: engines.encoder,
@@ -46,9 +47,12 @@ public final class RecdDaemon: @unchecked Sendable {
                                      encoder: nil, maxBatchTexts: 1, maxBatchWait: .zero, logger: logger,
                                      threadName: "recd-rank")
         self.dispatcher = Dispatcher(engines: engines, pool: pool, enginePool: enginePool, metrics: metrics,
-                                     configuration: configuration, logger: logger)
+                                     configuration: configuration, logger: logger, slowLog: slowLog)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
     }
+
+    /// The slow-request log; nil when `slow_request_ms` is off.
+    public var slowLog: SlowLog? { shared.slowLog }
 
     /// The lifecycle state now.
     public var state: Lifecycle.State {

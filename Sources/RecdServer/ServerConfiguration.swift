@@ -40,6 +40,9 @@ public struct ServerConfiguration: Sendable {
     /// Default top_k for INTENT and k for RECOMMEND / SIMILAR when the request sends 0.
     public var defaultTopK: Int = 3
     public var defaultK: Int = 10
+    /// Log requests whose time in recd (frame read → reply written) exceeds this many milliseconds,
+    /// with where the time went (``SlowLog``); nil (the default) = off.
+    public var slowRequestMs: Double?
 
     public init() {}
 

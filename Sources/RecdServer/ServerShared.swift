@@ -5,12 +5,15 @@ import Logging
 final class ServerShared: Sendable {
     let logger: Logger
     let metrics: Metrics
+    /// The slow-request log; nil when `slow_request_ms` is off (then no request is traced).
+    let slowLog: SlowLog?
     private let accepting = ManagedAtomic(false)
     private let inFlight = ManagedAtomic(0)
 
-    init(logger: Logger, metrics: Metrics) {
+    init(logger: Logger, metrics: Metrics, slowLog: SlowLog? = nil) {
         self.logger = logger
         self.metrics = metrics
+        self.slowLog = slowLog
     }
 
     var acceptsRequests: Bool { accepting.load(ordering: .relaxed) }

@@ -1,0 +1,108 @@
+import Foundation
+import RecdClient
+import RecdProtocol
+import RecdServer
+import Testing
+
+/// A recommender that spins on the CPU or sleeps for as many milliseconds as the user id says
+/// ("spin:40", "sleep:40"), and answers at once for any other user.
+private struct TimedRecommender: RecommendHandler {
+    func recommend(_ request: Recd_V1_RecommendRequest, queryEmbedding: [Float]?, queryIntent: Recd_V1_IntentResponse?,
+                   context: HandlerContext) throws -> Recd_V1_RecommendResponse {
+        let parts = request.user.split(separator: ":")
+        if parts.count == 2, let ms = Double(parts[1]) {
+            if parts[0] == "spin" {
+                // Until this thread has used `ms` of CPU (not wall) time, so a loaded machine cannot shorten it.
+                let end = threadCPU() + ms / 1000
+                var x = 0.0
+                while threadCPU() < end { x += 1 }
+                withExtendedLifetime(x) {}
+            } else {
+                Thread.sleep(forTimeInterval: ms / 1000)
+            }
+        }
+        return Recd_V1_RecommendResponse()
+    }
+
+    func similar(_ request: Recd_V1_SimilarRequest, context: HandlerContext) throws -> Recd_V1_SimilarResponse {
+        Recd_V1_SimilarResponse()
+    }
+}
+
+/// Seconds of CPU time the calling thread has used.
+private func threadCPU() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+@Suite(.serialized) struct SlowLogTests {
+    private func request(_ user: String) -> Recd_V1_RecommendRequest {
+        var r = Recd_V1_RecommendRequest()
+        r.user = user
+        r.k = 1
+        return r
+    }
+
+    @Test func slowRequestIsLoggedWithItsSplitAndFastOneIsNot() async throws {
+        let d = try InProcessDaemon(engines: Engines(recommender: TimedRecommender())) { $0.slowRequestMs = 20 }
+        let client = try await RecdClient.connect(socketPath: d.path)
+        _ = try await client.recommend(request("fast"))
+        _ = try await client.recommend(request("spin:40"))
+        _ = try await client.recommend(request("sleep:40"))
+        _ = try await client.recommend(request("fast"))
+        // The write completes on the event loop after the reply was sent: give it a moment.
+        var entries: [SlowRequestEntry] = []
+        for _ in 0..<100 {
+            entries = d.daemon.slowLog?.recent ?? []
+            if entries.count >= 2 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(entries.count == 2, "only the two 40 ms requests exceed 20 ms: \(entries)")
+        guard entries.count == 2 else { return }
+        for e in entries {
+            #expect(e.opcode == .recommend)
+            #expect(e.totalNanos >= 40_000_000)
+            // Every stage of a RECOMMEND run as a task is present, and they add up to at most the total.
+            let stages = [e.decodeNanos, e.queuedNanos, e.runNanos, e.replyHopNanos, e.writeNanos]
+            #expect(stages.allSatisfy { $0 != nil }, "\(e)")
+            #expect(stages.compactMap { $0 }.reduce(0, +) <= e.totalNanos)
+            #expect((e.runNanos ?? 0) >= 40_000_000, "the 40 ms is spent in the run stage: \(e)")
+            #expect(e.description.hasPrefix("RECOMMEND "))
+        }
+        // Spinning uses the CPU for the whole run; sleeping hardly at all (run ≫ CPU: the thread waited).
+        let spin = entries[0], sleep = entries[1]
+        #expect((spin.cpuNanos ?? 0) >= 40_000_000, "spin: \(spin)")
+        #expect((sleep.cpuNanos ?? .max) < 10_000_000, "sleep: \(sleep)")
+        let stats = try await client.stats()
+        #expect(stats.extras["slowlog.count"] == "2")
+        #expect(stats.extras["slowlog.threshold_ms"] == "20.000")
+        await client.close()
+        await d.stop()
+    }
+
+    @Test func offByDefault() async throws {
+        let d = try InProcessDaemon(engines: Engines(recommender: TimedRecommender()))
+        #expect(d.daemon.slowLog == nil)
+        let client = try await RecdClient.connect(socketPath: d.path)
+        _ = try await client.recommend(request("sleep:30"))
+        let stats = try await client.stats()
+        #expect(stats.extras["slowlog.count"] == nil)
+        await client.close()
+        await d.stop()
+    }
+
+    @Test func configFileSetsAndValidatesTheThreshold() throws {
+        func configuration(_ json: String) throws -> ServerConfiguration {
+            let file = try JSONDecoder().decode(ConfigFile.self, from: Data(json.utf8))
+            var c = ServerConfiguration()
+            try file.apply(to: &c)
+            return c
+        }
+        #expect(try configuration(#"{"slow_request_ms": 2.5}"#).slowRequestMs == 2.5)
+        #expect(try configuration(#"{"slow_request_ms": 0}"#).slowRequestMs == nil)
+        #expect(try configuration(#"{}"#).slowRequestMs == nil)
+        #expect(throws: ConfigFile.Error.self) { try configuration(#"{"slow_request_ms": -1}"#) }
+        #expect(ConfigFile.knownKeys.contains("slow_request_ms"))
+    }
+}
