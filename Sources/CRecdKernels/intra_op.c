@@ -72,6 +72,8 @@ static struct {
     atomic_int helper_sleeping;  // helper is (about to be) in futex_wait on job_seq
     atomic_int caller_sleeping;  // caller is (about to be) in futex_wait on helper_done
     _Atomic long long backoff_until; // CLOCK_MONOTONIC ns: recd_gemm_packed_auto runs alone until then
+    _Atomic uint64_t shared_gemms;   // GEMMs offered to the helper (diagnostics: recd_intra_op_counts)
+    _Atomic uint64_t helper_chunks;  // chunks the helper computed (diagnostics)
     gemm_job job;                // written by the caller before the claim word names its seq; stable while
                                  // any of its chunks is claimed but not finished
     pthread_mutex_t start_lock;
@@ -222,6 +224,8 @@ int recd_gemm_packed_split(int m, int n, int k, const float *a, int lda, const f
             while ((index = claim_next(seq)) >= 0) { run_chunk(&j, index); mine++; }
             // No chunk is left to claim, so the helper's share is fixed: wait for it.
             uint32_t theirs = (uint32_t)(chunks - mine), done;
+            atomic_fetch_add_explicit(&team.shared_gemms, 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&team.helper_chunks, theirs, memory_order_relaxed);
             long long waited = now_ns();
             long long own = waited - start;
             while ((done = atomic_load_explicit(&team.helper_done, memory_order_acquire)) != theirs)
@@ -238,6 +242,11 @@ int recd_gemm_packed_split(int m, int n, int k, const float *a, int lda, const f
     }
     recd_gemm_packed_ex(m, n, k, a, lda, packed, c, ldc, 0, n, bias, gelu);
     return 0;
+}
+
+void recd_intra_op_counts(unsigned long long *shared_gemms, unsigned long long *helper_chunks) {
+    *shared_gemms = atomic_load_explicit(&team.shared_gemms, memory_order_relaxed);
+    *helper_chunks = atomic_load_explicit(&team.helper_chunks, memory_order_relaxed);
 }
 
 void recd_gemm_packed_auto(int m, int n, int k, const float *a, int lda, const float *packed,

@@ -38,6 +38,9 @@ struct EncodeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
+    @Flag(name: .long, help: "Also report wall time per forward-pass step and realised GFLOP/s per GEMM shape for the throughput runs (fp32; same as RECD_PROFILE=1).")
+    var profile = false
+
     func run() async throws {
         let path = model ?? DefaultWeightsPath.path
         let linearKernel: LinearKernel
@@ -91,9 +94,11 @@ struct EncodeCommand: AsyncParsableCommand {
         let p50 = latencies[latencies.count / 2] * 1000
         let p99 = latencies[Int(Double(latencies.count) * 0.99)] * 1000
 
-        let pool = WorkerSet(encoder: encoder, workers: max(1, workers), maxBatch: max(batch, docBatch), ompThreads: threads)
+        let pool = WorkerSet(encoder: encoder, workers: max(1, workers), maxBatch: max(batch, docBatch), ompThreads: threads,
+                             profiling: profile || ForwardProfile.requestedByEnvironment)
         /// Items per wall second, and per CPU second of the calling thread (meaningful with 1 thread, 1 worker).
-        func throughput(_ items: [String], _ size: Int) throws -> (wall: Double, cpu: Double) {
+        func throughput(_ items: [String], _ size: Int) throws -> (wall: Double, cpu: Double, report: String) {
+            pool.resetStats()
             let c = threadCPU()
             let t = now()
             var i = 0
@@ -101,10 +106,11 @@ struct EncodeCommand: AsyncParsableCommand {
                 try pool.encode(Array(items[i..<min(i + size, items.count)]))
                 i += size
             }
-            return (Double(items.count) / (now() - t), Double(items.count) / (threadCPU() - c))
+            let wall = now() - t
+            return (Double(items.count) / wall, Double(items.count) / (threadCPU() - c), pool.report(wall: wall))
         }
-        let (qps, qpcs) = try throughput(EncodeWorkload.queries, batch)
-        let (dps, dpcs) = try throughput(EncodeWorkload.docs, docBatch)
+        let (qps, qpcs, queryReport) = try throughput(EncodeWorkload.queries, batch)
+        let (dps, dpcs, docReport) = try throughput(EncodeWorkload.docs, docBatch)
         let queryTokens = encoder.tokenize(EncodeWorkload.queries[0]).count
         let docTokens = encoder.tokenize(EncodeWorkload.docs[0]).count
 
@@ -137,7 +143,7 @@ struct EncodeCommand: AsyncParsableCommand {
             ("omp_threads", "\(Int8GEMM.threads ?? -1)"),
             ("query_tokens", "\(queryTokens)"),
             ("doc_tokens", "\(docTokens)"),
-        ]
+        ] + (pool.profiling ? [("profile_queries", queryReport), ("profile_docs", docReport)] : [])
         if json {
             print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
         } else {
@@ -168,26 +174,62 @@ private func fmt(_ x: Double) -> String { String(format: "%.4f", x) }
 
 
 /// Splits a batch across worker threads, each with its own workspace and output rows.
-/// `@unchecked Sendable`: worker k touches only `workspaces[k]` and its own slice of `out`.
+/// `@unchecked Sendable`: worker k touches only `workspaces[k]`, `busy[k]`, `tokenizing[k]` and its own
+/// slice of `out`; the calling thread reads them only between `encode` calls.
 private final class WorkerSet: @unchecked Sendable {
     let encoder: Encoder
     let workspaces: [EncoderWorkspace]
     let out: UnsafeMutablePointer<Float>
     /// oneDNN's OpenMP thread count is per calling thread: each worker sets it before encoding.
     let ompThreads: Int
+    /// Whether the workspaces record a `ForwardProfile` and `report` describes it.
+    let profiling: Bool
+    /// Per worker: wall seconds inside `encode` (tokenising + forward pass) and of that, tokenising.
+    let busy: UnsafeMutablePointer<Double>
+    let tokenizing: UnsafeMutablePointer<Double>
 
-    init(encoder: Encoder, workers: Int, maxBatch: Int, ompThreads: Int) {
+    init(encoder: Encoder, workers: Int, maxBatch: Int, ompThreads: Int, profiling: Bool) {
         self.encoder = encoder
         self.ompThreads = ompThreads
+        self.profiling = profiling
         workspaces = (0..<workers).map { _ in EncoderWorkspace(model: encoder.model, maxBatch: maxBatch, maxTokens: maxBatch * 256) }
+        for ws in workspaces { ws.profiling = profiling }
         out = .allocate(capacity: maxBatch * encoder.model.dimension)
+        busy = .allocate(capacity: workers)
+        tokenizing = .allocate(capacity: workers)
+        resetStats()
     }
 
-    deinit { out.deallocate() }
+    deinit {
+        out.deallocate()
+        busy.deallocate()
+        tokenizing.deallocate()
+    }
+
+    /// `PackedGEMM.intraOpCounts` when the stats were last reset.
+    private var helperAtReset = (sharedGEMMs: 0, helperChunks: 0)
+
+    func resetStats() {
+        helperAtReset = PackedGEMM.intraOpCounts
+        for k in workspaces.indices {
+            busy[k] = 0
+            tokenizing[k] = 0
+            workspaces[k].resetProfile()
+        }
+    }
+
+    private func run(_ texts: ArraySlice<String>, worker k: Int) throws {
+        let t0 = now()
+        let ids = texts.map(encoder.tokenize)
+        let t1 = now()
+        try encoder.model.embed(ids: ids, workspace: workspaces[k], into: out + texts.startIndex * encoder.model.dimension)
+        tokenizing[k] += t1 - t0
+        busy[k] += now() - t0
+    }
 
     func encode(_ texts: [String]) throws {
         let n = workspaces.count
-        if n == 1 { return try encoder.embed(texts: texts, workspace: workspaces[0], into: out) }
+        if n == 1 { return try run(texts[...], worker: 0) }
         let per = (texts.count + n - 1) / n
         let errors = ErrorBox()
         DispatchQueue.concurrentPerform(iterations: n) { k in
@@ -195,10 +237,37 @@ private final class WorkerSet: @unchecked Sendable {
             guard lo < hi else { return }
             Int8GEMM.setThreads(ompThreads)
             do {
-                try encoder.embed(texts: Array(texts[lo..<hi]), workspace: workspaces[k], into: out + lo * encoder.model.dimension)
+                try run(texts[lo..<hi], worker: k)
             } catch { errors.set(error) }
         }
         if let e = errors.error { throw e }
+    }
+
+    /// A JSON object: per worker the share of `wall` it was busy and tokenising; with profiling, per
+    /// forward-pass step the wall milliseconds summed over workers, its share, and GFLOP/s for the GEMMs.
+    func report(wall: Double) -> String {
+        var p = ForwardProfile()
+        for ws in workspaces { p.add(ws.profile) }
+        let busyShare = workspaces.indices.map { fmt(busy[$0] / wall) }.joined(separator: ", ")
+        let tokShare = workspaces.indices.map { fmt(tokenizing[$0] / wall) }.joined(separator: ", ")
+        var fields = ["\"wall_ms\": \(fmt(wall * 1000))", "\"busy_share\": [\(busyShare)]", "\"tokenize_share\": [\(tokShare)]",
+                      "\"helper_shared_gemms\": \(PackedGEMM.intraOpCounts.sharedGEMMs - helperAtReset.sharedGEMMs)",
+                      "\"helper_chunks\": \(PackedGEMM.intraOpCounts.helperChunks - helperAtReset.helperChunks)",
+                      "\"chunks\": \(p.chunks)", "\"tokens\": \(p.tokens)", "\"forward_ms\": \(fmt(p.totalSeconds * 1000))"]
+        var gemmSeconds = 0.0, gemmFlops = 0.0
+        for step in ForwardProfile.Step.allCases {
+            let s = p.seconds[step.rawValue], f = p.flops[step.rawValue], cpu = p.cpuSeconds[step.rawValue]
+            var entry = "\"ms\": \(fmt(s * 1000)), \"cpu_ms\": \(fmt(cpu * 1000)), \"share\": \(fmt(p.totalSeconds > 0 ? s / p.totalSeconds : 0))"
+            if f > 0 {
+                entry += ", \"gflops\": \(fmt(f / s / 1e9)), \"gflops_per_cpu_s\": \(fmt(f / cpu / 1e9))"
+                gemmSeconds += s
+                gemmFlops += f
+            }
+            fields.append("\"\(step.name)\": {\(entry)}")
+        }
+        if gemmSeconds > 0 { fields.append("\"gemm_gflops\": \(fmt(gemmFlops / gemmSeconds / 1e9))") }
+        if p.totalSeconds > 0 { fields.append("\"forward_gflops\": \(fmt(gemmFlops / p.totalSeconds / 1e9))") }
+        return "{" + fields.joined(separator: ", ") + "}"
     }
 }
 

@@ -19,6 +19,10 @@ void recd_pass_begin(void);
 void recd_pass_end(void);
 
 /// Forward passes in progress (for tests).
+/// Diagnostics since the process started: GEMMs offered to the helper thread (split between it and the
+/// caller) and column chunks the helper computed. With one worker per core both should stay near zero.
+void recd_intra_op_counts(unsigned long long *shared_gemms, unsigned long long *helper_chunks);
+
 int recd_passes_in_progress(void);
 
 /// C[m, n] += A[m, k] · Wᵀ with the column chunks shared with the helper thread whenever it is free

@@ -68,27 +68,43 @@ extension EncoderModel {
                           out: UnsafeMutablePointer<Float>, layerPools: LayerPoolTarget?) {
         let c = config, w = weights
         let h = c.hidden, f = c.ffn
+        var clock = StepClock(on: ws.profiling)
+        let tf = Double(t)
         embedTokens(ids: ids, first: first, count: count, ws: ws)
+        clock.mark(.embeddings, into: ws)
         VectorMath.layerNormInPlace(ws.x, rows: t, n: h, gamma: w.embedNormGamma, beta: w.embedNormBeta, eps: c.layerNormEps)
+        clock.mark(.embedNorm, into: ws)
         for (index, layer) in w.layers.enumerated() {
             let packed = packedLayers.isEmpty ? nil : packedLayers[index]
             // Q|K|V = x·Wqkvᵀ + b (the bias is the GEMM's epilogue).
             linear(packed?.qkv, m: t, n: 3 * h, k: h, a: ws.x, lda: h, w: layer.qkvWeight, bias: layer.qkvBias, gelu: false,
                    c: ws.qkv, ldc: 3 * h)
+            clock.mark(.qkv, flops: 2 * tf * Double(3 * h * h), into: ws)
             attention(count: count, ws: ws)
+            clock.mark(.attention, into: ws)
             // x = LayerNorm(x + ctx·Woᵀ + b): residual and bias are accumulated in place.
             addRows(ws.x, rows: t, width: h, bias: layer.attnOutBias)
             linear(packed?.attnOut, m: t, n: h, k: h, a: ws.ctx, lda: h, w: layer.attnOutWeight, c: ws.x, ldc: h)
+            clock.mark(.attnOut, flops: 2 * tf * Double(h * h), into: ws)
             VectorMath.layerNormInPlace(ws.x, rows: t, n: h, gamma: layer.attnNormGamma, beta: layer.attnNormBeta, eps: c.layerNormEps)
+            clock.mark(.attnNorm, into: ws)
             // FFN: GELU(x·W1ᵀ + b1)·W2ᵀ + b2, residual, LayerNorm (bias and GELU are the first GEMM's epilogue).
             linear(packed?.ffnIn, m: t, n: f, k: h, a: ws.x, lda: h, w: layer.ffnInWeight, bias: layer.ffnInBias, gelu: true,
                    c: ws.ffn, ldc: f)
+            clock.mark(.ffnIn, flops: 2 * tf * Double(f * h), into: ws)
             addRows(ws.x, rows: t, width: h, bias: layer.ffnOutBias)
             linear(packed?.ffnOut, m: t, n: h, k: f, a: ws.ffn, lda: f, w: layer.ffnOutWeight, c: ws.x, ldc: h)
+            clock.mark(.ffnOut, flops: 2 * tf * Double(f * h), into: ws)
             VectorMath.layerNormInPlace(ws.x, rows: t, n: h, gamma: layer.outNormGamma, beta: layer.outNormBeta, eps: c.layerNormEps)
             if let layerPools { poolLayer(index + 1, target: layerPools, count: count, ws: ws) }
+            clock.mark(.ffnNorm, into: ws)
         }
         pool(count: count, ws: ws, out: out)
+        clock.mark(.pool, into: ws)
+        if clock.on {
+            ws.profileData.chunks += 1
+            ws.profileData.tokens += t
+        }
     }
 
     /// x[row] = word[id] + position[p] + tokenType[0] for every token of the chunk.

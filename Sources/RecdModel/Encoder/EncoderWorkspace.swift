@@ -27,6 +27,16 @@ public final class EncoderWorkspace {
     var lengths: [Int]
     /// int8 scratch, allocated only for a model loaded at `.int8` precision.
     let int8: Int8Scratch?
+    /// Whether fp32 forward passes on this workspace record a `ForwardProfile` (default: `RECD_PROFILE=1`).
+    public var profiling: Bool
+    var profileData = ForwardProfile()
+
+    /// Time per forward-pass step since the workspace was made or `resetProfile()` was called; all zero
+    /// unless `profiling` is on. Not thread-safe: read it on the workspace's own thread.
+    public var profile: ForwardProfile { profileData }
+
+    /// Clears `profile`.
+    public func resetProfile() { profileData = ForwardProfile() }
 
     /// Allocates scratch for `model`. `maxTokens` is raised to the model's max sequence length if smaller.
     public init(model: EncoderModel, maxBatch: Int, maxTokens: Int) {
@@ -48,6 +58,7 @@ public final class EncoderWorkspace {
         starts = [Int](repeating: 0, count: self.maxBatch)
         lengths = [Int](repeating: 0, count: self.maxBatch)
         int8 = model.precision == .int8 ? Int8Scratch(maxRows: self.maxTokens, maxWidth: max(3 * c.hidden, c.ffn)) : nil
+        profiling = ForwardProfile.requestedByEnvironment
     }
 
     deinit {

@@ -101,6 +101,14 @@ public enum PackedGEMM {
 
     /// Forward passes in progress in this process (the helper's condition; for tests and diagnostics).
     public static var passesInProgress: Int { Int(recd_passes_in_progress()) }
+
+    /// Since the process started: GEMMs shared with the intra-op helper, and column chunks the helper
+    /// computed (diagnostics: with one worker per core busy, the helper should see almost none).
+    public static var intraOpCounts: (sharedGEMMs: Int, helperChunks: Int) {
+        var shared: UInt64 = 0, chunks: UInt64 = 0
+        recd_intra_op_counts(&shared, &chunks)
+        return (Int(shared), Int(chunks))
+    }
 }
 
 extension PackedWeight {
