@@ -5,6 +5,13 @@
 #   unloaded p99 (before and after the flood), admitted (OK) p99 under the flood and its ratio to
 #   each, BUSY latency, replies by status, RSS idle and peak, and the CPU seconds recd and recbench
 #   used during the flood (on a 2-core machine the flooding client competes with the workers).
+# Where an admitted request's time goes (`inside`): the pool's queue-wait and batch-run p99 from STATS,
+#   taken right after the flood (cumulative since start, so the warm-up and first unloaded phase are in
+#   them, but the flood's batches dominate every tail). Admitted p99 minus (queue wait + run) is time
+#   outside the pool: the flooding client's pipeline, socket buffers, and the event loop reaching the
+#   frame (STATS' per-op latency is no help here: it counts the BUSY replies, answered in µs).
+# FLOOD_NICE=N runs the flooding client at that nice level, FLOOD_THREADS=N with that many client
+#   threads (default 2): what the admitted latency is when the client takes less of the two cores.
 #
 # Usage: daemon/overload.sh [seconds=30] [connections=64] [pipeline=32] [-- extra recd flags]
 # Needs `swift build -c release --product recd` and `--product recbench` (or RECD_BIN_DIR = a folder
@@ -41,17 +48,21 @@ base1=$(load --duration "$secs"); echo "{\"phase\":\"unloaded\",\"load\":$base1}
   done ) &
 sampler_pid=$!
 t0=$(ticks)
-flood=$(/usr/bin/time -f "%U %S" -o "$tmp/client-cpu" "$bin/recbench" load --socket "$tmp/recd.sock" --op embed \
-          --connections "$conns" --pipeline "$depth" --threads 2 --duration "$secs" 2>/dev/null)
+flood=$(/usr/bin/time -f "%U %S" -o "$tmp/client-cpu" nice -n "${FLOOD_NICE:-0}" "$bin/recbench" load \
+          --socket "$tmp/recd.sock" --op embed --connections "$conns" --pipeline "$depth" --threads "${FLOOD_THREADS:-2}" \
+          --duration "$secs" 2>/dev/null)
 recd_cpu=$(awk -v a="$t0" -v b="$(ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.1f", (b - a) / hz}')
 client_cpu=$(awk '{printf "%.1f", $1 + $2}' "$tmp/client-cpu")
 kill "$sampler_pid" 2>/dev/null || true; sampler_pid=""
 peak=$(cat "$tmp/peak" 2>/dev/null || echo 0)
 echo "{\"phase\":\"flood\",\"connections\":$conns,\"pipeline\":$depth,\"load\":$flood}"
+stats=$("$bin/recctl" stats --socket "$tmp/recd.sock" 2>/dev/null || true)
+extra() { echo "$stats" | awk -v k="$1:" '$1 == k {print $2; found=1} END {if (!found) print "null"}'; }
+inside="{\"queue_wait_p99_ms\":$(extra pool.queue_wait_ms.p99),\"queue_wait_max_ms\":$(extra pool.queue_wait_ms.max),\"batch_run_p99_ms\":$(extra pool.batch_run_ms.p99),\"batch_texts_mean\":$(extra pool.batch_texts.mean)}"
 base2=$(load --duration "$secs"); echo "{\"phase\":\"unloaded-after\",\"load\":$base2}"
 u1=$(echo "$base1" | field p99_ms); u2=$(echo "$base2" | field p99_ms)
 ok=$(echo "$flood" | field ok_p99_ms)
 ratio() { awk -v a="$ok" -v b="$1" 'BEGIN{printf "%.2f", a/b}'; }
 echo "{\"summary\":true,\"unloaded_p99_ms\":[$u1,$u2],\"admitted_p99_ms\":$ok,\"ratio\":[$(ratio "$u1"),$(ratio "$u2")],\
 \"busy_p50_ms\":$(echo "$flood" | field busy_p50_ms),\"busy_p99_ms\":$(echo "$flood" | field busy_p99_ms),\
-\"flood_rps\":$(echo "$flood" | field rps),\"flood_cpu_s\":{\"recd\":$recd_cpu,\"recbench\":$client_cpu,\"wall\":$secs},\"rss_idle_mib\":$((idle / 1024)),\"rss_peak_mib\":$((peak / 1024))}"
+\"flood_rps\":$(echo "$flood" | field rps),\"inside\":$inside,\"flood_nice\":${FLOOD_NICE:-0},\"flood_threads\":${FLOOD_THREADS:-2},\"flood_cpu_s\":{\"recd\":$recd_cpu,\"recbench\":$client_cpu,\"wall\":$secs},\"rss_idle_mib\":$((idle / 1024)),\"rss_peak_mib\":$((peak / 1024))}"

@@ -2,7 +2,8 @@ import Foundation
 import Logging
 
 /// The durable feedback log: SQLite in WAL mode with `synchronous=FULL`, written by one thread
-/// that drains a queue and commits everything waiting in one transaction (group commit).
+/// that drains a queue and commits everything waiting in one transaction (group commit), after
+/// waiting briefly for the events that are on their way (``GroupCommitPolicy``).
 ///
 /// An event is acknowledged only after its transaction has committed and `onCommit` has applied
 /// it to in-memory state, so the caller's next request sees it. Alternative rejected: one
@@ -23,6 +24,8 @@ public final class FeedbackStore: @unchecked Sendable {
     private let insert: SQLiteStatement
     /// The sequence of the event recorded with an idempotency key (answers a duplicate).
     private let lookup: SQLiteStatement
+    private let begin: SQLiteStatement
+    private let commitStatement: SQLiteStatement
     private let condition = NSCondition()
     private var pending: [Pending] = []
     private var stopping = false
@@ -30,7 +33,9 @@ public final class FeedbackStore: @unchecked Sendable {
     private let onCommit: @Sendable ([FeedbackEvent]) -> Void
     private let logger: Logger
     /// Most events put in one transaction.
-    public let maxBatch: Int
+    public var maxBatch: Int { policy.maxBatch }
+    /// When the writer stops gathering events and commits.
+    public let policy: GroupCommitPolicy
 
     private var committedEvents = 0
     private var committedBatches = 0
@@ -40,10 +45,14 @@ public final class FeedbackStore: @unchecked Sendable {
     /// through `existing`, so the caller can rebuild state before new events arrive.
     /// `onCommit` runs on the writer thread after each commit with the newly recorded events,
     /// before any of them is acknowledged.
-    public init(path: String, maxBatch: Int = 4096, logger: Logger = Logger(label: "recd.feedback"),
+    /// `policy` decides how long the writer gathers events before a commit.
+    public init(path: String, maxBatch: Int = 4096, policy: GroupCommitPolicy? = nil,
+                logger: Logger = Logger(label: "recd.feedback"),
                 onCommit: @escaping @Sendable ([FeedbackEvent]) -> Void) throws {
         self.db = try SQLiteDatabase(path: path)
-        self.maxBatch = maxBatch
+        var policy = policy ?? GroupCommitPolicy()
+        policy.maxBatch = max(1, maxBatch)
+        self.policy = policy
         self.onCommit = onCommit
         self.logger = logger
         try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
@@ -54,6 +63,8 @@ public final class FeedbackStore: @unchecked Sendable {
             """)
         self.insert = try db.prepare("INSERT OR IGNORE INTO events(user,item,kind,value,ts,idem) VALUES(?,?,?,?,?,?)")
         self.lookup = try db.prepare("SELECT seq FROM events WHERE idem=?")
+        self.begin = try db.prepare("BEGIN IMMEDIATE")
+        self.commitStatement = try db.prepare("COMMIT")
         let thread = Thread { [unowned self] in self.writerLoop() }
         thread.name = "recd.feedback-writer"
         thread.start()
@@ -128,6 +139,7 @@ public final class FeedbackStore: @unchecked Sendable {
     }
 
     private func writerLoop() {
+        var expected = 0   // events the previous commit acknowledged
         while true {
             condition.lock()
             while pending.isEmpty && !stopping { condition.wait() }
@@ -137,11 +149,20 @@ public final class FeedbackStore: @unchecked Sendable {
                 condition.unlock()
                 return
             }
+            let started = DispatchTime.now().uptimeNanoseconds
+            while !stopping, let newest = pending.last {
+                let decision = policy.decide(pending: pending.count, expected: expected, started: started,
+                                             lastArrival: newest.queuedAt, now: DispatchTime.now().uptimeNanoseconds)
+                guard case .wait(let until) = decision else { break }
+                let now = DispatchTime.now().uptimeNanoseconds
+                if until > now { _ = condition.wait(until: Date(timeIntervalSinceNow: Double(until - now) / 1e9)) }
+            }
             let take = min(pending.count, maxBatch)
             let batch = Array(pending.prefix(take))
             pending.removeFirst(take)
             condition.unlock()
             commit(batch)
+            expected = batch.count
         }
     }
 
@@ -149,7 +170,8 @@ public final class FeedbackStore: @unchecked Sendable {
         var outcomes: [FeedbackOutcome] = []
         outcomes.reserveCapacity(batch.count)
         do {
-            try db.execute("BEGIN IMMEDIATE")
+            defer { begin.reset() }
+            try begin.step()
             do {
                 for p in batch {
                     let e = p.event
@@ -168,9 +190,12 @@ public final class FeedbackStore: @unchecked Sendable {
                     }
                 }
                 insert.reset()
-                try db.execute("COMMIT")
+                commitStatement.reset()
+                try commitStatement.step()
+                commitStatement.reset()
             } catch {
                 insert.reset()
+                commitStatement.reset()
                 try? db.execute("ROLLBACK")
                 throw error
             }

@@ -12,6 +12,12 @@
 ///   last arrival (a burst of answers to one batch's replies arrives within a few hundred µs; after
 ///   a quiet gap nothing more is coming soon).
 ///
+/// How much a worker takes (``share(ownTexts:queuedTexts:runningTexts:sharingWorkers:)``): at most its fair share
+/// of the texts in flight, not everything queued. Taking the whole queue let one worker run six of eight
+/// closed-loop queries while the other ran two: the six waited for a batch three times as long, and
+/// the split repeated because the replies of each batch come back together. The rest stays queued for
+/// the other worker (idle now, or free after its own share).
+///
 /// Rejected alternative: a fixed wait for every partial batch (session 2's 500 µs), which one
 /// connection paid on every request because no company could ever come.
 ///
@@ -40,6 +46,21 @@ public struct BatchPolicy: Sendable, Equatable {
         case run
         /// Wait for a new arrival or until this time (ns), then ask again.
         case wait(until: UInt64)
+    }
+
+    /// Most texts a worker holding `ownTexts` may take into its batch: its share of everything in flight
+    /// for the model (`queuedTexts` still queued, `runningTexts` in other workers' running embed batches,
+    /// its own), split evenly over `sharingWorkers` (this worker plus the others that are idle or running
+    /// embed batches: those take the rest now or with their own returning requests; a worker busy with a
+    /// non-embed task is not counted, so a lone collecting worker keeps collecting), rounded up, never
+    /// below what it already holds, never above `maxTexts`. With no other sharing worker it is `maxTexts`:
+    /// everything queued and what arrives while it collects (a share of what has arrived so far would stop
+    /// a lone collecting worker at its first text).
+    public func share(ownTexts: Int, queuedTexts: Int, runningTexts: Int, sharingWorkers: Int) -> Int {
+        guard sharingWorkers > 1 else { return maxTexts }
+        let inFlight = max(0, ownTexts) + max(0, queuedTexts) + max(0, runningTexts)
+        let even = (inFlight + max(1, sharingWorkers) - 1) / max(1, sharingWorkers)
+        return min(maxTexts, max(even, ownTexts))
     }
 
     /// - Parameters:

@@ -92,6 +92,8 @@ extension WorkerPool {
     private func finished(_ report: BatchReport) {
         condition.lock()
         busy -= 1
+        runningTexts -= report.texts
+        if report.texts > 0 { runningBatches -= 1 }
         if report.texts > 0 {
             costs.recordBatch(texts: report.texts, nanos: report.runNanos)
         } else {
@@ -150,11 +152,11 @@ extension WorkerPool {
             queuedTexts -= first.texts.count
             var jobs = [first]
             var count = first.texts.count
+            collecting += 1   // before the first take: `fairShare` counts this worker as collecting
+            defer { collecting -= 1 }
             takeQueuedEmbeds(into: &jobs, count: &count)
             let started = monotonicNanos()
-            collecting += 1
-            defer { collecting -= 1 }
-            while !stopping {
+            while !stopping && count < fairShare(holding: count) {
                 let others = busy   // this worker is not counted in `busy` yet
                 let idle = workers - 1 - others - (collecting - 1)
                 let decision = batching.decide(texts: count, otherWorkersBusy: others, otherWorkersIdle: idle,
@@ -166,12 +168,23 @@ extension WorkerPool {
                 takeQueuedEmbeds(into: &jobs, count: &count)
                 if jobs.count == before && !queue.isEmpty { break }  // a task (or an oversized job) is next: run
             }
+            runningTexts += count
+            runningBatches += 1
             return .embeds(jobs, oldest: head.enqueued)
         }
     }
 
+    /// Most texts a worker holding `count` may take now (``BatchPolicy/share(ownTexts:queuedTexts:runningTexts:sharingWorkers:)``):
+    /// shared with the idle workers and those running embed batches. Caller holds `condition`.
+    private func fairShare(holding count: Int) -> Int {
+        let idle = workers - busy - collecting   // other idle workers: this one is counted in `collecting`
+        return batching.share(ownTexts: count, queuedTexts: queuedTexts, runningTexts: runningTexts,
+                       sharingWorkers: 1 + max(0, idle) + runningBatches)
+    }
+
     private func takeQueuedEmbeds(into jobs: inout [EmbedJob], count: inout Int) {
-        while let head = queue.first, case .embed(let next) = head.job, count + next.texts.count <= batching.maxTexts {
+        let limit = fairShare(holding: count)
+        while let head = queue.first, case .embed(let next) = head.job, count + next.texts.count <= limit {
             _ = queue.removeFirst()
             queuedTexts -= next.texts.count
             jobs.append(next)

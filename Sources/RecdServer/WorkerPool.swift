@@ -59,6 +59,9 @@ public final class WorkerPool: @unchecked Sendable {
     var costs = ServiceCosts()
     /// Workers running a batch or task now.
     var busy = 0
+    /// Texts in the embed batches running now, and how many such batches (a collecting worker's are not counted).
+    var runningTexts = 0
+    var runningBatches = 0
     /// Workers holding a partial batch and waiting for more (at most one while the policy holds).
     var collecting = 0
     /// When the newest job was queued (ns).

@@ -38,4 +38,27 @@ import Testing
         #expect(never.decide(texts: 1, otherWorkersBusy: 3, otherWorkersIdle: 0, started: 0, lastArrival: 0, now: 0) == .run)
         #expect(never.idleGap == 0, "the gap is capped at the longest wait")
     }
+
+    @Test func aWorkerTakesItsFairShareOfWhatIsInFlight() {
+        let two = BatchPolicy(maxTexts: 32, maxWait: 500_000)
+        // Eight closed-loop queries, two running on the other worker: this one takes four, not six,
+        // and the other takes the rest when its batch is done.
+        #expect(two.share(ownTexts: 1, queuedTexts: 5, runningTexts: 2, sharingWorkers: 2) == 4)
+        // A burst into an idle pool is split between the workers.
+        #expect(two.share(ownTexts: 1, queuedTexts: 7, runningTexts: 0, sharingWorkers: 2) == 4)
+        // Odd counts round up, so nothing is left for a third pass.
+        #expect(two.share(ownTexts: 1, queuedTexts: 2, runningTexts: 0, sharingWorkers: 2) == 2)
+    }
+
+    @Test func theShareNeverDropsBelowWhatIsHeldNorExceedsTheBatch() {
+        let two = BatchPolicy(maxTexts: 32, maxWait: 500_000)
+        #expect(two.share(ownTexts: 20, queuedTexts: 0, runningTexts: 2, sharingWorkers: 2) == 20, "a large request stays whole")
+        #expect(two.share(ownTexts: 1, queuedTexts: 127, runningTexts: 0, sharingWorkers: 2) == 32, "a pipelined burst fills a batch")
+        #expect(two.share(ownTexts: 1, queuedTexts: 0, runningTexts: 0, sharingWorkers: 2) == 1,
+                "one connection: the other worker is idle, nothing else to share")
+        let one = BatchPolicy(maxTexts: 8, maxWait: 500_000)
+        #expect(one.share(ownTexts: 1, queuedTexts: 6, runningTexts: 0, sharingWorkers: 1) == 8,
+                "one worker (or the other busy with a non-embed task) takes the whole queue and keeps collecting")
+        #expect(one.share(ownTexts: 1, queuedTexts: 0, runningTexts: 0, sharingWorkers: 1) == 8)
+    }
 }
