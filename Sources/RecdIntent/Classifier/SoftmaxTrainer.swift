@@ -24,8 +24,10 @@ public struct TrainerOptions: Hashable, Sendable {
     /// because the shards' float sums are added in a different order for another count.
     public var threads: Int
     /// Weigh each class's examples by n / (K · n_c) so every intent counts the same in the loss
-    /// however many examples it has (scikit-learn's `class_weight="balanced"`).
-    public var classBalanced: Bool = false
+    /// however many examples it has (scikit-learn's `class_weight="balanced"`): an intent's author
+    /// writing fewer examples should not make it answered less. On by default (a set with equal
+    /// counts per class, like CLINC150, gets weights of exactly 1).
+    public var classBalanced: Bool = true
 
     public init(inverseRegularization: Float = 10, maxIterations: Int = 120, foldIterations: Int = 80, history: Int = 10,
                 denseScale: Float = 1, sparseScale: Float = 1, minFeatureCount: Int = 2, seed: UInt64 = 0x5EED,
