@@ -13,11 +13,12 @@ final class ClassifierOptimumTests: XCTestCase {
         let loss: Double
     }
 
-    /// Options for a problem with no n-grams (empty texts), one dense block, no calibration.
+    /// Options for a problem with no n-grams (empty texts), one dense block, no calibration, no class weights.
     func exactOptions(c: Float, iterations: Int = 1000) -> IntentTrainingOptions {
         var o = IntentTrainingOptions(calibrationFolds: 0)
         o.trainer.inverseRegularization = c
         o.trainer.maxIterations = iterations
+        o.trainer.classBalanced = false   // the references are unweighted scikit-learn fits
         return o
     }
 

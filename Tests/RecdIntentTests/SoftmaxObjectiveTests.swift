@@ -45,4 +45,67 @@ final class SoftmaxObjectiveTests: XCTestCase {
         XCTAssertEqual(a.report.trainingLoss!, b.report.trainingLoss!, accuracy: 1e-4)
         XCTAssertLessThan(b.report.iterations!, a.report.iterations!, "warm start should need fewer iterations")
     }
+
+    /// Class-balanced weights: n / (K · n_c) over the rows used, so they sum to n; the weighted loss
+    /// is the weighted mean of the per-example losses, checked against the unweighted objective on
+    /// each class's rows alone (same parameters, no penalty).
+    func testClassBalancedWeightsAndLoss() {
+        let data = ToyData(classes: 3, perClass: 40, noise: 0.6, seed: 9)
+        // Keep 40 of class 0, 20 of class 1, 10 of class 2 (rows are interleaved by class).
+        var keep: [Int] = []
+        var seen = [0, 0, 0]
+        for (i, e) in data.examples.enumerated() {
+            let c = Int(e.intent.dropFirst("intent".count))!
+            if seen[c] < [40, 20, 10][c] { keep.append(i); seen[c] += 1 }
+        }
+        keep.sort { Int(data.examples[$0].intent.dropFirst(6))! < Int(data.examples[$1].intent.dropFirst(6))! }
+        let labels = keep.map { Int32(data.examples[$0].intent.dropFirst(6))! }
+        let matrix = TrainingMatrix(dense: keep.map { data.embeddings[$0] }, blocks: 1, denseScale: 1,
+                                    sparse: keep.map { _ in SparseFeatures(indices: [], values: []) }, sparseScale: 1,
+                                    labels: labels, classCount: 3, minCount: 1)
+        let n = Float(keep.count)
+        let balanced = SoftmaxObjective(data: matrix, rows: [0 ..< 70], inverseRegularization: 1e12, classBalanced: true)
+        defer { balanced.free() }
+        XCTAssertEqual(balanced.classWeights[0], n / (3 * 40), accuracy: 1e-6)
+        XCTAssertEqual(balanced.classWeights[2], n / (3 * 10), accuracy: 1e-6)
+        XCTAssertEqual(zip(balanced.classWeights, [40, 20, 10]).reduce(Float(0)) { $0 + $1.0 * Float($1.1) }, n, accuracy: 1e-3)
+        var rng = SeededGenerator(seed: 2)
+        let theta = (0..<balanced.parameterCount).map { _ in Float.random(in: -1...1, using: &rng) }
+        func loss(_ o: SoftmaxObjective) -> Double {
+            var g = [Float](repeating: 0, count: o.parameterCount)
+            return theta.withUnsafeBufferPointer { t in g.withUnsafeMutableBufferPointer { o.evaluate(t.baseAddress!, gradient: $0.baseAddress!) } }
+        }
+        // Mean loss of each class on its own rows (class c's rows are contiguous after the sort).
+        let ranges = [0 ..< 40, 40 ..< 60, 60 ..< 70]
+        let perClass = ranges.map { r -> Double in
+            let o = SoftmaxObjective(data: matrix, rows: [r], inverseRegularization: 1e12)
+            defer { o.free() }
+            return loss(o)
+        }
+        // Balanced: Σ_c (n_c · w_c · mean_c) / n = Σ_c mean_c / K.
+        XCTAssertEqual(loss(balanced), perClass.reduce(0, +) / 3, accuracy: 1e-4)
+        // Unbalanced: the plain mean.
+        let plain = SoftmaxObjective(data: matrix, rows: [0 ..< 70], inverseRegularization: 1e12)
+        defer { plain.free() }
+        XCTAssertEqual(loss(plain), (40 * perClass[0] + 20 * perClass[1] + 10 * perClass[2]) / 70, accuracy: 1e-4)
+        XCTAssertNotEqual(loss(plain), loss(balanced), accuracy: 1e-3, "the imbalance must matter for this check to mean anything")
+    }
+
+    /// Without a refit the served model is the fold models' mean: k trainings instead of k + 1; the
+    /// mean model differs from the refitted one and still classifies the training set.
+    func testNoRefitServesTheFoldMean() throws {
+        let data = ToyData(classes: 4, perClass: 30, noise: 0.5, seed: 12)
+        var options = fastOptions()
+        options.refit = false
+        let mean = try IntentClassifier.trainRun(examples: data.examples, embeddings: data.embeddings, options: options)
+        XCTAssertEqual(mean.report.jobSeconds.count, 3, "three fold models, no final training")
+        let refit = try IntentClassifier.train(examples: data.examples, embeddings: data.embeddings, options: fastOptions())
+        XCTAssertEqual(refit.report.jobSeconds.count, 4)
+        XCTAssertNotEqual(mean.classifier.model.parameters, refit.classifier.model.parameters)
+        var right = 0
+        for (e, v) in zip(data.examples, data.embeddings) where try mean.classifier.classify(text: e.text, embedding: v).ranked[0].intent == e.intent {
+            right += 1
+        }
+        XCTAssertGreaterThan(Double(right) / Double(data.examples.count), 0.9)
+    }
 }

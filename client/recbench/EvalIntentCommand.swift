@@ -36,6 +36,11 @@ struct EvalIntentCommand: AsyncParsableCommand {
         }
         let evalSeconds = Date().timeIntervalSince(evalStart)
         await client.close()
+        // The daemon's training log line (embed / features / each training / calibration times).
+        let log = (try? String(contentsOf: dir.appendingPathComponent("recd.log"), encoding: .utf8)) ?? ""
+        for line in log.split(separator: "\n") where line.contains("intent model trained") {
+            FileHandle.standardError.write(Data("recbench: recd: \(line)\n".utf8))
+        }
         var result = IntentScoring.score(gold: tests.map(\.intent), predicted: predictions.values)
         result["n_train"] = trainCount
         result["n_test"] = tests.count

@@ -14,10 +14,13 @@ import Foundation
 ///     u32 rows, rows × u32 n-gram hash (row order)     sparse vocabulary
 ///     (rows + 1) × u32                                 pair-table row starts
 ///     u32 pairs, pairs × u32 class, pairs × f32 weight (n-gram, class) pairs
+///     f32 × 4     out-of-scope score: logit mean, logit scale, cosine mean, cosine scale
+///     u32 dimension (0: no nearest examples), then when > 0:
+///       (classes + 1) × u32 class starts, f32 × rows·dimension unit vectors   nearest examples
 ///     u64         FNV-1a of every byte before it
 extension IntentClassifier {
     /// Bumped whenever features, training or this layout change, so stale caches are ignored.
-    public static let fileVersion: UInt32 = 3
+    public static let fileVersion: UInt32 = 4
     static let magic = Array("RCDINTC1".utf8)
 
     /// Serialises the classifier with its cache key.
@@ -43,6 +46,15 @@ extension IntentClassifier {
         w.u32(UInt32(model.sparseClasses.count))
         for v in model.sparseClasses { w.u32(UInt32(v)) }
         w.floats(model.sparseWeights)
+        let o2 = outOfScopeScore
+        for f in [o2.logitMean, o2.logitScale, o2.cosineMean, o2.cosineScale] { w.f32(f) }
+        if let nearest {
+            w.u32(UInt32(nearest.dimension))
+            for v in nearest.classStart { w.u32(UInt32(v)) }
+            w.floats(nearest.vectors)
+        } else {
+            w.u32(0)
+        }
         var h = StableHash()
         for b in w.data { h.mix(b) }
         w.u64(h.value)
@@ -96,10 +108,25 @@ extension IntentClassifier {
             throw IntentError.cacheCorrupt("intent cache: pair table out of range (\(pairCount) pairs, \(labelCount) classes)")
         }
         let sparse = try r.floats(pairCount)
+        let score = OutOfScopeScore(logitMean: try r.f32(), logitScale: try r.f32(), cosineMean: try r.f32(), cosineScale: try r.f32())
+        let nearestDimension = Int(try r.u32())
+        var nearest: NearestExamples? = nil
+        if nearestDimension > 0 {
+            var classStart: [Int32] = []
+            for _ in 0...labelCount { classStart.append(Int32(bitPattern: try r.u32())) }
+            guard classStart.first == 0, zip(classStart, classStart.dropFirst()).allSatisfy({ $0 <= $1 }), nearestDimension <= d else {
+                throw IntentError.cacheCorrupt("intent cache: expected ascending nearest-example class starts from 0 and dimension ≤ \(d), found dimension \(nearestDimension)")
+            }
+            let vectors = try r.floats(Int(classStart.last!) * nearestDimension)
+            nearest = NearestExamples(dimension: nearestDimension, classStart: classStart, vectors: vectors)
+        }
+        guard score.logitScale > 0, nearest == nil || score.usesCosine else {
+            throw IntentError.cacheCorrupt("intent cache: expected a positive logit scale and a cosine term with nearest examples, found \(score)")
+        }
         let model = SoftmaxModel(labels: labels, denseDimension: d, denseBlocks: blocks, denseWeights: dense, bias: bias,
                                  sparseRows: rows, sparseStart: starts, sparseClasses: classes, sparseWeights: sparse,
                                  denseScale: denseScale, sparseScale: sparseScale, temperature: temperature)
-        return IntentClassifier(model: model, ngramOptions: options, threshold: threshold)
+        return IntentClassifier(model: model, ngramOptions: options, threshold: threshold, outOfScopeScore: score, nearest: nearest)
     }
 }
 

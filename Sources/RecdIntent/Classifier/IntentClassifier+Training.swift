@@ -17,6 +17,14 @@ public struct IntentTrainingOptions: Hashable, Sendable {
     /// With `oos` examples: the most held-out in-scope accuracy the threshold may cost (see
     /// ``Calibration/chooseThreshold(_:oosLabel:maxInScopeLoss:maxRightRejectedWithoutOOS:)``).
     public var maxInScopeLoss: Double = 0.01
+    /// Add the cosine to the nearest training example of the predicted intent to the out-of-scope
+    /// score (``OutOfScopeScore``; needs calibration folds).
+    public var nearestExampleScore: Bool = true
+    /// With calibration folds: train a final model on every example (warm-started from the fold
+    /// models' mean when `trainer.warmStart`), or, when false, serve the mean of the fold models
+    /// (softmax logits are linear in the parameters, so the mean model's logits are the mean of the
+    /// fold models' logits: an ensemble at the cost of one model).
+    public var refit: Bool = true
 
     public init(ngrams: NGramOptions = NGramOptions(), trainer: TrainerOptions = TrainerOptions(), denseBlocks: Int = 1,
                 calibrationFolds: Int = 3, thresholdOverride: Float? = nil) {
@@ -34,6 +42,8 @@ public struct IntentTrainingOptions: Hashable, Sendable {
         h.mix(calibrationFolds)
         h.mix(thresholdOverride.map { Double($0) } ?? -1)
         h.mix(maxInScopeLoss)
+        h.mix(nearestExampleScore ? 1 : 0)
+        h.mix(refit ? 1 : 0)
     }
 }
 
@@ -41,8 +51,10 @@ public struct IntentTrainingOptions: Hashable, Sendable {
 public struct CalibrationReport: Hashable, Sendable {
     /// Fitted softmax temperature.
     public var temperature: Float
-    /// Chosen out-of-scope threshold (on the largest raw in-scope logit).
+    /// Chosen out-of-scope threshold (on ``outOfScopeScore``).
     public var threshold: Float
+    /// How the out-of-scope score combines the largest logit and the nearest-example cosine.
+    public var outOfScopeScore: OutOfScopeScore = .logitOnly
     /// Held-out accuracy on in-scope examples before the threshold (nil without calibration).
     public var heldOutAccuracy: Double?
     /// Held-out NLL before / after temperature scaling.
@@ -140,31 +152,43 @@ extension IntentClassifier {
         // Job f < k: the model without fold f (when calibrating); job k: the final model on everything,
         // started from the mean of the fold models when `warmStart` is set. One job at a time, each on
         // `t.threads` threads (see SoftmaxObjective).
-        let jobs = k >= 2 ? k + 1 : 1
+        let refit = k < 2 || options.refit
+        let jobs = k >= 2 ? k + (refit ? 1 : 0) : 1
         var results: [(model: SoftmaxModel, loss: Double, iterations: Int)] = []
         var jobSeconds: [Double] = []
+        func foldMean() -> [Float] {
+            var mean = results[0].model.parameters
+            for r in results.dropFirst() { mean.withUnsafeMutableBufferPointer { m in
+                r.model.parameters.withUnsafeBufferPointer { axpy(1, $0.baseAddress!, m.baseAddress!, m.count) } } }
+            let f = 1 / Float(results.count)
+            for i in mean.indices { mean[i] *= f }
+            return mean
+        }
         for job in 0..<jobs {
             var start = Stopwatch()
-            let isFinal = job == jobs - 1
+            let isFinal = refit && job == jobs - 1
             let rows = isFinal ? [0 ..< matrix.count] : [0 ..< bounds[job], bounds[job + 1] ..< matrix.count]
-            var initial: [Float]? = nil
-            if isFinal && t.warmStart && !results.isEmpty {
-                var mean = results[0].model.parameters
-                for r in results.dropFirst() { mean.withUnsafeMutableBufferPointer { m in
-                    r.model.parameters.withUnsafeBufferPointer { axpy(1, $0.baseAddress!, m.baseAddress!, m.count) } } }
-                let f = 1 / Float(results.count)
-                for i in mean.indices { mean[i] *= f }
-                initial = mean
-            }
+            let initial: [Float]? = isFinal && t.warmStart && !results.isEmpty ? foldMean() : nil
             results.append(trainer.train(matrix, rows: rows, labels: labels, iterations: isFinal ? t.maxIterations : t.foldIterations,
                                          initial: initial))
             jobSeconds.append(start.lap())
+        }
+        if !refit {
+            let m = results[0].model, p = foldMean(), c = m.classCount, d = m.denseDimension
+            let mean = SoftmaxModel(labels: m.labels, denseDimension: d, denseBlocks: m.denseBlocks,
+                                    denseWeights: Array(p[0 ..< c * d]), bias: Array(p[c * d ..< c * d + c]),
+                                    sparseRows: m.sparseRows, sparseStart: m.sparseStart, sparseClasses: m.sparseClasses,
+                                    sparseWeights: Array(p[(c * d + c)...]), denseScale: m.denseScale,
+                                    sparseScale: m.sparseScale, temperature: 1)
+            results.append((mean, results.map(\.loss).reduce(0, +) / Double(k), results.map(\.iterations).max() ?? 0))
         }
         var report = CalibrationReport(temperature: 1, threshold: options.thresholdOverride ?? -.infinity)
         report.featureSeconds = featureSeconds
         report.trainingSeconds = clock.lap()
         report.jobSeconds = jobSeconds
         var heldLogits: [Float] = []
+        var score = OutOfScopeScore.logitOnly
+        var nearest: NearestExamples? = nil
         if k >= 2 {
             heldLogits = [Float](repeating: 0, count: matrix.count * labels.count)
             for f in 0..<k {
@@ -175,19 +199,51 @@ extension IntentClassifier {
             report.temperature = temp
             report.nllBefore = Calibration.negativeLogLikelihood(logits: heldLogits, labels: matrix.labels, classes: labels.count, temperature: 1)
             report.nllAfter = Calibration.negativeLogLikelihood(logits: heldLogits, labels: matrix.labels, classes: labels.count, temperature: temp)
-            let held = heldOutPredictions(heldLogits, labels: matrix.labels, classes: labels.count, temperature: temp, oosLabel: oosLabel)
+            var held = heldOutPredictions(heldLogits, labels: matrix.labels, classes: labels.count, temperature: temp, oosLabel: oosLabel)
             let inScope = held.filter { $0.label != oosLabel }
             report.heldOutAccuracy = Double(inScope.filter { $0.predicted == $0.label && !$0.oosWon }.count) / Double(max(inScope.count, 1))
+            if options.nearestExampleScore {
+                // Each held-out row's cosine to the nearest example of its predicted class among the rows
+                // its fold model was trained on (the other folds), then both terms standardised on the
+                // held-out in-scope rows.
+                let rowFold = (0..<matrix.count).map { i in bounds.lastIndex { $0 <= i }! }
+                let index = NearestExamples(rows: order.map { embeddings[$0] }, dimension: dimension / options.denseBlocks,
+                                            labels: matrix.labels, classCount: labels.count, excluded: oosLabel)
+                var vectorFold: [Int] = []
+                for c in 0..<Int32(labels.count) where c != oosLabel {
+                    for i in 0..<matrix.count where matrix.labels[i] == c { vectorFold.append(rowFold[i]) }
+                }
+                var cosines = [Float](repeating: 0, count: held.count)
+                for i in held.indices {
+                    let q = NearestExamples.unit(embeddings[order[i]].prefix(index.dimension))
+                    let f = rowFold[i]
+                    cosines[i] = q.withUnsafeBufferPointer {
+                        index.nearest($0.baseAddress!, ofClass: Int(held[i].predicted)) { vectorFold[$0] != f }
+                    }
+                }
+                let ins = held.indices.filter { held[$0].label != oosLabel }
+                score = OutOfScopeScore.fitted(logits: ins.map { held[$0].score }, cosines: ins.map { cosines[$0] })
+                if score.usesCosine {
+                    nearest = index
+                    held = held.indices.map { i in
+                        let h = held[i]
+                        return Calibration.HeldOut(label: h.label, predicted: h.predicted,
+                                                   score: score(logit: h.score, cosine: cosines[i]), oosWon: h.oosWon)
+                    }
+                }
+            }
             if options.thresholdOverride == nil {
                 report.threshold = Calibration.chooseThreshold(held, oosLabel: oosLabel, maxInScopeLoss: options.maxInScopeLoss)
             }
         }
         report.calibrationSeconds = clock.lap()
-        var (model, loss, iterations) = results[jobs - 1]
+        var (model, loss, iterations) = results[results.count - 1]
         model.temperature = report.temperature
         report.trainingLoss = loss
         report.iterations = iterations
-        return TrainingRun(classifier: IntentClassifier(model: model, ngramOptions: options.ngrams, threshold: report.threshold),
+        report.outOfScopeScore = score
+        return TrainingRun(classifier: IntentClassifier(model: model, ngramOptions: options.ngrams, threshold: report.threshold,
+                                                        outOfScopeScore: score, nearest: nearest),
                            report: report, heldOutLogits: heldLogits, heldOutLabels: k >= 2 ? matrix.labels : [])
     }
 

@@ -19,7 +19,9 @@ public struct Classification: Hashable, Sendable {
     public var confidence: Float
     /// True when the answer is out of scope (the `oos` class won, or `score` < the threshold).
     public var isOutOfScope: Bool
-    /// The out-of-scope score: the largest raw in-scope logit (higher = closer to a known intent).
+    /// The out-of-scope score (higher = closer to a known intent): the largest raw in-scope logit,
+    /// combined with the cosine to the nearest training example of the best intent when the model
+    /// has them (``OutOfScopeScore``).
     public var score: Float
     /// In-scope intents ranked by confidence, best first (at most `alternatives` of them).
     public var ranked: [ScoredIntent]
@@ -32,22 +34,31 @@ public struct IntentClassifier: Sendable, Equatable {
     public let model: SoftmaxModel
     /// Options of the n-gram features the model was trained with.
     public let ngramOptions: NGramOptions
-    /// Answers whose largest raw in-scope logit is below this become `oos`.
+    /// Answers whose out-of-scope score (``Classification/score``) is below this become `oos`.
     public let threshold: Float
+    /// How the out-of-scope score is computed.
+    public let outOfScopeScore: OutOfScopeScore
+    /// The training examples' sentence embeddings by class, for the score's nearest-example term
+    /// (nil when ``outOfScopeScore`` does not use it).
+    public let nearest: NearestExamples?
 
     let featurizer: NGramFeaturizer
     let oosIndex: Int?
 
-    init(model: SoftmaxModel, ngramOptions: NGramOptions, threshold: Float) {
+    init(model: SoftmaxModel, ngramOptions: NGramOptions, threshold: Float,
+         outOfScopeScore: OutOfScopeScore = .logitOnly, nearest: NearestExamples? = nil) {
         self.model = model
         self.ngramOptions = ngramOptions
         self.threshold = threshold
+        self.nearest = outOfScopeScore.usesCosine ? nearest : nil
+        self.outOfScopeScore = self.nearest == nil ? .logitOnly : outOfScopeScore
         self.featurizer = NGramFeaturizer(options: ngramOptions)
         self.oosIndex = model.labels.firstIndex(of: IntentSet.outOfScope)
     }
 
     public static func == (a: IntentClassifier, b: IntentClassifier) -> Bool {
         a.model == b.model && a.ngramOptions == b.ngramOptions && a.threshold == b.threshold
+            && a.outOfScopeScore == b.outOfScopeScore && a.nearest == b.nearest
     }
 
     /// In-scope intent names in model order.
@@ -70,8 +81,10 @@ public struct IntentClassifier: Sendable, Equatable {
         return withUnsafeTemporaryAllocation(of: Float.self, capacity: classes) { buffer in
             let p = buffer.baseAddress!
             embedding.withUnsafeBufferPointer { model.logits(dense: $0.baseAddress!, sparse: sparse, into: p) }
-            var score = -Float.infinity
-            for c in 0..<classes where c != oosIndex { score = max(score, p[c]) }
+            var maxLogit = -Float.infinity
+            var argmax = -1
+            for c in 0..<classes where c != oosIndex && p[c] > maxLogit { maxLogit = p[c]; argmax = c }
+            let score = outOfScopeScore(logit: maxLogit, cosine: nearestCosine(embedding, ofClass: argmax))
             softmaxInPlace(p, count: classes, temperature: model.temperature)
             // Top k in-scope classes by insertion (k is small; sorting all classes cost more than the model).
             var top: [Int] = []
@@ -92,6 +105,20 @@ public struct IntentClassifier: Sendable, Equatable {
             let isOOS = ranked.isEmpty || oosWon || score < threshold
             return Classification(intent: isOOS ? IntentSet.outOfScope : best.intent,
                                   confidence: best.confidence, isOutOfScope: isOOS, score: score, ranked: ranked)
+        }
+    }
+
+    /// The cosine between the first dense block of `embedding` and the nearest training example of
+    /// class `c` (0 without ``nearest``; -1 when the class has no examples).
+    func nearestCosine(_ embedding: [Float], ofClass c: Int) -> Float {
+        guard let nearest, c >= 0 else { return 0 }
+        let d = nearest.dimension
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: d) { q in
+            var s: Float = 0
+            for i in 0..<d { s += embedding[i] * embedding[i] }
+            let inv = s > 0 ? 1 / s.squareRoot() : 0
+            for i in 0..<d { q[i] = embedding[i] * inv }
+            return nearest.nearest(UnsafePointer(q.baseAddress!), ofClass: c)
         }
     }
 }

@@ -22,11 +22,19 @@ final class SoftmaxObjective {
     /// Bias + pair gradients of shards 1…; shard 0 writes into the caller's gradient.
     private let partials: [Scratch]
     private let losses: UnsafeMutablePointer<Double>
+    /// Weight of each class's examples in the loss: 1, or with `classBalanced` n / (K · n_c) over the
+    /// K classes present in `rows` (scikit-learn's `class_weight="balanced"`), so every intent
+    /// counts the same however many examples it has; the weights sum to n over the rows.
+    let classWeights: [Float]
 
-    init(data: TrainingMatrix, rows: [Range<Int>], inverseRegularization: Float, threads: Int = 1) {
+    init(data: TrainingMatrix, rows: [Range<Int>], inverseRegularization: Float, threads: Int = 1, classBalanced: Bool = false) {
         self.data = data
         self.rows = rows.filter { !$0.isEmpty }
         let total = self.rows.reduce(0) { $0 + $1.count }
+        var counts = [Int](repeating: 0, count: data.classCount)
+        for r in self.rows { for i in r { counts[Int(data.labels[i])] += 1 } }
+        let present = counts.filter { $0 > 0 }.count
+        classWeights = counts.map { classBalanced && $0 > 0 ? Float(total) / Float(present * $0) : 1 }
         n = total
         lambda = 1 / (max(inverseRegularization, 1e-12) * Float(max(total, 1)))
         parameterCount = data.classCount * data.denseDimension + data.classCount + data.pairCount
@@ -114,6 +122,7 @@ final class SoftmaxObjective {
             let b = theta + c * d, ws = theta + c * d + c
             let inv = 1 / Float(o.n)
             var loss = 0.0
+            o.classWeights.withUnsafeBufferPointer { weights in
             data.rowStart.withUnsafeBufferPointer { starts in
             data.columns.withUnsafeBufferPointer { cols in
             data.values.withUnsafeBufferPointer { vals in
@@ -134,12 +143,14 @@ final class SoftmaxObjective {
                     var sum: Float = 0
                     for k in 0..<c { let e = expf(row[k] - m); row[k] = e; sum += e }
                     let y = Int(lab[r])
-                    loss += Double(logf(sum)) - Double(logf(max(row[y], .leastNormalMagnitude)))
-                    let scale = inv / sum
+                    let w = weights[y]
+                    loss += Double(w) * (Double(logf(sum)) - Double(logf(max(row[y], .leastNormalMagnitude))))
+                    let scale = w * inv / sum
                     for k in 0..<c { row[k] *= scale }
-                    row[y] -= inv
+                    row[y] -= w * inv
                 }
             }}}}}}
+            }
             o.losses[s] = loss
         }
 

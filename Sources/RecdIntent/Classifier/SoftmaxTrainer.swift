@@ -23,6 +23,11 @@ public struct TrainerOptions: Hashable, Sendable {
     /// Threads of one training: its rows are split into this many shards. Part of the cache key,
     /// because the shards' float sums are added in a different order for another count.
     public var threads: Int
+    /// Weigh each class's examples by n / (K · n_c) so every intent counts the same in the loss
+    /// however many examples it has (scikit-learn's `class_weight="balanced"`): an intent's author
+    /// writing fewer examples should not make it answered less. On by default (a set with equal
+    /// counts per class, like CLINC150, gets weights of exactly 1).
+    public var classBalanced: Bool = true
 
     public init(inverseRegularization: Float = 10, maxIterations: Int = 120, foldIterations: Int = 80, history: Int = 10,
                 denseScale: Float = 1, sparseScale: Float = 1, minFeatureCount: Int = 2, seed: UInt64 = 0x5EED,
@@ -42,7 +47,7 @@ public struct TrainerOptions: Hashable, Sendable {
     func mix(into h: inout StableHash) {
         h.mix(inverseRegularization); h.mix(maxIterations); h.mix(foldIterations); h.mix(history)
         h.mix(denseScale); h.mix(sparseScale); h.mix(minFeatureCount); h.mix(seed)
-        h.mix(warmStart ? 1 : 0); h.mix(threads)
+        h.mix(warmStart ? 1 : 0); h.mix(threads); h.mix(classBalanced ? 1 : 0)
     }
 }
 
@@ -57,7 +62,7 @@ struct SoftmaxTrainer: Sendable {
     func train(_ data: TrainingMatrix, rows: [Range<Int>], labels: [String], iterations: Int,
                initial: [Float]? = nil) -> (model: SoftmaxModel, loss: Double, iterations: Int) {
         let objective = SoftmaxObjective(data: data, rows: rows, inverseRegularization: options.inverseRegularization,
-                                         threads: options.threads)
+                                         threads: options.threads, classBalanced: options.classBalanced)
         defer { objective.free() }
         let theta = Scratch(objective.parameterCount)
         defer { theta.free() }

@@ -79,6 +79,9 @@ public final class IntentEngine: Sendable {
             "temperature": "\(report.temperature)", "threshold": "\(report.threshold)",
             "heldout_accuracy": "\(report.heldOutAccuracy.map { String($0) } ?? "n/a")",
             "iterations": "\(report.iterations.map { String($0) } ?? "n/a")",
+            "features_ms": "\(Int(report.featureSeconds * 1000))",
+            "jobs_ms": "\(report.jobSeconds.map { String(Int($0 * 1000)) }.joined(separator: ","))",
+            "calibration_ms": "\(Int(report.calibrationSeconds * 1000))",
         ])
         if let cache {
             do { try cache.store(classifier, key: key) } catch {
