@@ -2,8 +2,9 @@ import Foundation
 import Logging
 
 /// The durable feedback log: SQLite in WAL mode with `synchronous=FULL`, written by one thread
-/// that drains a queue and commits everything waiting in one transaction (group commit), after
-/// waiting briefly for the events that are on their way (``GroupCommitPolicy``).
+/// that drains a queue and commits everything waiting in one transaction (group commit). It commits
+/// as soon as anything is pending: waiting for the events on their way was measured slower
+/// (daemon/DAEMON.md, "FEEDBACK").
 ///
 /// An event is acknowledged only after its transaction has committed and `onCommit` has applied
 /// it to in-memory state, so the caller's next request sees it. Alternative rejected: one
@@ -33,9 +34,7 @@ public final class FeedbackStore: @unchecked Sendable {
     private let onCommit: @Sendable ([FeedbackEvent]) -> Void
     private let logger: Logger
     /// Most events put in one transaction.
-    public var maxBatch: Int { policy.maxBatch }
-    /// When the writer stops gathering events and commits.
-    public let policy: GroupCommitPolicy
+    public let maxBatch: Int
 
     private var committedEvents = 0
     private var committedBatches = 0
@@ -45,14 +44,10 @@ public final class FeedbackStore: @unchecked Sendable {
     /// through `existing`, so the caller can rebuild state before new events arrive.
     /// `onCommit` runs on the writer thread after each commit with the newly recorded events,
     /// before any of them is acknowledged.
-    /// `policy` decides how long the writer gathers events before a commit.
-    public init(path: String, maxBatch: Int = 4096, policy: GroupCommitPolicy? = nil,
-                logger: Logger = Logger(label: "recd.feedback"),
+    public init(path: String, maxBatch: Int = 4096, logger: Logger = Logger(label: "recd.feedback"),
                 onCommit: @escaping @Sendable ([FeedbackEvent]) -> Void) throws {
         self.db = try SQLiteDatabase(path: path)
-        var policy = policy ?? GroupCommitPolicy()
-        policy.maxBatch = max(1, maxBatch)
-        self.policy = policy
+        self.maxBatch = max(1, maxBatch)
         self.onCommit = onCommit
         self.logger = logger
         try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
@@ -139,7 +134,6 @@ public final class FeedbackStore: @unchecked Sendable {
     }
 
     private func writerLoop() {
-        var expected = 0   // events the previous commit acknowledged
         while true {
             condition.lock()
             while pending.isEmpty && !stopping { condition.wait() }
@@ -149,20 +143,11 @@ public final class FeedbackStore: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            let started = DispatchTime.now().uptimeNanoseconds
-            while !stopping, let newest = pending.last {
-                let decision = policy.decide(pending: pending.count, expected: expected, started: started,
-                                             lastArrival: newest.queuedAt, now: DispatchTime.now().uptimeNanoseconds)
-                guard case .wait(let until) = decision else { break }
-                let now = DispatchTime.now().uptimeNanoseconds
-                if until > now { _ = condition.wait(until: Date(timeIntervalSinceNow: Double(until - now) / 1e9)) }
-            }
             let take = min(pending.count, maxBatch)
             let batch = Array(pending.prefix(take))
             pending.removeFirst(take)
             condition.unlock()
             commit(batch)
-            expected = batch.count
         }
     }
 
