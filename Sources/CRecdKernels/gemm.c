@@ -58,9 +58,12 @@ void recd_pack_nt(const float *w, int n, int k, float *dst) {
     }
 }
 
+// Process-wide and read by every worker while tests flip it: relaxed atomics (TSan caught the plain
+// int read by one test's encoder while another test set it). Either path meets parity, so a pass that
+// sees the switch change half way is still within tolerance.
 static int force_portable = 0;
 
-void recd_kernels_force_portable(int force) { force_portable = force; }
+void recd_kernels_force_portable(int force) { __atomic_store_n(&force_portable, force, __ATOMIC_RELAXED); }
 
 static int cpu_has_avx512(void) {
 #if defined(__x86_64__)
@@ -79,7 +82,7 @@ static int cpu_has_avx512(void) {
 #endif
 }
 
-int recd_kernels_have_avx512(void) { return cpu_has_avx512() && !force_portable; }
+int recd_kernels_have_avx512(void) { return cpu_has_avx512() && !__atomic_load_n(&force_portable, __ATOMIC_RELAXED); }
 
 // Portable path: same packed layout, plain loops (the compiler vectorises the 32-wide inner loop
 // at whatever width the baseline target allows). The epilogue runs as the unfused passes did: bias
