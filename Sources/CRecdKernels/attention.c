@@ -47,13 +47,13 @@ void rows_avx512(const int r, int i, int len, int lp, int d, __m512 vscale, cons
         float *row = rows + (size_t)t * lp;
         __m512 mx = _mm512_set1_ps(-INFINITY);
         for (int j0 = 0; j0 < lp; j0 += 16) {
-            __mmask16 m = len - j0 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (len - j0)) - 1);
+            __mmask16 m = recd_tail_mask16(len - j0);
             mx = _mm512_mask_max_ps(mx, m, mx, _mm512_load_ps(row + j0));
         }
         const __m512 mv = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
         __m512 sum = _mm512_setzero_ps();
         for (int j0 = 0; j0 < lp; j0 += 16) {
-            __mmask16 m = len - j0 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (len - j0)) - 1);
+            __mmask16 m = recd_tail_mask16(len - j0);
             __m512 e = _mm512_maskz_mov_ps(m, recd_exp512(_mm512_sub_ps(_mm512_load_ps(row + j0), mv)));
             _mm512_store_ps(row + j0, e);
             sum = _mm512_add_ps(sum, e);

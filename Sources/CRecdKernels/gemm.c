@@ -180,8 +180,8 @@ void block_avx512(const int mr, const int prefetch, int k, const float *a, int l
 static inline AVX512 void panel_masks(int p0, int end, __mmask16 *m0, __mmask16 *m1) {
     int w = end - p0;
     if (w > RECD_PANEL) w = RECD_PANEL;
-    *m0 = w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1);
-    *m1 = w >= 32 ? (__mmask16)0xFFFF : w <= 16 ? (__mmask16)0 : (__mmask16)((1u << (w - 16)) - 1);
+    *m0 = recd_tail_mask16(w);
+    *m1 = recd_tail_mask16(w - 16);
 }
 
 // Few rows: panels outer, row blocks inner (each panel read from memory once, prefetched ahead). k runs in

@@ -11,6 +11,7 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "vmath_avx512.h"
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
 #endif
 
@@ -60,7 +61,7 @@ AVX512 static void quantize_weights_avx512(const float *w, int n, int k, int qma
         const float *row = w + (long)j * k;
         __m512 m = _mm512_setzero_ps();
         for (int c = 0; c < k; c += 16) {
-            __mmask16 mask = k - c >= 16 ? 0xFFFF : (__mmask16)((1u << (k - c)) - 1);
+            __mmask16 mask = recd_tail_mask16(k - c);
             m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_maskz_loadu_ps(mask, row + c)));
         }
         float maxabs = _mm512_reduce_max_ps(m);
@@ -68,7 +69,7 @@ AVX512 static void quantize_weights_avx512(const float *w, int n, int k, int qma
         const __m512 invv = _mm512_set1_ps(inv);
         __m512i total = _mm512_setzero_si512();
         for (int c = 0; c < k; c += 16) {
-            __mmask16 mask = k - c >= 16 ? 0xFFFF : (__mmask16)((1u << (k - c)) - 1);
+            __mmask16 mask = recd_tail_mask16(k - c);
             __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, row + c), invv));
             v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
             v = _mm512_maskz_mov_epi32(mask, v);
@@ -118,7 +119,7 @@ AVX512 static void quantize_rows_avx512(const float *x, int rows, int k, int qma
         const float *row = x + (long)i * k;
         __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
         for (int c = 0; c < k; c += 16) {
-            __mmask16 mask = k - c >= 16 ? 0xFFFF : (__mmask16)((1u << (k - c)) - 1);
+            __mmask16 mask = recd_tail_mask16(k - c);
             __m512 v = _mm512_maskz_loadu_ps(mask, row + c);   // masked-off lanes are 0: inside [lo, hi] already
             lo = _mm512_min_ps(lo, v);
             hi = _mm512_max_ps(hi, v);
@@ -129,7 +130,7 @@ AVX512 static void quantize_rows_avx512(const float *x, int rows, int k, int qma
         const __m512 invv = _mm512_set1_ps(inv);
         const __m512i zv = _mm512_set1_epi32(z);
         for (int c = 0; c < k; c += 16) {
-            __mmask16 mask = k - c >= 16 ? 0xFFFF : (__mmask16)((1u << (k - c)) - 1);
+            __mmask16 mask = recd_tail_mask16(k - c);
             __m512i v = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, row + c), invv)), zv);
             v = _mm512_min_epi32(_mm512_max_epi32(v, bottom), top);
             _mm512_mask_storeu_epi8(q + (long)i * k + c, (__mmask64)mask, _mm512_castsi128_si512(_mm512_cvtepi32_epi8(v)));
@@ -168,7 +169,7 @@ AVX512 static void dequantize_avx512(const int32_t *p, int rows, int n, const fl
         const __m512 as = _mm512_set1_ps(a_scale[i]);
         const __m512i az = _mm512_set1_epi32(a_zero[i]);
         for (int j = 0; j < n; j += 16) {
-            __mmask16 mask = n - j >= 16 ? 0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+            __mmask16 mask = recd_tail_mask16(n - j);
             __m512i centred = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(mask, pr + j),
                                                _mm512_mullo_epi32(az, _mm512_maskz_loadu_epi32(mask, w_sum + j)));
             __m512 s = _mm512_mul_ps(as, _mm512_maskz_loadu_ps(mask, w_scale + j));
@@ -251,7 +252,7 @@ AVX512 static void dequantize_gelu_quantize_avx512(const int32_t *p, int rows, i
         const __m512i az = _mm512_set1_epi32(a_zero[i]);
         __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
         for (int j = 0; j < n; j += 16) {
-            __mmask16 mask = n - j >= 16 ? 0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+            __mmask16 mask = recd_tail_mask16(n - j);
             __m512i centred = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(mask, pr + j),
                                                _mm512_mullo_epi32(az, _mm512_maskz_loadu_epi32(mask, w_sum + j)));
             __m512 s = _mm512_mul_ps(as, _mm512_maskz_loadu_ps(mask, w_scale + j));
@@ -267,7 +268,7 @@ AVX512 static void dequantize_gelu_quantize_avx512(const int32_t *p, int rows, i
         const __m512 invv = _mm512_set1_ps(inv);
         const __m512i zv = _mm512_set1_epi32(z), top = _mm512_set1_epi32(qmax), bottom = _mm512_setzero_si512();
         for (int j = 0; j < n; j += 16) {
-            __mmask16 mask = n - j >= 16 ? 0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+            __mmask16 mask = recd_tail_mask16(n - j);
             __m512i v = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, tmp + j), invv)), zv);
             v = _mm512_min_epi32(_mm512_max_epi32(v, bottom), top);
             _mm512_mask_storeu_epi8(q + (long)i * n + j, (__mmask64)mask, _mm512_castsi128_si512(_mm512_cvtepi32_epi8(v)));

@@ -9,14 +9,10 @@
 #define INV_SQRT2 0.70710678118654752440f
 
 #if defined(__x86_64__)
-static inline __mmask16 tail_mask(size_t left) {
-    return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-}
-
 static RECD_AVX512 void gelu_avx512(float *x, size_t count) {
     const __m512 half = _mm512_set1_ps(0.5f), s = _mm512_set1_ps(INV_SQRT2);
     for (size_t i = 0; i < count; i += 16) {
-        __mmask16 m = tail_mask(count - i);
+        __mmask16 m = recd_tail_mask16((long)(count - i));
         __m512 v = _mm512_maskz_loadu_ps(m, x + i);
         __m512 y = _mm512_mul_ps(_mm512_mul_ps(half, v), recd_one_plus_erf512(_mm512_mul_ps(v, s)));
         _mm512_mask_storeu_ps(x + i, m, y);
@@ -25,14 +21,14 @@ static RECD_AVX512 void gelu_avx512(float *x, size_t count) {
 
 static RECD_AVX512 void exp_avx512(const float *x, float *y, size_t count) {
     for (size_t i = 0; i < count; i += 16) {
-        __mmask16 m = tail_mask(count - i);
+        __mmask16 m = recd_tail_mask16((long)(count - i));
         _mm512_mask_storeu_ps(y + i, m, recd_exp512(_mm512_maskz_loadu_ps(m, x + i)));
     }
 }
 
 static RECD_AVX512 void one_plus_erf_avx512(const float *x, float *y, size_t count) {
     for (size_t i = 0; i < count; i += 16) {
-        __mmask16 m = tail_mask(count - i);
+        __mmask16 m = recd_tail_mask16((long)(count - i));
         _mm512_mask_storeu_ps(y + i, m, recd_one_plus_erf512(_mm512_maskz_loadu_ps(m, x + i)));
     }
 }
@@ -41,17 +37,17 @@ static RECD_AVX512 void layer_norm_avx512(float *x, int rows, int n, const float
     for (int r = 0; r < rows; r++) {
         float *row = x + (size_t)r * n;
         __m512 s = _mm512_setzero_ps();
-        for (int i = 0; i < n; i += 16) s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(tail_mask((size_t)(n - i)), row + i));
+        for (int i = 0; i < n; i += 16) s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(recd_tail_mask16(n - i), row + i));
         __m512 mean = _mm512_set1_ps(_mm512_reduce_add_ps(s) / (float)n);
         __m512 q = _mm512_setzero_ps();
         for (int i = 0; i < n; i += 16) {
-            __mmask16 m = tail_mask((size_t)(n - i));
+            __mmask16 m = recd_tail_mask16(n - i);
             __m512 d = _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, row + i), mean);
             q = _mm512_fmadd_ps(d, d, q);
         }
         __m512 inv = _mm512_set1_ps(1.0f / sqrtf(_mm512_reduce_add_ps(q) / (float)n + eps));
         for (int i = 0; i < n; i += 16) {
-            __mmask16 m = tail_mask((size_t)(n - i));
+            __mmask16 m = recd_tail_mask16(n - i);
             __m512 d = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + i), mean), inv);
             __m512 y = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(m, gamma + i), _mm512_maskz_loadu_ps(m, beta + i));
             _mm512_mask_storeu_ps(row + i, m, y);
@@ -62,20 +58,20 @@ static RECD_AVX512 void layer_norm_avx512(float *x, int rows, int n, const float
 static RECD_AVX512 void softmax_avx512(float *x, int n) {
     __m512 mx = _mm512_set1_ps(-INFINITY);
     for (int i = 0; i < n; i += 16) {
-        __mmask16 m = tail_mask((size_t)(n - i));
+        __mmask16 m = recd_tail_mask16(n - i);
         mx = _mm512_max_ps(mx, _mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), m, x + i));
     }
     __m512 mv = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
     __m512 sum = _mm512_setzero_ps();
     for (int i = 0; i < n; i += 16) {
-        __mmask16 m = tail_mask((size_t)(n - i));
+        __mmask16 m = recd_tail_mask16(n - i);
         __m512 e = _mm512_maskz_mov_ps(m, recd_exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), mv)));
         _mm512_mask_storeu_ps(x + i, m, e);
         sum = _mm512_add_ps(sum, e);
     }
     __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum));
     for (int i = 0; i < n; i += 16) {
-        __mmask16 m = tail_mask((size_t)(n - i));
+        __mmask16 m = recd_tail_mask16(n - i);
         _mm512_mask_storeu_ps(x + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), inv));
     }
 }

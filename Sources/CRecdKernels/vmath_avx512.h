@@ -11,6 +11,12 @@
 
 #define RECD_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,fma")))
 
+/// The mask of the first `remaining` of 16 lanes: all 16 when `remaining` ≥ 16, none when ≤ 0
+/// (the tail of a row processed 16 floats at a time).
+static inline __attribute__((always_inline)) __mmask16 recd_tail_mask16(long remaining) {
+    return remaining >= 16 ? (__mmask16)0xFFFF : remaining <= 0 ? (__mmask16)0 : (__mmask16)((1u << remaining) - 1);
+}
+
 /// e^x per lane, relative error ≤ 2 ulp on [-87, 88]; inputs outside are clamped (so -inf gives ~0).
 /// Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2, e^r by its Taylor series to degree 7
 /// (truncation < 6e-9 relative), then vscalefps multiplies by 2^n without building exponent bits.
