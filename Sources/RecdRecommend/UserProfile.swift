@@ -28,13 +28,12 @@ struct UserProfile: Sendable {
         let previous = recent.last
         eventCount += 1
         let w = weights.weight(e.kind, value: e.value)
-        var entry = interactions[e.item] ?? Interaction(item: e.item, weight: 0, strongestKind: e.kind,
-                                                        lastTimestampMs: e.timestampMs, lastSequence: eventCount)
-        entry.weight += w
-        if rank(e.kind) > rank(entry.strongestKind) { entry.strongestKind = e.kind }
-        entry.lastTimestampMs = max(entry.lastTimestampMs, e.timestampMs)
-        entry.lastSequence = eventCount
-        interactions[e.item] = entry
+        // Updated in place through the defaulting subscript: one hash lookup, no copy of the entry
+        // out of the dictionary and back (the earlier `?? … ; interactions[id] = entry` hashed twice).
+        let sequence = eventCount
+        Self.merge(into: &interactions[e.item, default: Interaction(item: e.item, weight: 0, strongestKind: e.kind,
+                                                                   lastTimestampMs: e.timestampMs, lastSequence: sequence)],
+                   kind: e.kind, weight: w, timestampMs: e.timestampMs, sequence: sequence)
         switch e.kind {
         case .purchase: purchased.insert(e.item)
         case .dislike: disliked.insert(e.item)
@@ -48,7 +47,14 @@ struct UserProfile: Sendable {
         return e.kind == .dislike || previous == e.item ? nil : previous
     }
 
-    private func rank(_ k: FeedbackKind) -> Int {
+    private static func merge(into entry: inout Interaction, kind: FeedbackKind, weight: Float, timestampMs: Int64, sequence: Int) {
+        entry.weight += weight
+        if rank(kind) > rank(entry.strongestKind) { entry.strongestKind = kind }
+        entry.lastTimestampMs = max(entry.lastTimestampMs, timestampMs)
+        entry.lastSequence = sequence
+    }
+
+    private static func rank(_ k: FeedbackKind) -> Int {
         switch k {
         case .dislike: 0
         case .view: 1
