@@ -3,10 +3,11 @@
 // setup that dwarfs its 12×12×32 multiply).
 //
 // AVX-512 path, per head: K_hᵀ is copied once into scratch as [d, len16] (len rounded up to 16, zero
-// padded), so a score row is d broadcast-FMAs over 16-wide lines; softmax runs on the row in registers'
-// width with masked tails; the context row accumulates p_j · V_h[j] over j, 16 columns at a time.
-// Rows go in blocks of 8, so 8 independent FMA chains share each K/V load: one row at a time was bound
-// by FMA latency (a 104-token document: 10% of the fp32 encoder's time in perf, session 2).
+// padded), so a score row is d broadcast-FMAs over 32-wide lines; softmax runs on the row in registers'
+// width with masked tails; the context row accumulates p_j · V_h[j] over j, 32 columns at a time.
+// Rows go in blocks of RB = 12, so 24 independent FMA chains share each pair of K/V loads: one row at a
+// time was bound by FMA latency (a 104-token document: 10% of the fp32 encoder's time in perf,
+// session 2); 8 rows × 16 columns (session 3) needed a load per FMA (session 5: 1.14–1.21× at 104 tokens).
 #include "recd_kernels.h"
 #include "recd_ops.h"
 #include "vmath_avx512.h"
