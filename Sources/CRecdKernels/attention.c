@@ -3,10 +3,11 @@
 // setup that dwarfs its 12×12×32 multiply).
 //
 // AVX-512 path, per head: K_hᵀ is copied once into scratch as [d, len16] (len rounded up to 16, zero
-// padded), so a score row is d broadcast-FMAs over 16-wide lines; softmax runs on the row in registers'
-// width with masked tails; the context row accumulates p_j · V_h[j] over j, 16 columns at a time.
-// Rows go in blocks of 8, so 8 independent FMA chains share each K/V load: one row at a time was bound
-// by FMA latency (a 104-token document: 10% of the fp32 encoder's time in perf, session 2).
+// padded), so a score row is d broadcast-FMAs over 32-wide lines; softmax runs on the row in registers'
+// width with masked tails; the context row accumulates p_j · V_h[j] over j, 32 columns at a time.
+// Rows go in blocks of RB = 12, so 24 independent FMA chains share each pair of K/V loads: one row at a
+// time was bound by FMA latency (a 104-token document: 10% of the fp32 encoder's time in perf,
+// session 2); 8 rows × 16 columns (session 3) needed a load per FMA (session 5: 1.14–1.21× at 104 tokens).
 #include "recd_kernels.h"
 #include "recd_ops.h"
 #include "vmath_avx512.h"
@@ -15,8 +16,11 @@
 
 static int round16(int n) { return (n + 15) & ~15; }
 
-/// Query rows per block of the AVX-512 path: each block keeps RB independent FMA chains in flight.
-#define RB 8
+/// Query rows per block of the AVX-512 path: each block keeps RB independent FMA chains in flight
+/// (2·RB with the 32-column steps; 12 rows = 24 accumulators, as in the GEMM micro-kernel).
+#ifndef RB
+#define RB 12
+#endif
 
 size_t recd_attention_scratch_floats(int len, int d) {
     return (size_t)round16(len) * (size_t)(d + RB);
@@ -27,11 +31,31 @@ size_t recd_attention_scratch_floats(int len, int d) {
 // context. Every row's sums run in the same order as one row at a time would (d in order for a score,
 // j in order for a context column), so the result does not depend on the blocking; the block only
 // interleaves r independent FMA chains, where one row alone waits on each FMA's latency.
+// Scores and context go 32 columns (two vectors) at a time, 16 for a tail: per step 2 loads and r
+// broadcasts feed 2·r FMAs (session 5; 16 columns at a time needed 1 + r loads for r FMAs).
 static inline __attribute__((always_inline)) RECD_AVX512
 void rows_avx512(const int r, int i, int len, int lp, int d, __m512 vscale, const float *q, int ld,
                  const float *kt, const float *v, float *rows, float *ctx, int ldctx) {
-    // Scores, scaled: row t's 16 scores at j0 are Σ_dd q[i+t][dd] · Kᵀ[dd][j0 ..< j0+16].
-    for (int j0 = 0; j0 < lp; j0 += 16) {
+    // Scores, scaled: row t's scores at j0 are Σ_dd q[i+t][dd] · Kᵀ[dd][j0 ..< j0+32].
+    int j0 = 0;
+    for (; j0 + 32 <= lp; j0 += 32) {
+        __m512 acc0[RB], acc1[RB];
+        for (int t = 0; t < r; t++) { acc0[t] = _mm512_setzero_ps(); acc1[t] = _mm512_setzero_ps(); }
+        for (int dd = 0; dd < d; dd++) {
+            const __m512 k0 = _mm512_load_ps(kt + (size_t)dd * lp + j0);
+            const __m512 k1 = _mm512_load_ps(kt + (size_t)dd * lp + j0 + 16);
+            for (int t = 0; t < r; t++) {
+                const __m512 qv = _mm512_set1_ps(q[(size_t)(i + t) * ld + dd]);
+                acc0[t] = _mm512_fmadd_ps(qv, k0, acc0[t]);
+                acc1[t] = _mm512_fmadd_ps(qv, k1, acc1[t]);
+            }
+        }
+        for (int t = 0; t < r; t++) {
+            _mm512_store_ps(rows + (size_t)t * lp + j0, _mm512_mul_ps(acc0[t], vscale));
+            _mm512_store_ps(rows + (size_t)t * lp + j0 + 16, _mm512_mul_ps(acc1[t], vscale));
+        }
+    }
+    if (j0 < lp) { // lp is a multiple of 16: one 16-wide tail
         __m512 acc[RB];
         for (int t = 0; t < r; t++) acc[t] = _mm512_setzero_ps();
         for (int dd = 0; dd < d; dd++) {
@@ -46,22 +70,41 @@ void rows_avx512(const int r, int i, int len, int lp, int d, __m512 vscale, cons
     for (int t = 0; t < r; t++) {
         float *row = rows + (size_t)t * lp;
         __m512 mx = _mm512_set1_ps(-INFINITY);
-        for (int j0 = 0; j0 < lp; j0 += 16) {
-            __mmask16 m = recd_tail_mask16(len - j0);
-            mx = _mm512_mask_max_ps(mx, m, mx, _mm512_load_ps(row + j0));
+        for (int j = 0; j < lp; j += 16) {
+            __mmask16 m = recd_tail_mask16(len - j);
+            mx = _mm512_mask_max_ps(mx, m, mx, _mm512_load_ps(row + j));
         }
         const __m512 mv = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
         __m512 sum = _mm512_setzero_ps();
-        for (int j0 = 0; j0 < lp; j0 += 16) {
-            __mmask16 m = recd_tail_mask16(len - j0);
-            __m512 e = _mm512_maskz_mov_ps(m, recd_exp512(_mm512_sub_ps(_mm512_load_ps(row + j0), mv)));
-            _mm512_store_ps(row + j0, e);
+        for (int j = 0; j < lp; j += 16) {
+            __mmask16 m = recd_tail_mask16(len - j);
+            __m512 e = _mm512_maskz_mov_ps(m, recd_exp512(_mm512_sub_ps(_mm512_load_ps(row + j), mv)));
+            _mm512_store_ps(row + j, e);
             sum = _mm512_add_ps(sum, e);
         }
         inv[t] = 1.0f / _mm512_reduce_add_ps(sum);
     }
-    // Context: Σ_j p_j · V[j], 16 output columns at a time, normalised once at the end.
-    for (int c0 = 0; c0 < d; c0 += 16) {
+    // Context: Σ_j p_j · V[j], 32 output columns at a time (16 for a tail), normalised once at the end.
+    int c0 = 0;
+    for (; c0 + 32 <= d; c0 += 32) {
+        __m512 acc0[RB], acc1[RB];
+        for (int t = 0; t < r; t++) { acc0[t] = _mm512_setzero_ps(); acc1[t] = _mm512_setzero_ps(); }
+        for (int j = 0; j < len; j++) {
+            const __m512 v0 = _mm512_loadu_ps(v + (size_t)j * ld + c0);
+            const __m512 v1 = _mm512_loadu_ps(v + (size_t)j * ld + c0 + 16);
+            for (int t = 0; t < r; t++) {
+                const __m512 pv = _mm512_set1_ps(rows[(size_t)t * lp + j]);
+                acc0[t] = _mm512_fmadd_ps(pv, v0, acc0[t]);
+                acc1[t] = _mm512_fmadd_ps(pv, v1, acc1[t]);
+            }
+        }
+        for (int t = 0; t < r; t++) {
+            const __m512 s = _mm512_set1_ps(inv[t]);
+            _mm512_storeu_ps(ctx + (size_t)(i + t) * ldctx + c0, _mm512_mul_ps(acc0[t], s));
+            _mm512_storeu_ps(ctx + (size_t)(i + t) * ldctx + c0 + 16, _mm512_mul_ps(acc1[t], s));
+        }
+    }
+    if (c0 < d) { // d is a multiple of 16: one 16-wide tail
         __m512 acc[RB];
         for (int t = 0; t < r; t++) acc[t] = _mm512_setzero_ps();
         for (int j = 0; j < len; j++) {
@@ -91,6 +134,10 @@ static RECD_AVX512 void attention_avx512(int len, int heads, int d, float scale,
         float *ch = ctx + off;
         for (int i = 0; i < len; i += RB) {
             switch (len - i < RB ? len - i : RB) {
+            case 12: rows_avx512(12, i, len, lp, d, vscale, qh, ld, kt, vh, rows, ch, ldctx); break;
+            case 11: rows_avx512(11, i, len, lp, d, vscale, qh, ld, kt, vh, rows, ch, ldctx); break;
+            case 10: rows_avx512(10, i, len, lp, d, vscale, qh, ld, kt, vh, rows, ch, ldctx); break;
+            case 9: rows_avx512(9, i, len, lp, d, vscale, qh, ld, kt, vh, rows, ch, ldctx); break;
             case 8: rows_avx512(8, i, len, lp, d, vscale, qh, ld, kt, vh, rows, ch, ldctx); break;
             case 7: rows_avx512(7, i, len, lp, d, vscale, qh, ld, kt, vh, rows, ch, ldctx); break;
             case 6: rows_avx512(6, i, len, lp, d, vscale, qh, ld, kt, vh, rows, ch, ldctx); break;

@@ -25,8 +25,12 @@
 
 /// Rows per register block.
 #define MR 12
-/// Software prefetch distance in k-steps of a panel (128 B each).
+/// Software prefetch distance in k-steps of a panel (128 B each) for the row block that brings the
+/// panel in from L3/memory.
 #define PREFETCH_K 128
+/// Prefetch distance for the later row blocks, which find the panel in L2: just far enough ahead to hide
+/// L2's latency (16 k-steps = 2 KB; 8–32 measured alike, FORMAT.md "Where the fp32 time goes").
+#define PREFETCH_K_L2 16
 #ifndef RECD_KC
 /// k block of the many-rows order (A's 12 × RECD_KC slice stays in L1).
 #define RECD_KC 384
@@ -115,10 +119,11 @@ static void gemm_portable(int m, int k, const float *a, int lda, const float *pa
 
 // One mr × 32 block over k-steps [0, k) of `panel` (already offset to the first k-step); `mr` is a
 // compile-time constant after inlining, so the accumulator arrays live in registers.
-// `prefetch` (also a constant) is set for the first row block over a panel, the one that brings it in
-// from L3/memory: it asks for the line PREFETCH_K k-steps (16 KB) ahead. Measured on 12-row queries under
-// load: 1.5–2.5× the GEMM throughput of relying on the hardware prefetcher alone. Later row blocks find
-// the panel in L2 and skip it.
+// `prefetch` (also a constant) is the distance in k-steps of the software prefetch into L1. The first
+// row block over a panel, the one that brings it in from L3/memory, asks for the line PREFETCH_K k-steps
+// (16 KB) ahead: measured on 12-row queries under load, 1.5–2.5× the GEMM throughput of relying on the
+// hardware prefetcher alone. Later row blocks find the panel in L2 and ask PREFETCH_K_L2 k-steps (2 KB)
+// ahead (session 5: 2–5 % more GEMM throughput than leaving L2→L1 to the hardware prefetcher).
 // Epilogue (once per block, after the k loop): C = bias + acc when `bias` (already offset to the
 // panel's first column) is given, else C += acc; then GELU when `gelu` is set — the same operations, in
 // the same order, as the separate bias-fill and recd_gelu passes it replaces, so the result is bitwise
@@ -137,7 +142,7 @@ void block_avx512(const int mr, const int prefetch, int k, const float *a, int l
         if (prefetch) {
             // Past the panel's end this touches the next panel (contiguous) or, at the very end, an
             // address prefetch never faults on.
-            const char *ahead = (const char *)(panel + (size_t)(kk + PREFETCH_K) * RECD_PANEL);
+            const char *ahead = (const char *)(panel + (size_t)(kk + prefetch) * RECD_PANEL);
             _mm_prefetch(ahead, _MM_HINT_T0);
             _mm_prefetch(ahead + 64, _MM_HINT_T0);
         }
@@ -169,8 +174,8 @@ void block_avx512(const int mr, const int prefetch, int k, const float *a, int l
     }
 }
 
-#define BLOCK_CASE(R, PF) case R: if (PF) block_avx512(R, 1, kc, ar, lda, panel, cr, ldc, m0, m1, bp, gl); \
-                                  else block_avx512(R, 0, kc, ar, lda, panel, cr, ldc, m0, m1, bp, gl); break;
+#define BLOCK_CASE(R, PF) case R: if (PF) block_avx512(R, PREFETCH_K, kc, ar, lda, panel, cr, ldc, m0, m1, bp, gl); \
+                                  else block_avx512(R, PREFETCH_K_L2, kc, ar, lda, panel, cr, ldc, m0, m1, bp, gl); break;
 #define BLOCK_SWITCH(PF) switch (mr) { \
     BLOCK_CASE(12, PF) BLOCK_CASE(11, PF) BLOCK_CASE(10, PF) BLOCK_CASE(9, PF) BLOCK_CASE(8, PF) \
     BLOCK_CASE(7, PF) BLOCK_CASE(6, PF) BLOCK_CASE(5, PF) BLOCK_CASE(4, PF) BLOCK_CASE(3, PF) \

@@ -103,8 +103,10 @@ extension PackedGEMMTests {
 
     @Test(arguments: [false, true]) func attentionMatchesDoubleReference(portable: Bool) {
         Self.withPath(portable: portable) {
-            let heads = 12, d = 32, h = heads * d
-            for len in [1, 12, 17, 40] {
+            // d = 48 also runs the AVX-512 path's 16-column tail of the context (d = 32 is two full vectors);
+            // lengths cover the 32- and 16-wide score steps and partial 12-row blocks.
+            for (heads, d, len) in [(12, 32, 1), (12, 32, 12), (12, 32, 17), (12, 32, 40), (4, 48, 13), (4, 48, 40)] {
+                let h = heads * d
                 let qkv = Self.values(len * 3 * h, seed: UInt64(len) + 5).map { $0 * 2 }
                 let got = ElementwiseKernels.attention(qkv: qkv, len: len, heads: heads, d: d)
                 var worst = 0.0
@@ -123,7 +125,7 @@ extension PackedGEMMTests {
                         }
                     }
                 }
-                #expect(worst <= 1e-5, "attention len \(len): max error \(worst)")
+                #expect(worst <= 1e-5, "attention len \(len), d \(d): max error \(worst)")
             }
         }
     }
