@@ -33,17 +33,17 @@ extension WorkerPool {
             if worker != nil { warmEncoder(context) }
             warmUp(context)
             warmUpLock.unlock()
-            condition.lock(); warmed += 1; condition.broadcast(); condition.unlock()
+            warmCondition.lock(); warmed += 1; warmCondition.broadcast(); warmCondition.unlock()
         }
-        while let batch = nextBatch() {
+        while let batch = nextBatch(index) {
             let start = monotonicNanos()
             switch batch {
             case .task(let body, let enqueued):
                 body(context)
-                finished(BatchReport(texts: 0, jobs: 1, oldestWaitNanos: start &- enqueued, runNanos: monotonicNanos() &- start))
+                finished(index, BatchReport(texts: 0, jobs: 1, oldestWaitNanos: start &- enqueued, runNanos: monotonicNanos() &- start))
             case .embeds(let jobs, let oldest):
                 let texts = runBatch(jobs, context: context)
-                finished(BatchReport(texts: texts, jobs: jobs.count, oldestWaitNanos: start &- oldest,
+                finished(index, BatchReport(texts: texts, jobs: jobs.count, oldestWaitNanos: start &- oldest,
                                      runNanos: monotonicNanos() &- start))
             }
         }
@@ -68,9 +68,9 @@ extension WorkerPool {
                 if let t = timed(eight) { batch = min(batch ?? t, t) }
             }
         }
-        condition.lock()
+        lock.lock()
         if let one { costs.calibrate(single: one, batch: batch, texts: eight.count) } else { costs.calibrate(single: first) }
-        condition.unlock()
+        lock.unlock()
     }
 
     /// Eight short queries, the shape of typical traffic.
@@ -83,14 +83,15 @@ extension WorkerPool {
     /// Blocks until every worker ran its warm-up (returns at once for a pool without one).
     public func waitUntilWarm() {
         guard warmUp != nil else { return }
-        condition.lock(); defer { condition.unlock() }
-        while warmed < workers { condition.wait() }
+        warmCondition.lock(); defer { warmCondition.unlock() }
+        while warmed < workers { warmCondition.wait() }
     }
 
     /// Records a finished batch or task: its measured time updates the estimates, and a worker
     /// holding a partial batch re-decides now that this one is no longer busy.
-    private func finished(_ report: BatchReport) {
-        condition.lock()
+    private func finished(_ index: Int, _ report: BatchReport) {
+        lock.lock()
+        activity[index] = WorkerActivity(phase: .finishing, since: monotonicNanos())
         busy -= 1
         runningTexts -= report.texts
         if report.texts > 0 { runningBatches -= 1 }
@@ -99,8 +100,10 @@ extension WorkerPool {
         } else {
             costs.recordTask(nanos: report.runNanos)
         }
-        if collecting > 0 { condition.broadcast() }
-        condition.unlock()
+        let collectors = parking.wakeCollectors()
+        for w in collectors { activity[w].claimed = monotonicNanos() }
+        lock.unlock()
+        for w in collectors { parkers[w].signal() }
         onBatch(report)
     }
 
@@ -133,17 +136,68 @@ extension WorkerPool {
 
     /// Blocks for the next job; collects queued embed jobs behind an embed job into one batch, waiting
     /// for more while ``BatchPolicy`` says so. Its estimated cost leaves the queue's estimate now.
-    private func nextBatch() -> Batch? {
-        condition.lock(); defer { condition.unlock() }
+    /// Jobs left queued behind it go to a parked worker (``WorkerParking``), woken after unlocking.
+    private func nextBatch(_ index: Int) -> Batch? {
+        lock.lock()
+        var stall: StallReport?
+        let batch = takeBatch(index, stall: &stall)
+        let pass = batch != nil && !queue.isEmpty ? parking.wakeForBacklog() : nil
+        if let pass { activity[pass].claimed = monotonicNanos() }
+        lock.unlock()
+        if let pass { parkers[pass].signal() }
+        if let stall { logger.warning("\(stall)") }
+        return batch
+    }
+
+    /// Parks this worker until a wake-up claims it. Caller holds `lock`; holds it again on return.
+    private func parkIdle(_ index: Int) {
+        parking.parkIdle(index)
+        activity[index].claimed = 0
+        lock.unlock()
+        parkers[index].wait()
+        lock.lock()
+    }
+
+    /// Parks this worker, holding a partial batch, until a wake-up or `until` (monotonic ns). Caller
+    /// holds `lock`; holds it again on return.
+    private func parkCollecting(_ index: Int, until: UInt64) {
+        parking.parkCollecting(index)
+        activity[index].claimed = 0
+        lock.unlock()
+        let now = monotonicNanos()
+        let timedOut = until > now
+            ? parkers[index].wait(timeout: .now() + .nanoseconds(Int(min(until - now, UInt64(Int.max))))) == .timedOut
+            : true
+        lock.lock()
+        if timedOut && !parking.unparkAfterTimeout(index) {
+            // A wake-up claimed this worker as the wait ran out: its post is on the way; consume it
+            // so the next park does not return at once.
+            lock.unlock()
+            parkers[index].wait()
+            lock.lock()
+        }
+    }
+
+    /// The next batch or task, parking while the queue is empty; nil once stopping. Caller holds `lock`.
+    private func takeBatch(_ index: Int, stall: inout StallReport?) -> Batch? {
+        var parkedAt: UInt64 = 0, wokeAt: UInt64 = 0
         while queue.isEmpty {
             if stopping { return nil }
-            condition.wait()
+            parkedAt = monotonicNanos()
+            activity[index] = WorkerActivity(phase: .parked, since: parkedAt)
+            parkIdle(index)
+            wokeAt = monotonicNanos()
         }
         let head = queue.removeFirst()
-        defer {
-            busy += 1
-            if !queue.isEmpty { condition.signal() }  // leave the rest to another worker
+        let took = monotonicNanos()
+        if stallReportNanos > 0, took &- head.enqueued > stallReportNanos {
+            stall = StallReport(pool: threadName, worker: index, waitedNanos: took &- head.enqueued, queued: queue.count + 1,
+                                wokeNanosAgo: wokeAt == 0 ? 0 : took &- wokeAt,
+                                parkedNanos: wokeAt == 0 ? 0 : wokeAt &- parkedAt,
+                                activities: activity.map { $0.describe(at: took) })
         }
+        activity[index] = WorkerActivity(phase: .running, since: took)
+        defer { busy += 1 }
         switch head.job {
         case .task(let body):
             queuedTasks -= 1
@@ -162,8 +216,7 @@ extension WorkerPool {
                 let decision = batching.decide(texts: count, otherWorkersBusy: others, otherWorkersIdle: idle,
                                                started: started, lastArrival: lastArrival, now: monotonicNanos())
                 guard case .wait(let until) = decision else { break }
-                let now = monotonicNanos()
-                if until > now { _ = condition.wait(until: Date(timeIntervalSinceNow: Double(until - now) / 1e9)) }
+                parkCollecting(index, until: until)
                 let before = jobs.count
                 takeQueuedEmbeds(into: &jobs, count: &count)
                 if jobs.count == before && !queue.isEmpty { break }  // a task (or an oversized job) is next: run
@@ -175,7 +228,7 @@ extension WorkerPool {
     }
 
     /// Most texts a worker holding `count` may take now (``BatchPolicy/share(ownTexts:queuedTexts:runningTexts:sharingWorkers:)``):
-    /// shared with the idle workers and those running embed batches. Caller holds `condition`.
+    /// shared with the idle workers and those running embed batches. Caller holds `lock`.
     private func fairShare(holding count: Int) -> Int {
         let idle = workers - busy - collecting   // other idle workers: this one is counted in `collecting`
         return batching.share(ownTexts: count, queuedTexts: queuedTexts, runningTexts: runningTexts,
