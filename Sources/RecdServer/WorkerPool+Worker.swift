@@ -9,6 +9,7 @@ extension WorkerPool {
     }
 
     func workerMain(index: Int) {
+        Self.setKernelThreadName("\(threadName)-\(index)")
         var worker: (any TextEncoderWorker)?
         var workerError: (any Error)?
         if let encoder {
@@ -47,6 +48,19 @@ extension WorkerPool {
                                      runNanos: monotonicNanos() &- start))
             }
         }
+    }
+
+    /// Names the calling thread for the kernel (15 bytes at most), so perf, `top -H` and /proc show
+    /// `recd-rank-0` rather than the executable's name: Foundation's `Thread.name` does not reach the
+    /// kernel on Linux, and `pthread_setname_np` is not exported to Swift there. Best effort.
+    static func setKernelThreadName(_ name: String) {
+        #if os(Linux)
+        let fd = open("/proc/thread-self/comm", O_WRONLY)
+        guard fd >= 0 else { return }
+        let bytes = Array(name.utf8.prefix(15))
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        #endif
     }
 
     /// First passes on this worker's scratch memory (page faults, first-use paths), outside any request,
