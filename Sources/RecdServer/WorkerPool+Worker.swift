@@ -204,7 +204,10 @@ extension WorkerPool {
         }
         let head = queue.removeFirst()
         let took = monotonicNanos()
-        if stallReportNanos > 0, took &- head.enqueued > stallReportNanos {
+        // Only while some worker is parked (this one included, until it takes the job): a job that waited
+        // while every worker was busy is plain queueing, already in the slow log as `queued`, and
+        // reporting each such job would flood the log under overload.
+        if stallReportNanos > 0, took &- head.enqueued > stallReportNanos, activity.contains(where: { $0.phase == .parked }) {
             stall = StallReport(pool: threadName, worker: index, waitedNanos: took &- head.enqueued, queued: queue.count + 1,
                                 wokeNanosAgo: wokeAt == 0 ? 0 : took &- wokeAt,
                                 parkedNanos: wokeAt == 0 ? 0 : wokeAt &- parkedAt,

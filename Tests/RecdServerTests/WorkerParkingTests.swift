@@ -3,14 +3,14 @@ import Testing
 
 /// The pool's hand-off rules (``WorkerParking``), without threads.
 @Suite struct WorkerParkingTests {
-    @Test func anArrivalWakesTheNewestIdleWorkerOnce() {
+    @Test func anArrivalWakesTheLongestIdleWorkerOnce() {
         var p = WorkerParking()
         p.parkIdle(0)
         p.parkIdle(1)
         let r1 = p.wakeForArrival(embed: false)
-        #expect(r1 == 1, "the worker that parked last has the warmest caches")
+        #expect(r1 == 0, "the worker parked longest goes first: work spreads over the threads")
         let r2 = p.wakeForArrival(embed: false)
-        #expect(r2 == 0)
+        #expect(r2 == 1)
         let r3 = p.wakeForArrival(embed: false)
         #expect(r3 == nil, "no worker is woken twice for one park")
         #expect(p.idleCount == 0)
