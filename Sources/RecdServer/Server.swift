@@ -41,11 +41,12 @@ public final class RecdDaemon: @unchecked Sendable {
                                batching: BatchPolicy(maxTexts: configuration.maxBatchTexts,
                                                      maxWait: configuration.maxBatchWait.nanoseconds),
                                queueDelay: configuration.queueDelayLimit, logger: logger,
+                               stallReportMs: configuration.slowRequestMs,
                                onBatch: { metrics.recordPool($0) },
                                warmUp: Self.warmUp(engines))
         self.enginePool = WorkerPool(workers: configuration.workers, capacity: configuration.queueCapacity,
-                                     encoder: nil, maxBatchTexts: 1, maxBatchWait: .zero, logger: logger,
-                                     threadName: "recd-rank")
+                                     encoder: nil, batching: BatchPolicy(maxTexts: 1, maxWait: 0), logger: logger,
+                                     threadName: "recd-rank", stallReportMs: configuration.slowRequestMs)
         self.dispatcher = Dispatcher(engines: engines, pool: pool, enginePool: enginePool, metrics: metrics,
                                      configuration: configuration, logger: logger, slowLog: slowLog)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)

@@ -9,6 +9,7 @@ extension WorkerPool {
     }
 
     func workerMain(index: Int) {
+        Self.setKernelThreadName("\(threadName)-\(index)")
         var worker: (any TextEncoderWorker)?
         var workerError: (any Error)?
         if let encoder {
@@ -33,20 +34,33 @@ extension WorkerPool {
             if worker != nil { warmEncoder(context) }
             warmUp(context)
             warmUpLock.unlock()
-            condition.lock(); warmed += 1; condition.broadcast(); condition.unlock()
+            warmCondition.lock(); warmed += 1; warmCondition.broadcast(); warmCondition.unlock()
         }
-        while let batch = nextBatch() {
+        while let batch = nextBatch(index) {
             let start = monotonicNanos()
             switch batch {
             case .task(let body, let enqueued):
                 body(context)
-                finished(BatchReport(texts: 0, jobs: 1, oldestWaitNanos: start &- enqueued, runNanos: monotonicNanos() &- start))
+                finished(index, BatchReport(texts: 0, jobs: 1, oldestWaitNanos: start &- enqueued, runNanos: monotonicNanos() &- start))
             case .embeds(let jobs, let oldest):
                 let texts = runBatch(jobs, context: context)
-                finished(BatchReport(texts: texts, jobs: jobs.count, oldestWaitNanos: start &- oldest,
+                finished(index, BatchReport(texts: texts, jobs: jobs.count, oldestWaitNanos: start &- oldest,
                                      runNanos: monotonicNanos() &- start))
             }
         }
+    }
+
+    /// Names the calling thread for the kernel (15 bytes at most), so perf, `top -H` and /proc show
+    /// `recd-rank-0` rather than the executable's name: Foundation's `Thread.name` does not reach the
+    /// kernel on Linux, and `pthread_setname_np` is not exported to Swift there. Best effort.
+    static func setKernelThreadName(_ name: String) {
+        #if os(Linux)
+        let fd = open("/proc/thread-self/comm", O_WRONLY)
+        guard fd >= 0 else { return }
+        let bytes = Array(name.utf8.prefix(15))
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        #endif
     }
 
     /// First passes on this worker's scratch memory (page faults, first-use paths), outside any request,
@@ -68,9 +82,9 @@ extension WorkerPool {
                 if let t = timed(eight) { batch = min(batch ?? t, t) }
             }
         }
-        condition.lock()
+        lock.lock()
         if let one { costs.calibrate(single: one, batch: batch, texts: eight.count) } else { costs.calibrate(single: first) }
-        condition.unlock()
+        lock.unlock()
     }
 
     /// Eight short queries, the shape of typical traffic.
@@ -83,14 +97,15 @@ extension WorkerPool {
     /// Blocks until every worker ran its warm-up (returns at once for a pool without one).
     public func waitUntilWarm() {
         guard warmUp != nil else { return }
-        condition.lock(); defer { condition.unlock() }
-        while warmed < workers { condition.wait() }
+        warmCondition.lock(); defer { warmCondition.unlock() }
+        while warmed < workers { warmCondition.wait() }
     }
 
     /// Records a finished batch or task: its measured time updates the estimates, and a worker
     /// holding a partial batch re-decides now that this one is no longer busy.
-    private func finished(_ report: BatchReport) {
-        condition.lock()
+    private func finished(_ index: Int, _ report: BatchReport) {
+        lock.lock()
+        activity[index] = WorkerActivity(phase: .finishing, since: monotonicNanos())
         busy -= 1
         runningTexts -= report.texts
         if report.texts > 0 { runningBatches -= 1 }
@@ -99,8 +114,10 @@ extension WorkerPool {
         } else {
             costs.recordTask(nanos: report.runNanos)
         }
-        if collecting > 0 { condition.broadcast() }
-        condition.unlock()
+        let collectors = parking.wakeCollectors()
+        for w in collectors { activity[w].claimed = monotonicNanos() }
+        lock.unlock()
+        for w in collectors { parkers[w].signal() }
         onBatch(report)
     }
 
@@ -133,17 +150,71 @@ extension WorkerPool {
 
     /// Blocks for the next job; collects queued embed jobs behind an embed job into one batch, waiting
     /// for more while ``BatchPolicy`` says so. Its estimated cost leaves the queue's estimate now.
-    private func nextBatch() -> Batch? {
-        condition.lock(); defer { condition.unlock() }
+    /// Jobs left queued behind it go to a parked worker (``WorkerParking``), woken after unlocking.
+    private func nextBatch(_ index: Int) -> Batch? {
+        lock.lock()
+        var stall: StallReport?
+        let batch = takeBatch(index, stall: &stall)
+        let pass = batch != nil && !queue.isEmpty ? parking.wakeForBacklog() : nil
+        if let pass { activity[pass].claimed = monotonicNanos() }
+        lock.unlock()
+        if let pass { parkers[pass].signal() }
+        if let stall { logger.warning("\(stall)") }
+        return batch
+    }
+
+    /// Parks this worker until a wake-up claims it. Caller holds `lock`; holds it again on return.
+    private func parkIdle(_ index: Int) {
+        parking.parkIdle(index)
+        activity[index].claimed = 0
+        lock.unlock()
+        parkers[index].wait()
+        lock.lock()
+    }
+
+    /// Parks this worker, holding a partial batch, until a wake-up or `until` (monotonic ns). Caller
+    /// holds `lock`; holds it again on return.
+    private func parkCollecting(_ index: Int, until: UInt64) {
+        parking.parkCollecting(index)
+        activity[index].claimed = 0
+        lock.unlock()
+        let now = monotonicNanos()
+        let timedOut = until > now
+            ? parkers[index].wait(timeout: .now() + .nanoseconds(Int(min(until - now, UInt64(Int.max))))) == .timedOut
+            : true
+        lock.lock()
+        if timedOut && !parking.unparkAfterTimeout(index) {
+            // A wake-up claimed this worker as the wait ran out: its post is on the way; consume it
+            // so the next park does not return at once.
+            lock.unlock()
+            parkers[index].wait()
+            lock.lock()
+        }
+    }
+
+    /// The next batch or task, parking while the queue is empty; nil once stopping. Caller holds `lock`.
+    private func takeBatch(_ index: Int, stall: inout StallReport?) -> Batch? {
+        var parkedAt: UInt64 = 0, wokeAt: UInt64 = 0
         while queue.isEmpty {
             if stopping { return nil }
-            condition.wait()
+            parkedAt = monotonicNanos()
+            activity[index] = WorkerActivity(phase: .parked, since: parkedAt)
+            parkIdle(index)
+            wokeAt = monotonicNanos()
         }
         let head = queue.removeFirst()
-        defer {
-            busy += 1
-            if !queue.isEmpty { condition.signal() }  // leave the rest to another worker
+        let took = monotonicNanos()
+        // Only while some worker is parked (this one included, until it takes the job): a job that waited
+        // while every worker was busy is plain queueing, already in the slow log as `queued`, and
+        // reporting each such job would flood the log under overload.
+        if stallReportNanos > 0, took &- head.enqueued > stallReportNanos, activity.contains(where: { $0.phase == .parked }) {
+            stall = StallReport(pool: threadName, worker: index, waitedNanos: took &- head.enqueued, queued: queue.count + 1,
+                                wokeNanosAgo: wokeAt == 0 ? 0 : took &- wokeAt,
+                                parkedNanos: wokeAt == 0 ? 0 : wokeAt &- parkedAt,
+                                activities: activity.map { $0.describe(at: took) })
         }
+        activity[index] = WorkerActivity(phase: .running, since: took)
+        defer { busy += 1 }
         switch head.job {
         case .task(let body):
             queuedTasks -= 1
@@ -162,8 +233,7 @@ extension WorkerPool {
                 let decision = batching.decide(texts: count, otherWorkersBusy: others, otherWorkersIdle: idle,
                                                started: started, lastArrival: lastArrival, now: monotonicNanos())
                 guard case .wait(let until) = decision else { break }
-                let now = monotonicNanos()
-                if until > now { _ = condition.wait(until: Date(timeIntervalSinceNow: Double(until - now) / 1e9)) }
+                parkCollecting(index, until: until)
                 let before = jobs.count
                 takeQueuedEmbeds(into: &jobs, count: &count)
                 if jobs.count == before && !queue.isEmpty { break }  // a task (or an oversized job) is next: run
@@ -175,7 +245,7 @@ extension WorkerPool {
     }
 
     /// Most texts a worker holding `count` may take now (``BatchPolicy/share(ownTexts:queuedTexts:runningTexts:sharingWorkers:)``):
-    /// shared with the idle workers and those running embed batches. Caller holds `condition`.
+    /// shared with the idle workers and those running embed batches. Caller holds `lock`.
     private func fairShare(holding count: Int) -> Int {
         let idle = workers - busy - collecting   // other idle workers: this one is counted in `collecting`
         return batching.share(ownTexts: count, queuedTexts: queuedTexts, runningTexts: runningTexts,

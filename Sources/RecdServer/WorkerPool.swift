@@ -50,8 +50,15 @@ public final class WorkerPool: @unchecked Sendable {
     let onBatch: @Sendable (BatchReport) -> Void
     let warmUp: (@Sendable (HandlerContext) -> Void)?
 
-    // Everything below is protected by `condition`.
-    let condition = NSCondition()
+    /// Each worker's parking spot: it waits here when it has nothing to do (or holds a partial batch
+    /// and waits for more); ``WorkerParking`` decides who posts it. Never blocks the poster.
+    let parkers: [DispatchSemaphore]
+    /// Signalled as workers finish their warm-up (``waitUntilWarm()``); not used while serving.
+    let warmCondition = NSCondition()
+
+    // Everything below is protected by `lock`.
+    let lock = NSLock()
+    var parking = WorkerParking()
     var queue: RingBuffer<Queued>
     /// Texts of the embed jobs in `queue`, and its tasks: what the wait estimate is made of.
     var queuedTexts = 0
@@ -72,6 +79,11 @@ public final class WorkerPool: @unchecked Sendable {
     /// Serialises the workers' warm-ups.
     let warmUpLock = NSLock()
     let exited = DispatchGroup()
+    /// What each worker is doing and since when (the stall report's view).
+    var activity: [WorkerActivity]
+    /// Log a job that waited longer than this (ns) with every worker's activity; 0 = off.
+    let stallReportNanos: UInt64
+    let threadName: String
 
     /// Starts `workers` threads.
     /// - Parameters:
@@ -80,8 +92,11 @@ public final class WorkerPool: @unchecked Sendable {
     ///   - onBatch: told about every batch or task after it ran (STATS).
     ///   - warmUp: run once on every worker thread before it takes jobs, after the pool's own warm-up
     ///     passes (``waitUntilWarm()`` returns when all are done).
+    ///   - stallReportMs: log (warning) every job that waited longer than this for a worker, with what
+    ///     each worker was doing then (``StallReport``); nil = off. The daemon passes `slow_request_ms`.
     public init(workers: Int, capacity: Int, encoder: (any TextEncoder)?, batching: BatchPolicy,
                 queueDelay: QueueDelayLimit = .off, logger: Logger, threadName: String = "recd-worker",
+                stallReportMs: Double? = nil,
                 onBatch: @escaping @Sendable (BatchReport) -> Void = { _ in },
                 warmUp: (@Sendable (HandlerContext) -> Void)? = nil) {
         precondition(workers >= 1 && capacity >= 1)
@@ -94,6 +109,10 @@ public final class WorkerPool: @unchecked Sendable {
         self.onBatch = onBatch
         self.warmUp = warmUp
         self.queue = RingBuffer(capacity: capacity)
+        self.activity = Array(repeating: WorkerActivity(), count: workers)
+        self.stallReportNanos = stallReportMs.map { UInt64(max(0, $0) * 1e6) } ?? 0
+        self.parkers = (0..<workers).map { _ in DispatchSemaphore(value: 0) }
+        self.threadName = threadName
         var threads: [Thread] = []
         for i in 0..<workers {
             exited.enter()
@@ -126,7 +145,7 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// Jobs waiting for a worker.
     public var depth: Int {
-        condition.lock(); defer { condition.unlock() }
+        lock.lock(); defer { lock.unlock() }
         return queue.count
     }
 
@@ -138,51 +157,56 @@ public final class WorkerPool: @unchecked Sendable {
 
     private func submit(_ job: Job) -> Bool {
         let now = monotonicNanos()
-        condition.lock()
+        lock.lock()
         guard !stopping, queue.count < capacity, admission.admits(queuedWork: queuedWork, costs: costs) else {
-            condition.unlock()
+            lock.unlock()
             return false
         }
         queue.append(Queued(job: job, enqueued: now))
+        let isEmbed: Bool
         switch job {
-        case .embed(let e): queuedTexts += e.texts.count
-        case .task: queuedTasks += 1
+        case .embed(let e): queuedTexts += e.texts.count; isEmbed = true
+        case .task: queuedTasks += 1; isEmbed = false
         }
         lastArrival = now
-        condition.unlock()
-        condition.signal()
+        let wake = parking.wakeForArrival(embed: isEmbed)
+        if let wake { activity[wake].claimed = now }
+        lock.unlock()
+        if let wake { parkers[wake].signal() }
         return true
     }
 
-    /// Estimated time (ns) for one worker to run everything queued. Caller holds `condition`.
+    /// Estimated time (ns) for one worker to run everything queued. Caller holds `lock`.
     var queuedWork: UInt64 {
         costs.queuedWork(texts: queuedTexts, tasks: queuedTasks, maxBatch: batching.maxTexts)
     }
 
     /// The current estimate of one task's cost in nanoseconds (0 until a task has run).
     var estimatedTaskCost: UInt64 {
-        condition.lock(); defer { condition.unlock() }
+        lock.lock(); defer { lock.unlock() }
         return costs.task
     }
 
     /// The measured service times now.
     public var serviceCosts: ServiceCosts {
-        condition.lock(); defer { condition.unlock() }
+        lock.lock(); defer { lock.unlock() }
         return costs
     }
 
     /// The admission limit in effect now (ns); nil when off or not yet measured.
     public var admissionLimitNanos: UInt64? {
-        condition.lock(); defer { condition.unlock() }
+        lock.lock(); defer { lock.unlock() }
         return admission.limitNanos(costs)
     }
 
     /// Lets queued jobs finish, then stops and joins the threads.
     public func shutdown() {
-        condition.lock()
+        lock.lock()
         stopping = true
-        condition.broadcast()
-        condition.unlock()
+        let parked = parking.wakeAll()
+        for w in parked { activity[w].claimed = monotonicNanos() }
+        lock.unlock()
+        for w in parked { parkers[w].signal() }
         exited.wait()
     }
 }
