@@ -41,8 +41,16 @@ import Testing
     }
 
     @Test func pipelinedRepliesMatchTheirRequestsEvenOutOfOrder() async throws {
-        // EMBEDs take 600 ms in the pool; PINGs are answered at once, so they overtake.
-        let d = try InProcessDaemon(encoderDelay: .milliseconds(600))
+        // The encoder holds every EMBED batch at a gate that opens only after all four PINGs on the same
+        // connection have been answered: the PINGs can come back only by overtaking the EMBEDs queued
+        // ahead of them (a connection answered in order would never answer them, and the test fails on
+        // its deadline). An ordering claim, not a timing one: a 600 ms sleep and a 150 ms head start
+        // failed under `make test`'s parallel suites, whose CPU-bound tests starved the task that sends
+        // the PINGs until the sleeping EMBEDs were done.
+        let gate = Gate()
+        let d = try InProcessDaemon(engines: Engines(encoder: HashingEncoder(dimension: 8, onBatch: { texts in
+            if texts.contains(where: { $0.hasPrefix("text ") }) { gate.pass() }   // not the pool's warm-up passes
+        })))
         let connection = try await RecdConnection.connect(socketPath: d.path)
         let order = OrderLog()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -54,16 +62,26 @@ import Testing
                     order.add("embed")
                 }
             }
-            try await Task.sleep(for: .milliseconds(150))
-            for _ in 0..<4 {
-                group.addTask {
-                    _ = try await connection.call(.ping, Recd_V1_PingRequest(), as: Recd_V1_PingResponse.self)
-                    order.add("ping")
+            // Until a batch is held at the gate, so the EMBEDs are in recd before the PINGs are sent.
+            try await gate.waitForArrival(deadline: .seconds(30))
+            let pings = Task {
+                try await withThrowingTaskGroup(of: Void.self) { pingGroup in
+                    for _ in 0..<4 {
+                        pingGroup.addTask {
+                            _ = try await connection.call(.ping, Recd_V1_PingRequest(), as: Recd_V1_PingResponse.self)
+                            order.add("ping")
+                        }
+                    }
+                    try await pingGroup.waitForAll()
                 }
             }
+            let answered = try await gate.waitUntil(deadline: .seconds(30)) { order.all.count >= 4 }
+            gate.open()
+            try await pings.value
             try await group.waitForAll()
+            #expect(answered, "the PINGs were not answered while EMBEDs queued ahead of them were held: \(order.all)")
         }
-        #expect(order.all.prefix(4).allSatisfy { $0 == "ping" }, "pings should overtake slow embeds: \(order.all)")
+        #expect(order.all == ["ping", "ping", "ping", "ping", "embed", "embed", "embed", "embed"], "\(order.all)")
         await connection.close()
         await d.stop()
     }
@@ -173,6 +191,49 @@ import Testing
         #expect(st.st_mode & 0o777 == 0o600, "socket mode must default to 0600")
         await third.stopAndWait()
     }
+}
+
+/// Holds encoder batches (on the worker thread) until the test opens it, and lets the test see that a
+/// batch has arrived.
+final class Gate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var isOpen = false
+    private var arrivals = 0
+
+    /// Called by the encoder for each batch: blocks until ``open()``.
+    func pass() {
+        condition.lock()
+        arrivals += 1
+        while !isOpen { condition.wait() }
+        condition.unlock()
+    }
+
+    func open() { condition.lock(); isOpen = true; condition.broadcast(); condition.unlock() }
+
+    private var arrived: Bool { condition.lock(); defer { condition.unlock() }; return arrivals > 0 }
+
+    /// Polls until a batch is held at the gate; throws after `deadline` (the gate is opened first).
+    func waitForArrival(deadline: Duration) async throws {
+        guard try await waitUntil(deadline: deadline, { self.arrived }) else {
+            open()
+            throw GateError("no encoder batch reached the gate within \(deadline)")
+        }
+    }
+
+    /// Polls `done` every 5 ms; false when `deadline` passed first.
+    func waitUntil(deadline: Duration, _ done: @Sendable () -> Bool) async throws -> Bool {
+        let clock = ContinuousClock(), end = clock.now + deadline
+        while !done() {
+            if clock.now >= end { return false }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+}
+
+struct GateError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 final class OrderLog: @unchecked Sendable {
