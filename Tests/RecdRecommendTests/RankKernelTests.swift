@@ -3,17 +3,6 @@ import XCTest
 
 /// The ranking's selection and reduction kernels against straightforward references.
 final class RankKernelTests: XCTestCase {
-    /// A seeded generator, so a failure reproduces.
-    private struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// What the heap keeps, as a set.
     private func heapPool(k: Int, scores: [Float], allowed: [Bool]) -> Set<Int32> {

@@ -49,7 +49,7 @@ final class UserProfileTests: XCTestCase {
     }
 
     func testApplyMatchesTheReferenceEventForEvent() {
-        var generator = SeededGenerator(seed: 11)
+        var generator = SplitMix(state: 11)
         let weights = EventWeights()
         var profile = UserProfile()
         var reference = ReferenceProfile()
@@ -96,18 +96,5 @@ final class UserProfileTests: XCTestCase {
         XCTAssertEqual(a.lastSequence, 3)
         XCTAssertEqual(profile.interactions["b"]!.lastSequence, 2)
         XCTAssertEqual(profile.recent, ["b", "a"])
-    }
-}
-
-/// SplitMix64, so the event sequence is the same on every run.
-private struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

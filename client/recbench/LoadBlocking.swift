@@ -217,14 +217,7 @@ extension LoadCommand {
         }
         let start = ContinuousClock.now
         for c in conns { c.start() }
-        var lastCount = 0
-        while ContinuousClock.now - start < .seconds(duration) {
-            try await Task.sleep(for: .milliseconds(min(1000, Int((duration - (ContinuousClock.now - start).seconds) * 1000) + 1)))
-            let count = completed.load(ordering: .relaxed)
-            FileHandle.standardError.write(Data(String(format: "recbench: %.0f s  %d requests  %d/s\n",
-                                                       (ContinuousClock.now - start).seconds, count, count - lastCount).utf8))
-            lastCount = count
-        }
+        try await reportProgress(from: start, for: duration, completed: completed)
         let elapsed = (ContinuousClock.now - start).seconds
         let finalCount = completed.load(ordering: .relaxed)
         let all = conns

@@ -87,14 +87,7 @@ struct LoadCommand: AsyncParsableCommand {
             for (channel, bound) in channels { try await channel.eventLoop.submit { bound.value.startOpenLoop(at: origin) }.get() }
         }
         let start = ContinuousClock.now
-        var lastCount = 0
-        while ContinuousClock.now - start < .seconds(duration) {
-            try await Task.sleep(for: .milliseconds(min(1000, Int((duration - (ContinuousClock.now - start).seconds) * 1000) + 1)))
-            let count = completed.load(ordering: .relaxed)
-            FileHandle.standardError.write(Data(String(format: "recbench: %.0f s  %d requests  %d/s\n",
-                                                       (ContinuousClock.now - start).seconds, count, count - lastCount).utf8))
-            lastCount = count
-        }
+        try await reportProgress(from: start, for: duration, completed: completed)
         let elapsed = (ContinuousClock.now - start).seconds
         let finalCount = completed.load(ordering: .relaxed)
         for (channel, bound) in channels {
@@ -162,5 +155,17 @@ extension Duration {
     var seconds: Double {
         let (s, atto) = components
         return Double(s) + Double(atto) * 1e-18
+    }
+}
+
+/// Sleeps until `duration` seconds after `start`, printing the completed requests once a second on stderr.
+func reportProgress(from start: ContinuousClock.Instant, for duration: Double, completed: ManagedAtomic<Int>) async throws {
+    var lastCount = 0
+    while ContinuousClock.now - start < .seconds(duration) {
+        try await Task.sleep(for: .milliseconds(min(1000, Int((duration - (ContinuousClock.now - start).seconds) * 1000) + 1)))
+        let count = completed.load(ordering: .relaxed)
+        FileHandle.standardError.write(Data(String(format: "recbench: %.0f s  %d requests  %d/s\n",
+                                                   (ContinuousClock.now - start).seconds, count, count - lastCount).utf8))
+        lastCount = count
     }
 }
