@@ -44,7 +44,7 @@ load() { "$bin/recbench" load --socket "$tmp/recd.sock" --op mix --connections "
 field() { grep -o "\"$1\":[^,}]*" | head -1 | cut -d: -f2 | tr -d '"'; }
 
 if [[ -n "${SOAK_RATE:-}" ]]; then
-  rate="$SOAK_RATE"; capacity="(not measured; SOAK_RATE given)"
+  rate="$SOAK_RATE"; capacity="(not measured; SOAK_RATE given)"; capacity_text="$capacity"
 else
   closed_json=$(load --pipeline 1 --duration 20)
   closed=$(echo "$closed_json" | field rps)
@@ -63,7 +63,11 @@ else
       capacity="$target"; break
     fi
   done
-  [[ -n "$capacity" ]] || capacity=$(awk -v c="$closed" 'BEGIN { printf "%.0f", c * 0.3 }')
+  capacity_text="$capacity rps"
+  if [[ -z "$capacity" ]]; then
+    capacity=$(awk -v c="$closed" 'BEGIN { printf "%.0f", c * 0.3 }')
+    capacity_text="no probe met both bounds, so the search's floor was used: $capacity rps (30 % of the closed loop's)"
+  fi
   rate=$(awk -v c="$capacity" -v f="$fraction" 'BEGIN { printf "%.0f", c * f }')
   export SOAK_CAPACITY_NOTE="closed loop, 1 in flight per connection: $closed rps, p99 $closed_p99 ms; open-loop probes (target:result):$probes"
 fi
@@ -83,7 +87,7 @@ for m in $(seq 1 "$minutes"); do
 done
 alive=$(kill -0 "$recd_pid" 2>/dev/null && echo yes || echo NO)
 
-python3 - "$tmp/minutes.jsonl" "$tmp/rss.tsv" "$start" "$rate" "$capacity" "$conns" "$alive" >"$tmp/summary.md" <<'PY'
+python3 - "$tmp/minutes.jsonl" "$tmp/rss.tsv" "$start" "$rate" "$capacity_text" "$conns" "$alive" >"$tmp/summary.md" <<'PY'
 import json, os, sys
 minutes = [json.loads(l) for l in open(sys.argv[1])]
 rss = [tuple(map(int, l.split())) for l in open(sys.argv[2]) if len(l.split()) == 2]
@@ -101,7 +105,7 @@ drift = (rend - r5) / r5 * 100 if r5 else 0
 p99s = [m["load"]["p99_ms"] for m in minutes]
 print("# Soak: `recbench load --op mix --rate %s` for %d minutes\n" % (rate, n))
 print("Produced by `daemon/soak.sh` (release build, real model, demo catalog and intents, %s connections, open loop; "
-      "capacity measured first as the highest open-loop rate answered without BUSY and with p99 within 2× a busy closed loop's: %s rps)." % (conns, capacity))
+      "capacity measured first as the highest open-loop rate answered without BUSY and with p99 within 2× a busy closed loop's: %s)." % (conns, capacity))
 if os.environ.get("SOAK_CAPACITY_NOTE"):
     print("Capacity search: %s.\n" % os.environ["SOAK_CAPACITY_NOTE"])
 print(os.environ.get("SOAK_NOTE", "Nothing else was running on the machine.") + "\n")
