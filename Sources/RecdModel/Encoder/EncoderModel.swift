@@ -60,7 +60,7 @@ public final class EncoderModel: @unchecked Sendable {
         guard c.hidden % 16 == 0, c.ffn % 16 == 0 else {
             throw ModelError(.malformed, "model config: hidden (\(c.hidden)) and ffn (\(c.ffn)) must be multiples of 16 for recd's kernels")
         }
-        let packed = kernel == .packed ? loaded.weights.layers.map { PackedLayer($0, hidden: c.hidden, ffn: c.ffn) } : []
+        let packed = kernel == .packed ? PackedLayer.packAll(loaded.weights.layers, hidden: c.hidden, ffn: c.ffn) : []
         let ms = (monotonicSeconds() - start) * 1000
         return EncoderModel(config: c, tokenizerSettings: loaded.header.tokenizer, vocabulary: loaded.header.vocabulary,
                             weights: loaded.weights, loadMilliseconds: ms, linearKernel: kernel, packedLayers: packed)
