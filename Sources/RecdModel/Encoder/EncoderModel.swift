@@ -52,7 +52,7 @@ public final class EncoderModel: @unchecked Sendable {
 
     /// Loads a recd weights file (see FORMAT.md); throws `ModelError` naming what was wrong.
     /// With `kernel: .packed` (the default unless `RECD_KERNEL=openblas`) the linear-layer weights are
-    /// also packed once for recd's GEMM (about 21 MB more memory; counted in `loadMilliseconds`).
+    /// also packed once for recd's GEMM (about 42.5 MB more memory; counted in `loadMilliseconds`).
     public static func load(path: String, kernel: LinearKernel = .fromEnvironment) throws -> EncoderModel {
         let start = monotonicSeconds()
         let loaded = try WeightsFileReader.load(path: path)
