@@ -174,10 +174,106 @@ void block_avx512(const int mr, const int prefetch, int k, const float *a, int l
     }
 }
 
+// The full 12-row block's k loop in inline assembly (the epilogue stays in C, epilogue12).
+// Why: clang's code for block_avx512(12, …) addresses the 12 rows of A with a chain of 11 `add`s per
+// k-step (56 µops per 24 FMAs). Here the rows are four base pointers (rows 0, 3, 6, 9) plus one or two
+// times the row stride in the address: 4 `add`s, 47 µops. Every accumulator still takes acc = a·b + acc
+// (one rounding) for k in order, so the sums are bitwise those of block_avx512. Rejected: each FMA taking
+// its A element as an embedded broadcast ({1to16}; 35 µops but 24 loads per k-step), slower in the harness
+// (FORMAT.md, "Session 6").
+#define RECD_FMA_ROW(base, t, a0, a1) \
+    "vbroadcastss " base ", %%zmm" #t "\n\t" \
+    "vfmadd231ps %%zmm" #t ", %%zmm0, %%zmm" #a0 "\n\t" \
+    "vfmadd231ps %%zmm" #t ", %%zmm1, %%zmm" #a1 "\n\t"
+
+#define RECD_KERNEL12(NAME, PF_BYTES) \
+static AVX512 __attribute__((noinline)) \
+void NAME(long kc, const float *a, long lda_bytes, const float *panel, float *out) { \
+    const char *a0 = (const char *)a, *a3 = a0 + 3 * lda_bytes, *a6 = a0 + 6 * lda_bytes, *a9 = a0 + 9 * lda_bytes; \
+    __asm__ volatile( \
+        "vpxord %%zmm8, %%zmm8, %%zmm8\n\t"   "vpxord %%zmm9, %%zmm9, %%zmm9\n\t" \
+        "vpxord %%zmm10, %%zmm10, %%zmm10\n\t" "vpxord %%zmm11, %%zmm11, %%zmm11\n\t" \
+        "vpxord %%zmm12, %%zmm12, %%zmm12\n\t" "vpxord %%zmm13, %%zmm13, %%zmm13\n\t" \
+        "vpxord %%zmm14, %%zmm14, %%zmm14\n\t" "vpxord %%zmm15, %%zmm15, %%zmm15\n\t" \
+        "vpxord %%zmm16, %%zmm16, %%zmm16\n\t" "vpxord %%zmm17, %%zmm17, %%zmm17\n\t" \
+        "vpxord %%zmm18, %%zmm18, %%zmm18\n\t" "vpxord %%zmm19, %%zmm19, %%zmm19\n\t" \
+        "vpxord %%zmm20, %%zmm20, %%zmm20\n\t" "vpxord %%zmm21, %%zmm21, %%zmm21\n\t" \
+        "vpxord %%zmm22, %%zmm22, %%zmm22\n\t" "vpxord %%zmm23, %%zmm23, %%zmm23\n\t" \
+        "vpxord %%zmm24, %%zmm24, %%zmm24\n\t" "vpxord %%zmm25, %%zmm25, %%zmm25\n\t" \
+        "vpxord %%zmm26, %%zmm26, %%zmm26\n\t" "vpxord %%zmm27, %%zmm27, %%zmm27\n\t" \
+        "vpxord %%zmm28, %%zmm28, %%zmm28\n\t" "vpxord %%zmm29, %%zmm29, %%zmm29\n\t" \
+        "vpxord %%zmm30, %%zmm30, %%zmm30\n\t" "vpxord %%zmm31, %%zmm31, %%zmm31\n\t" \
+        ".p2align 5\n" \
+        "1:\n\t" \
+        "prefetcht0 %c[pf](%[p])\n\t" \
+        "prefetcht0 %c[pf2](%[p])\n\t" \
+        "vmovaps (%[p]), %%zmm0\n\t" \
+        "vmovaps 64(%[p]), %%zmm1\n\t" \
+        RECD_FMA_ROW("(%[a0])", 2, 8, 9) \
+        RECD_FMA_ROW("(%[a0],%[L],1)", 3, 10, 11) \
+        RECD_FMA_ROW("(%[a0],%[L],2)", 4, 12, 13) \
+        RECD_FMA_ROW("(%[a3])", 5, 14, 15) \
+        RECD_FMA_ROW("(%[a3],%[L],1)", 6, 16, 17) \
+        RECD_FMA_ROW("(%[a3],%[L],2)", 7, 18, 19) \
+        RECD_FMA_ROW("(%[a6])", 2, 20, 21) \
+        RECD_FMA_ROW("(%[a6],%[L],1)", 3, 22, 23) \
+        RECD_FMA_ROW("(%[a6],%[L],2)", 4, 24, 25) \
+        RECD_FMA_ROW("(%[a9])", 5, 26, 27) \
+        RECD_FMA_ROW("(%[a9],%[L],1)", 6, 28, 29) \
+        RECD_FMA_ROW("(%[a9],%[L],2)", 7, 30, 31) \
+        "addq $4, %[a0]\n\t" "addq $4, %[a3]\n\t" "addq $4, %[a6]\n\t" "addq $4, %[a9]\n\t" \
+        "subq $-128, %[p]\n\t" \
+        "decq %[k]\n\t" \
+        "jnz 1b\n\t" \
+        "vmovaps %%zmm8, 0(%[o])\n\t"     "vmovaps %%zmm9, 64(%[o])\n\t" \
+        "vmovaps %%zmm10, 128(%[o])\n\t"  "vmovaps %%zmm11, 192(%[o])\n\t" \
+        "vmovaps %%zmm12, 256(%[o])\n\t"  "vmovaps %%zmm13, 320(%[o])\n\t" \
+        "vmovaps %%zmm14, 384(%[o])\n\t"  "vmovaps %%zmm15, 448(%[o])\n\t" \
+        "vmovaps %%zmm16, 512(%[o])\n\t"  "vmovaps %%zmm17, 576(%[o])\n\t" \
+        "vmovaps %%zmm18, 640(%[o])\n\t"  "vmovaps %%zmm19, 704(%[o])\n\t" \
+        "vmovaps %%zmm20, 768(%[o])\n\t"  "vmovaps %%zmm21, 832(%[o])\n\t" \
+        "vmovaps %%zmm22, 896(%[o])\n\t"  "vmovaps %%zmm23, 960(%[o])\n\t" \
+        "vmovaps %%zmm24, 1024(%[o])\n\t" "vmovaps %%zmm25, 1088(%[o])\n\t" \
+        "vmovaps %%zmm26, 1152(%[o])\n\t" "vmovaps %%zmm27, 1216(%[o])\n\t" \
+        "vmovaps %%zmm28, 1280(%[o])\n\t" "vmovaps %%zmm29, 1344(%[o])\n\t" \
+        "vmovaps %%zmm30, 1408(%[o])\n\t" "vmovaps %%zmm31, 1472(%[o])\n\t" \
+        : [k] "+r"(kc), [p] "+r"(panel), [a0] "+r"(a0), [a3] "+r"(a3), [a6] "+r"(a6), [a9] "+r"(a9) \
+        : [L] "r"(lda_bytes), [o] "r"(out), [pf] "i"(PF_BYTES), [pf2] "i"(PF_BYTES + 64) \
+        : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", \
+          "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", \
+          "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31"); \
+}
+
+RECD_KERNEL12(kernel12_l3, PREFETCH_K * RECD_PANEL * 4)
+RECD_KERNEL12(kernel12_l2, PREFETCH_K_L2 * RECD_PANEL * 4)
+
+// A full 12-row block: the assembly k loop, then block_avx512's epilogue on the stored accumulators
+// (the same operations in the same order).
+static inline __attribute__((always_inline)) AVX512
+void block12(const int from_l3, int k, const float *a, int lda, const float *panel,
+             float *c, int ldc, __mmask16 m0, __mmask16 m1, const float *bias, int gelu) {
+    float acc[2 * MR * 16] __attribute__((aligned(64)));
+    if (from_l3) kernel12_l3(k, a, (long)lda * 4, panel, acc);
+    else kernel12_l2(k, a, (long)lda * 4, panel, acc);
+    for (int r = 0; r < MR; r++) {
+        __m512 x0 = _mm512_load_ps(acc + 32 * r), x1 = _mm512_load_ps(acc + 32 * r + 16);
+        float *cr = c + (size_t)r * ldc;
+        if (bias) {
+            x0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, bias), x0);
+            x1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, bias + 16), x1);
+        } else {
+            x0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), x0);
+            x1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), x1);
+        }
+        _mm512_mask_storeu_ps(cr, m0, gelu ? gelu512(x0) : x0);
+        _mm512_mask_storeu_ps(cr + 16, m1, gelu ? gelu512(x1) : x1);
+    }
+}
+
 #define BLOCK_CASE(R, PF) case R: if (PF) block_avx512(R, PREFETCH_K, kc, ar, lda, panel, cr, ldc, m0, m1, bp, gl); \
                                   else block_avx512(R, PREFETCH_K_L2, kc, ar, lda, panel, cr, ldc, m0, m1, bp, gl); break;
 #define BLOCK_SWITCH(PF) switch (mr) { \
-    BLOCK_CASE(12, PF) BLOCK_CASE(11, PF) BLOCK_CASE(10, PF) BLOCK_CASE(9, PF) BLOCK_CASE(8, PF) \
+    case 12: block12(PF, kc, ar, lda, panel, cr, ldc, m0, m1, bp, gl); break; BLOCK_CASE(11, PF) BLOCK_CASE(10, PF) BLOCK_CASE(9, PF) BLOCK_CASE(8, PF) \
     BLOCK_CASE(7, PF) BLOCK_CASE(6, PF) BLOCK_CASE(5, PF) BLOCK_CASE(4, PF) BLOCK_CASE(3, PF) \
     BLOCK_CASE(2, PF) BLOCK_CASE(1, PF) default: break; }
 

@@ -121,6 +121,10 @@ struct EncodeCommand: AsyncParsableCommand {
             // The GEMM helper thread (on by default, RECD_INTRA_OP=0 turns it off): with it,
             // single_cpu_p50_ms counts only the calling thread's share of the GEMMs.
             ("intra_op", "\(PackedGEMM.intraOpHelper && encoder.model.linearKernel == .packed && encoder.model.precision == .fp32)"),
+            // Packed weights and workspaces advised as transparent huge pages (RECD_HUGEPAGES=0 turns it off),
+            // and how much of the process's memory the kernel actually put on them.
+            ("huge_pages", "\(HugePages.advised)"),
+            ("anon_huge_mb", HugePages.anonymousHugeBytes.map { fmt(Double($0) / 1_048_576) } ?? "null"),
             ("threads", "\(threads)"),
             ("workers", "\(max(1, workers))"),
             ("batch", "\(batch)"),

@@ -46,5 +46,6 @@ void recd_kernels_force_portable(int force);
 // built before a header was added does not notice the new file, but does notice this one changing.
 #include "recd_ops.h"
 #include "recd_intra_op.h"
+#include "recd_memory.h"
 
 #endif

@@ -52,7 +52,7 @@ public final class EncoderModel: @unchecked Sendable {
 
     /// Loads a recd weights file (see FORMAT.md); throws `ModelError` naming what was wrong.
     /// With `kernel: .packed` (the default unless `RECD_KERNEL=openblas`) the linear-layer weights are
-    /// also packed once for recd's GEMM (about 21 MB more memory; counted in `loadMilliseconds`).
+    /// also packed once for recd's GEMM (about 42.5 MB more memory; counted in `loadMilliseconds`).
     public static func load(path: String, kernel: LinearKernel = .fromEnvironment) throws -> EncoderModel {
         let start = monotonicSeconds()
         let loaded = try WeightsFileReader.load(path: path)
@@ -60,7 +60,7 @@ public final class EncoderModel: @unchecked Sendable {
         guard c.hidden % 16 == 0, c.ffn % 16 == 0 else {
             throw ModelError(.malformed, "model config: hidden (\(c.hidden)) and ffn (\(c.ffn)) must be multiples of 16 for recd's kernels")
         }
-        let packed = kernel == .packed ? loaded.weights.layers.map { PackedLayer($0, hidden: c.hidden, ffn: c.ffn) } : []
+        let packed = kernel == .packed ? PackedLayer.packAll(loaded.weights.layers, hidden: c.hidden, ffn: c.ffn) : []
         let ms = (monotonicSeconds() - start) * 1000
         return EncoderModel(config: c, tokenizerSettings: loaded.header.tokenizer, vocabulary: loaded.header.vocabulary,
                             weights: loaded.weights, loadMilliseconds: ms, linearKernel: kernel, packedLayers: packed)

@@ -22,6 +22,8 @@ public final class EncoderWorkspace {
     /// a full [maxSeq, maxSeq] score matrix of one head.
     let scores: UnsafeMutablePointer<Float>
     let maxSeq: Int
+    /// The memory of `x`, `qkv`, `ctx`, `ffn` and `scores`.
+    private let storage: HugeBuffer
     /// Start row and length of each sequence in the current chunk.
     var starts: [Int]
     var lengths: [Int]
@@ -45,23 +47,23 @@ public final class EncoderWorkspace {
         self.maxSeq = model.maxSequenceLength
         self.maxTokens = max(maxTokens, maxSeq)
         hidden = c.hidden
-        func alloc(_ n: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutableRawPointer.allocate(byteCount: max(n, 16) * 4, alignment: 64).bindMemory(to: Float.self, capacity: n)
-            p.initialize(repeating: 0, count: max(n, 16))
-            return p
-        }
-        x = alloc(self.maxTokens * c.hidden)
-        qkv = alloc(self.maxTokens * 3 * c.hidden)
-        ctx = alloc(self.maxTokens * c.hidden)
-        ffn = alloc(self.maxTokens * c.ffn)
-        scores = alloc(max(maxSeq * maxSeq, recd_attention_scratch_floats(Int32(maxSeq), Int32(c.headDim))))
+        // One block for all activations (HugeBuffer: 2 MiB aligned, huge pages advised, zeroed and touched),
+        // each region on its own 4 KiB boundary.
+        let scoreFloats = max(maxSeq * maxSeq, recd_attention_scratch_floats(Int32(maxSeq), Int32(c.headDim)))
+        let counts = [self.maxTokens * c.hidden, self.maxTokens * 3 * c.hidden, self.maxTokens * c.hidden,
+                      self.maxTokens * c.ffn, scoreFloats]
+        var carver = HugeBuffer.Carver(alignment: 4096)
+        let offsets = counts.map { carver.take(floats: $0) }
+        let block = HugeBuffer(byteCount: carver.offset)
+        storage = block
+        x = block.floats(at: offsets[0], count: counts[0])
+        qkv = block.floats(at: offsets[1], count: counts[1])
+        ctx = block.floats(at: offsets[2], count: counts[2])
+        ffn = block.floats(at: offsets[3], count: counts[3])
+        scores = block.floats(at: offsets[4], count: counts[4])
         starts = [Int](repeating: 0, count: self.maxBatch)
         lengths = [Int](repeating: 0, count: self.maxBatch)
         int8 = model.precision == .int8 ? Int8Scratch(maxRows: self.maxTokens, maxWidth: max(3 * c.hidden, c.ffn)) : nil
         profiling = ForwardProfile.requestedByEnvironment
-    }
-
-    deinit {
-        for p in [x, qkv, ctx, ffn, scores] { p.deallocate() }
     }
 }

@@ -27,18 +27,26 @@ public final class PackedWeight: @unchecked Sendable {
     /// Input features (columns of the original weight).
     public let k: Int
     let data: UnsafeMutablePointer<Float>
+    /// The memory `data` points into: this weight's own, or one block shared by all layers of a model
+    /// (`PackedLayer.packAll`); kept alive as long as the weight.
+    private let storage: HugeBuffer
 
-    /// Packs the row-major weight `w[n, k]` (Hugging Face [out, in] layout).
-    public init(_ w: UnsafePointer<Float>, n: Int, k: Int) {
+    /// Packs the row-major weight `w[n, k]` (Hugging Face [out, in] layout) into memory of its own.
+    public convenience init(_ w: UnsafePointer<Float>, n: Int, k: Int) {
+        self.init(w, n: n, k: k, storage: HugeBuffer(byteCount: PackedWeight.floatCount(n: n, k: k) * 4), offset: 0)
+    }
+
+    /// Packs `w[n, k]` into `storage` at byte `offset` (which must leave room for `floatCount(n:k:)` floats).
+    init(_ w: UnsafePointer<Float>, n: Int, k: Int, storage: HugeBuffer, offset: Int) {
         self.n = n
         self.k = k
-        let count = recd_packed_floats(Int32(n), Int32(k))
-        data = UnsafeMutableRawPointer.allocate(byteCount: max(count, 16) * 4, alignment: 64)
-            .bindMemory(to: Float.self, capacity: max(count, 16))
+        self.storage = storage
+        data = storage.floats(at: offset, count: PackedWeight.floatCount(n: n, k: k))
         recd_pack_nt(w, Int32(n), Int32(k), data)
     }
 
-    deinit { data.deallocate() }
+    /// Floats the packed form of an [n, k] weight takes.
+    static func floatCount(n: Int, k: Int) -> Int { max(recd_packed_floats(Int32(n), Int32(k)), 16) }
 
     /// C[m×n] += A[m×k] · Wᵀ (row-major, leading dimensions `lda`, `ldc`), on this thread only.
     @inline(__always)
@@ -71,11 +79,19 @@ struct PackedLayer: Sendable {
     let ffnIn: PackedWeight
     let ffnOut: PackedWeight
 
-    init(_ l: LayerWeights, hidden h: Int, ffn f: Int) {
-        qkv = PackedWeight(l.qkvWeight, n: 3 * h, k: h)
-        attnOut = PackedWeight(l.attnOutWeight, n: h, k: h)
-        ffnIn = PackedWeight(l.ffnInWeight, n: f, k: h)
-        ffnOut = PackedWeight(l.ffnOutWeight, n: h, k: f)
+    /// Packs every layer's four weights into one `HugeBuffer` (2 MiB aligned, huge pages advised), in
+    /// the order the forward pass reads them.
+    static func packAll(_ layers: [LayerWeights], hidden h: Int, ffn f: Int) -> [PackedLayer] {
+        let shapes = [(3 * h, h), (h, h), (f, h), (h, f)]
+        var carver = HugeBuffer.Carver(alignment: 4096)
+        let offsets = layers.map { _ in shapes.map { carver.take(floats: PackedWeight.floatCount(n: $0.0, k: $0.1)) } }
+        let storage = HugeBuffer(byteCount: max(carver.offset, 64))
+        return zip(layers, offsets).map { l, o in
+            PackedLayer(qkv: PackedWeight(l.qkvWeight, n: 3 * h, k: h, storage: storage, offset: o[0]),
+                        attnOut: PackedWeight(l.attnOutWeight, n: h, k: h, storage: storage, offset: o[1]),
+                        ffnIn: PackedWeight(l.ffnInWeight, n: f, k: h, storage: storage, offset: o[2]),
+                        ffnOut: PackedWeight(l.ffnOutWeight, n: h, k: f, storage: storage, offset: o[3]))
+        }
     }
 }
 
