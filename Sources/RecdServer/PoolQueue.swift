@@ -26,9 +26,9 @@ struct LaneLoad: Sendable, Equatable {
 /// no clock of its own), so the order is tested without threads.
 ///
 /// Why two lanes: with one FIFO a connection that pipelines 2,048 requests puts every other caller's
-/// request behind all of its own queued ones. A connection with one or two requests in flight and no
-/// pipelined reads (an interactive caller: one web request, one query; ``PipelineDepth``) goes to the
-/// light lane, which workers take first; deep pipelines wait in the bulk lane. A bulk job that has waited longer than `starvationNanos` is
+/// request behind all of its own queued ones. A connection that sends slowly (an interactive caller: one
+/// web request, one query; ``PipelineDepth``) goes to the light lane, which workers take first; fast
+/// senders and deep pipelines wait in the bulk lane. A bulk job that has waited longer than `starvationNanos` is
 /// taken before light ones, so many light callers can delay bulk work but never starve it.
 ///
 /// Rejected: round-robin over connections. Under a flood of 64 connections × 32 in flight, admission keeps

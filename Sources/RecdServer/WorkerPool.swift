@@ -16,8 +16,8 @@ import RecdProtocol
 /// not, and the admitted requests' latency is what a caller feels. With `.adaptive` the estimate refuses
 /// only while the queue is standing (``AdmissionControl``).
 ///
-/// Jobs wait in two lanes (``PoolQueue``): those of connections with one or two requests in flight are
-/// taken before those of deep pipelines, so a flood on some connections does not queue everyone else's
+/// Jobs wait in two lanes (``PoolQueue``): those of connections that send slowly (``PipelineDepth``) are
+/// taken before those of fast senders, so a flood on some connections does not queue everyone else's
 /// requests behind its own.
 public final class WorkerPool: @unchecked Sendable {
     /// An embedding job: `completion` runs on the worker thread with this job's vectors.
