@@ -12,6 +12,16 @@
 #   frame (STATS' per-op latency is no help here: it counts the BUSY replies, answered in µs).
 # FLOOD_NICE=N runs the flooding client at that nice level, FLOOD_THREADS=N with that many client
 #   threads (default 2): what the admitted latency is when the client takes less of the two cores.
+# What a real caller feels (`probe`): a separate client on its own connection, open loop at PROBE_RATE
+#   requests/s (default 50; 0 = no probe), runs alone first (`probe-alone`: its unloaded p99) and then
+#   during the flood, from 1 s after the flood starts to 1 s before it ends; the summary gives its OK p99,
+#   its BUSY share and its p99 over the unloaded ones. The flood's own admitted requests wait behind their
+#   own 2,048-deep pipelines; the probe does not.
+# SLOW_MS=N starts recd with `slow_request_ms: N` and summarises the slow log of the flood phase
+#   (`slow`: requests over N ms in recd, frame read → reply written, with the p50 / p99 of each stage:
+#   an EMBED's `queued` is handed to the pool → its batch finished, so queue wait plus batch run). The
+#   probe's p99 minus what recd saw is outside recd: socket buffers and the event loop reaching the frame.
+#   Off by default: with admission off, nearly every admitted flood request is logged.
 #
 # Usage: daemon/overload.sh [seconds=30] [connections=64] [pipeline=32] [-- extra recd flags]
 # Needs `swift build -c release --product recd` and `--product recbench` (or RECD_BIN_DIR = a folder
@@ -23,15 +33,20 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${RECD_BIN_DIR:-$root/.build/release}"
 weights="${RECD_WEIGHTS:-$HOME/.cache/recd/all-MiniLM-L6-v2.recd}"
 tmp="$(mktemp -d)"
-recd_pid=""; sampler_pid=""
+recd_pid=""; sampler_pid=""; probe_pid=""
 cleanup() {
   [[ -n "$sampler_pid" ]] && kill "$sampler_pid" 2>/dev/null || true
+  [[ -n "$probe_pid" ]] && kill "$probe_pid" 2>/dev/null || true
   [[ -n "$recd_pid" ]] && kill -TERM "$recd_pid" 2>/dev/null && wait "$recd_pid" 2>/dev/null || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-"$bin/recd" --socket "$tmp/recd.sock" --model "$weights" --log-level warning "$@" >"$tmp/recd.log" 2>&1 &
+config=()
+if [[ -n "${SLOW_MS:-}" ]]; then
+  echo "{\"slow_request_ms\": $SLOW_MS}" >"$tmp/recd.json"; config=(--config "$tmp/recd.json")
+fi
+"$bin/recd" --socket "$tmp/recd.sock" --model "$weights" --log-level warning "${config[@]}" "$@" >"$tmp/recd.log" 2>&1 &
 recd_pid=$!
 for _ in $(seq 1200); do [[ -S "$tmp/recd.sock" ]] && break; sleep 0.1; done
 [[ -S "$tmp/recd.sock" ]] || { echo "recd did not start:"; cat "$tmp/recd.log"; exit 1; }
@@ -43,26 +58,58 @@ ticks() { awk '{print $14 + $15}' "/proc/$recd_pid/stat"; }   # utime + stime, c
 load --duration 5 >/dev/null                        # warm up: code paths, allocator
 idle=$(rss)
 base1=$(load --duration "$secs"); echo "{\"phase\":\"unloaded\",\"load\":$base1}"
+rate="${PROBE_RATE:-50}"
+probe_secs=$(awk -v s="$secs" 'BEGIN{print (s > 3 ? s - 2 : 1)}')
+if [[ "$rate" != 0 ]]; then
+  alone=$(load --connections 1 --rate "$rate" --duration "$probe_secs"); echo "{\"phase\":\"probe-alone\",\"load\":$alone}"
+fi
+log_mark=$(wc -l <"$tmp/recd.log")
 ( peak=0; while kill -0 "$recd_pid" 2>/dev/null; do
     r=$(rss); (( r > peak )) && peak=$r && echo "$peak" >"$tmp/peak"; sleep 0.1
   done ) &
 sampler_pid=$!
 t0=$(ticks)
+if [[ "$rate" != 0 ]]; then
+  ( sleep 1; load --connections 1 --rate "$rate" --duration "$probe_secs" >"$tmp/probe" ) &
+  probe_pid=$!
+fi
 flood=$(/usr/bin/time -f "%U %S" -o "$tmp/client-cpu" nice -n "${FLOOD_NICE:-0}" "$bin/recbench" load \
           --socket "$tmp/recd.sock" --op embed --connections "$conns" --pipeline "$depth" --threads "${FLOOD_THREADS:-2}" \
           --duration "$secs" 2>/dev/null)
 recd_cpu=$(awk -v a="$t0" -v b="$(ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.1f", (b - a) / hz}')
 client_cpu=$(awk '{printf "%.1f", $1 + $2}' "$tmp/client-cpu")
 kill "$sampler_pid" 2>/dev/null || true; sampler_pid=""
+[[ -n "$probe_pid" ]] && { wait "$probe_pid" || true; probe_pid=""; }
 peak=$(cat "$tmp/peak" 2>/dev/null || echo 0)
 echo "{\"phase\":\"flood\",\"connections\":$conns,\"pipeline\":$depth,\"load\":$flood}"
 stats=$("$bin/recctl" stats --socket "$tmp/recd.sock" 2>/dev/null || true)
 extra() { echo "$stats" | awk -v k="$1:" '$1 == k {print $2; found=1} END {if (!found) print "null"}'; }
-inside="{\"queue_wait_p99_ms\":$(extra pool.queue_wait_ms.p99),\"queue_wait_max_ms\":$(extra pool.queue_wait_ms.max),\"batch_run_p99_ms\":$(extra pool.batch_run_ms.p99),\"batch_texts_mean\":$(extra pool.batch_texts.mean)}"
+inside="{\"queue_wait_p99_ms\":$(extra pool.queue_wait_ms.p99),\"queue_wait_max_ms\":$(extra pool.queue_wait_ms.max),\"batch_run_p99_ms\":$(extra pool.batch_run_ms.p99),\"batch_texts_mean\":$(extra pool.batch_texts.mean),\"admission_limit_ms\":\"$(extra pool.admission_limit_ms)\",\"standing\":\"$(extra pool.admission_standing)\"}"
+# The flood's slow-log lines: count, and p50 / p99 of the total and of each stage (ms).
+slow=null
+if [[ -n "${SLOW_MS:-}" ]]; then
+  tail -n +"$((log_mark + 1))" "$tmp/recd.log" | grep 'slow request: EMBED' | sed 's/.*slow request: EMBED //' | awk '
+    { total = $1 + 0; q = h = w = d = "x"
+      for (f = 4; f <= NF; f++) { g = $f; gsub(/,/, "", g)
+        if ($(f-1) == "queued") q = g; if ($(f-1) == "hop") h = g; if ($(f-1) == "write") w = g; if ($(f-1) == "decode") d = g }
+      print total, q, h, w, d }' >"$tmp/slow"
+  # p50 and p99 of column $1 of the slow lines (ms; null when none).
+  pcts() { awk -v c="$1" '$c != "x" {print $c}' "$tmp/slow" | sort -g | awk '{v[NR] = $1}
+    END {if (NR == 0) {printf "[null,null]"} else {printf "[%s,%s]", v[int(0.5 * (NR - 1)) + 1], v[int(0.99 * (NR - 1)) + 1]}}'; }
+  slow="{\"threshold_ms\":$SLOW_MS,\"count\":$(wc -l <"$tmp/slow"),\"total_ms\":$(pcts 1),\"queued_ms\":$(pcts 2),\"reply_hop_ms\":$(pcts 3),\"write_ms\":$(pcts 4),\"decode_ms\":$(pcts 5)}"
+fi
 base2=$(load --duration "$secs"); echo "{\"phase\":\"unloaded-after\",\"load\":$base2}"
 u1=$(echo "$base1" | field p99_ms); u2=$(echo "$base2" | field p99_ms)
 ok=$(echo "$flood" | field ok_p99_ms)
-ratio() { awk -v a="$ok" -v b="$1" 'BEGIN{printf "%.2f", a/b}'; }
+ratio() { awk -v a="${2:-$ok}" -v b="$1" 'BEGIN{printf "%.2f", (b > 0 ? a/b : 0)}'; }
+probe=null
+if [[ "$rate" != 0 ]]; then
+  p=$(cat "$tmp/probe" 2>/dev/null || echo '{}'); echo "{\"phase\":\"probe-during-flood\",\"load\":$p}"
+  pa=$(echo "$alone" | field p99_ms); pok=$(echo "$p" | field ok_p99_ms); pok=${pok:-null}
+  preq=$(echo "$p" | field requests); pbusy=$(echo "$p" | field busy)
+  share=$(awk -v b="${pbusy:-0}" -v r="${preq:-0}" 'BEGIN{printf "%.3f", (r > 0 ? b/r : 0)}')
+  probe="{\"rate\":$rate,\"alone_p99_ms\":$pa,\"ok_p50_ms\":$(v=$(echo "$p" | field ok_p50_ms); echo "${v:-null}"),\"ok_p99_ms\":$pok,\"busy_share\":$share,\"requests\":${preq:-0},\"ratio_to_alone\":$(ratio "$pa" "$pok"),\"ratio_to_unloaded\":[$(ratio "$u1" "$pok"),$(ratio "$u2" "$pok")]}"
+fi
 echo "{\"summary\":true,\"unloaded_p99_ms\":[$u1,$u2],\"admitted_p99_ms\":$ok,\"ratio\":[$(ratio "$u1"),$(ratio "$u2")],\
 \"busy_p50_ms\":$(echo "$flood" | field busy_p50_ms),\"busy_p99_ms\":$(echo "$flood" | field busy_p99_ms),\
-\"flood_rps\":$(echo "$flood" | field rps),\"inside\":$inside,\"flood_nice\":${FLOOD_NICE:-0},\"flood_threads\":${FLOOD_THREADS:-2},\"flood_cpu_s\":{\"recd\":$recd_cpu,\"recbench\":$client_cpu,\"wall\":$secs},\"rss_idle_mib\":$((idle / 1024)),\"rss_peak_mib\":$((peak / 1024))}"
+\"flood_rps\":$(echo "$flood" | field rps),\"probe\":$probe,\"inside\":$inside,\"slow\":$slow,\"flood_nice\":${FLOOD_NICE:-0},\"flood_threads\":${FLOOD_THREADS:-2},\"flood_cpu_s\":{\"recd\":$recd_cpu,\"recbench\":$client_cpu,\"wall\":$secs},\"rss_idle_mib\":$((idle / 1024)),\"rss_peak_mib\":$((peak / 1024))}"

@@ -8,12 +8,17 @@ public enum QueueDelayLimit: Sendable, Equatable, CustomStringConvertible {
     /// (``AdmissionPolicy/automaticMultiple`` times it, at least ``AdmissionPolicy/automaticFloor``),
     /// so it follows the precision, the kernels, the machine and the load on it.
     case automatic
+    /// Refuse only while the queue is standing (``AdmissionControl``): a burst that drains is served in
+    /// full, a flood is refused down to the automatic limit, and only connections sharing the queue with
+    /// others are refused (`max_queue_delay_ms: "adaptive"`).
+    case adaptive
 
     public var description: String {
         switch self {
         case .off: return "off"
         case .fixed(let d): return "\(d.wholeMilliseconds) ms"
         case .automatic: return "auto"
+        case .adaptive: return "adaptive"
         }
     }
 }
@@ -55,7 +60,7 @@ public struct AdmissionPolicy: Sendable, Equatable {
             return nil
         case .fixed(let d):
             return UInt64(max(0, d.seconds) * 1e9)
-        case .automatic:
+        case .automatic, .adaptive:
             let single = costs.currentSingle
             guard single > 0 else { return nil }
             return max(Self.automaticFloor, UInt64(Double(single) * Self.automaticMultiple))
@@ -65,8 +70,10 @@ public struct AdmissionPolicy: Sendable, Equatable {
     /// Estimated wait (ns) of a job queued behind `queuedWork` ns of work.
     public func estimatedWait(queuedWork: UInt64) -> UInt64 { queuedWork / UInt64(workers) }
 
-    /// Whether a job may queue behind `queuedWork` ns of estimated work.
+    /// Whether a job may queue behind `queuedWork` ns of estimated work (`.adaptive` always: the pool
+    /// asks ``AdmissionControl``, which also needs the queue's state).
     public func admits(queuedWork: UInt64, costs: ServiceCosts) -> Bool {
+        if limit == .adaptive { return true }
         guard let limit = limitNanos(costs) else { return true }
         return estimatedWait(queuedWork: queuedWork) <= limit
     }

@@ -13,7 +13,7 @@ public struct ConfigFile: Decodable, Sendable {
     public var workers: Int?
     public var event_loop_threads: Int?
     public var queue_capacity: Int?
-    /// Milliseconds of estimated queue wait past which a request gets BUSY; 0 = off (the default); "auto".
+    /// Milliseconds of estimated queue wait past which a request gets BUSY; 0 = off; "auto"; "adaptive" (the default).
     public var max_queue_delay_ms: QueueDelaySetting?
     public var max_batch_texts: Int?
     public var batch_wait_us: Int?

@@ -1,12 +1,12 @@
 import RecdProtocol
 
 extension Dispatcher {
-    func embed(_ body: [UInt8], _ trace: RequestTrace?, _ reply: @escaping Reply) throws(RequestError) {
+    func embed(_ body: [UInt8], _ origin: Origin, _ reply: @escaping Reply) throws(RequestError) {
         let request = try Validation.decode(Recd_V1_EmbedRequest.self, from: body, opcode: .embed)
         try Validation.validate(request, limits: configuration.requestLimits)
         let encoder = try need(engines.encoder, "encoder", for: .embed, flag: "--model FILE")
         let dimension = UInt32(encoder.dimension)
-        try queueEmbed(request.texts, trace: trace) { result, _ in
+        try queueEmbed(request.texts, origin: origin) { result, _ in
             self.answer(.embed, reply) {
                 var response = Recd_V1_EmbedResponse()
                 response.dimension = dimension
@@ -20,21 +20,21 @@ extension Dispatcher {
         }
     }
 
-    func intent(_ body: [UInt8], _ trace: RequestTrace?, _ reply: @escaping Reply) throws(RequestError) {
+    func intent(_ body: [UInt8], _ origin: Origin, _ reply: @escaping Reply) throws(RequestError) {
         var request = try Validation.decode(Recd_V1_IntentRequest.self, from: body, opcode: .intent)
         try Validation.validate(request, limits: configuration.requestLimits)
         let intents = try need(engines.intents, "intent engine", for: .intent, flag: "--intents FILE")
         _ = try need(engines.encoder, "encoder", for: .intent, flag: "--model FILE")
         if request.topK == 0 { request.topK = UInt32(configuration.defaultTopK) }
         let text = request.text, topK = Int(request.topK)
-        try queueEmbed([text], intentFeatures: true, trace: trace) { result, context in
+        try queueEmbed([text], intentFeatures: true, origin: origin) { result, context in
             self.answer(.intent, reply) {
                 try intents.classify(text: text, embedding: try result.get()[0], topK: topK, context: context)
             }
         }
     }
 
-    func recommend(_ body: [UInt8], _ trace: RequestTrace?, _ reply: @escaping Reply) throws(RequestError) {
+    func recommend(_ body: [UInt8], _ origin: Origin, _ reply: @escaping Reply) throws(RequestError) {
         var request = try Validation.decode(Recd_V1_RecommendRequest.self, from: body, opcode: .recommend)
         try Validation.validate(request, limits: configuration.requestLimits)
         let recommender = try need(engines.recommender, "recommender", for: .recommend, flag: "--catalog FILE")
@@ -42,7 +42,7 @@ extension Dispatcher {
         let finalRequest = request
         if request.query.isEmpty {
             // No encoder work: the engine pool, never behind an encoder batch.
-            try queueEngineTask(trace: trace) { context in
+            try queueEngineTask(origin: origin) { context in
                 self.answer(.recommend, reply) {
                     try recommender.recommend(finalRequest, queryEmbedding: nil, queryIntent: nil, context: context)
                 }
@@ -52,7 +52,7 @@ extension Dispatcher {
         _ = try need(engines.encoder, "encoder (the request has a query)", for: .recommend, flag: "--model FILE")
         let intents = engines.intents, topK = configuration.defaultTopK
         let dimension = engines.encoder?.dimension ?? 0
-        try queueEmbed([request.query], intentFeatures: intents != nil, trace: trace) { result, context in
+        try queueEmbed([request.query], intentFeatures: intents != nil, origin: origin) { result, context in
             self.answer(.recommend, reply) {
                 let features = try result.get()[0]
                 let queryIntent = try intents?.classify(text: finalRequest.query, embedding: features, topK: topK, context: context)
@@ -64,7 +64,7 @@ extension Dispatcher {
         }
     }
 
-    func feedback(_ body: [UInt8], _ trace: RequestTrace?, _ reply: @escaping Reply) throws(RequestError) {
+    func feedback(_ body: [UInt8], _ origin: Origin, _ reply: @escaping Reply) throws(RequestError) {
         let request = try Validation.decode(Recd_V1_FeedbackRequest.self, from: body, opcode: .feedback)
         try Validation.validate(request, limits: configuration.requestLimits)
         let engine = try need(engines.feedback, "feedback store", for: .feedback, flag: "--store DIR")
@@ -74,36 +74,36 @@ extension Dispatcher {
             }
             return
         }
-        try queueTask(trace: trace) { context in
+        try queueTask(origin: origin) { context in
             self.answer(.feedback, reply) { try engine.record(request, context: context) }
         }
     }
 
-    func items(_ body: [UInt8], _ trace: RequestTrace?, _ reply: @escaping Reply) throws(RequestError) {
+    func items(_ body: [UInt8], _ origin: Origin, _ reply: @escaping Reply) throws(RequestError) {
         let request = try Validation.decode(Recd_V1_ItemsRequest.self, from: body, opcode: .items)
         try Validation.validate(request, limits: configuration.requestLimits)
         let engine = try need(engines.items, "catalog", for: .items, flag: "--catalog FILE")
-        try queueTask(trace: trace) { context in
+        try queueTask(origin: origin) { context in
             self.answer(.items, reply) { try engine.items(request, context: context) }
         }
     }
 
-    func similar(_ body: [UInt8], _ trace: RequestTrace?, _ reply: @escaping Reply) throws(RequestError) {
+    func similar(_ body: [UInt8], _ origin: Origin, _ reply: @escaping Reply) throws(RequestError) {
         var request = try Validation.decode(Recd_V1_SimilarRequest.self, from: body, opcode: .similar)
         try Validation.validate(request, limits: configuration.requestLimits)
         let recommender = try need(engines.recommender, "recommender", for: .similar, flag: "--catalog FILE")
         if request.k == 0 { request.k = UInt32(configuration.defaultK) }
         let finalRequest = request
-        try queueEngineTask(trace: trace) { context in
+        try queueEngineTask(origin: origin) { context in
             self.answer(.similar, reply) { try recommender.similar(finalRequest, context: context) }
         }
     }
 
-    func reload(_ body: [UInt8], _ trace: RequestTrace?, _ reply: @escaping Reply) throws(RequestError) {
+    func reload(_ body: [UInt8], _ origin: Origin, _ reply: @escaping Reply) throws(RequestError) {
         let request = try Validation.decode(Recd_V1_IntentsReloadRequest.self, from: body, opcode: .intentsReload)
         try Validation.validate(request, limits: configuration.requestLimits)
         let intents = try need(engines.intents, "intent engine", for: .intentsReload, flag: "--intents FILE")
-        try queueTask(trace: trace) { context in
+        try queueTask(origin: origin) { context in
             self.answer(.intentsReload, reply) { try intents.reload(request, context: context) }
         }
     }
@@ -135,6 +135,7 @@ extension Dispatcher {
         if costs.single > 0 { out["pool.single_request_ms"] = ms(costs.single) }
         if costs.perText > 0 { out["pool.per_text_ms"] = ms(costs.perText) }
         out["pool.admission_limit_ms"] = pool.admissionLimitNanos.map(ms) ?? "off"
+        if pool.admission.limit == .adaptive { out["pool.admission_standing"] = pool.standingLanes }
         if let slowLog {
             out["slowlog.count"] = String(slowLog.count)
             out["slowlog.threshold_ms"] = ms(slowLog.thresholdNanos)

@@ -37,21 +37,23 @@ public final class Dispatcher: Sendable {
 
     /// Handles one request of a known opcode other than PING.
     public func dispatch(_ opcode: Opcode, body: [UInt8], reply: @escaping Reply) {
-        dispatch(opcode, body: body, trace: nil, reply: reply)
+        dispatch(opcode, body: body, trace: nil, flow: .anonymous, reply: reply)
     }
 
-    /// The same, stamping `trace` (the slow log's) as the request is queued and started.
-    func dispatch(_ opcode: Opcode, body: [UInt8], trace: RequestTrace?, reply: @escaping Reply) {
+    /// The same, stamping `trace` (the slow log's) as the request is queued and started; `flow` is the
+    /// connection it came from (the pools' lanes and admission, ``CallerFlow``).
+    func dispatch(_ opcode: Opcode, body: [UInt8], trace: RequestTrace?, flow: CallerFlow, reply: @escaping Reply) {
+        let origin = Origin(trace: trace, flow: flow)
         do throws(RequestError) {
             switch opcode {
-            case .embed: try embed(body, trace, reply)
-            case .intent: try intent(body, trace, reply)
-            case .recommend: try recommend(body, trace, reply)
-            case .feedback: try feedback(body, trace, reply)
-            case .items: try items(body, trace, reply)
-            case .similar: try similar(body, trace, reply)
+            case .embed: try embed(body, origin, reply)
+            case .intent: try intent(body, origin, reply)
+            case .recommend: try recommend(body, origin, reply)
+            case .feedback: try feedback(body, origin, reply)
+            case .items: try items(body, origin, reply)
+            case .similar: try similar(body, origin, reply)
             case .stats: reply(.ok, encode(stats()))
-            case .intentsReload: try reload(body, trace, reply)
+            case .intentsReload: try reload(body, origin, reply)
             default: throw RequestError(.unknownOpcode, "opcode \(opcode.name) is not served by this dispatcher")
             }
         } catch {
@@ -81,20 +83,28 @@ public final class Dispatcher: Sendable {
 
     func busy() -> RequestError { busyError }
 
-    func queueEmbed(_ texts: [String], intentFeatures: Bool = false, trace: RequestTrace?,
-                    _ completion: @escaping @Sendable (Result<[[Float]], any Error>, HandlerContext) -> Void) throws(RequestError) {
-        trace?.queued = monotonicNanos()
-        guard pool.submitEmbed(.init(texts: texts, intentFeatures: intentFeatures, completion: completion)) else { throw busy() }
+    /// Where a request came from: its slow-log trace (nil when the log is off) and its connection.
+    struct Origin {
+        var trace: RequestTrace?
+        var flow: CallerFlow
     }
 
-    func queueTask(trace: RequestTrace?, _ task: @escaping @Sendable (HandlerContext) -> Void) throws(RequestError) {
-        guard pool.submitTask(Self.traced(task, trace)) else { throw busy() }
+    func queueEmbed(_ texts: [String], intentFeatures: Bool = false, origin: Origin,
+                    _ completion: @escaping @Sendable (Result<[[Float]], any Error>, HandlerContext) -> Void) throws(RequestError) {
+        origin.trace?.queued = monotonicNanos()
+        guard pool.submitEmbed(.init(texts: texts, intentFeatures: intentFeatures, completion: completion), flow: origin.flow) else {
+            throw busy()
+        }
+    }
+
+    func queueTask(origin: Origin, _ task: @escaping @Sendable (HandlerContext) -> Void) throws(RequestError) {
+        guard pool.submitTask(flow: origin.flow, Self.traced(task, origin.trace)) else { throw busy() }
     }
 
     /// Queues work that never embeds on the engine pool (falls back to the model pool).
-    func queueEngineTask(trace: RequestTrace?, _ task: @escaping @Sendable (HandlerContext) -> Void) throws(RequestError) {
-        guard let enginePool else { return try queueTask(trace: trace, task) }
-        guard enginePool.submitTask(Self.traced(task, trace)) else {
+    func queueEngineTask(origin: Origin, _ task: @escaping @Sendable (HandlerContext) -> Void) throws(RequestError) {
+        guard let enginePool else { return try queueTask(origin: origin, task) }
+        guard enginePool.submitTask(flow: origin.flow, Self.traced(task, origin.trace)) else {
             throw RequestError(.busy, "recd is overloaded: \(enginePool.capacity) ranking requests are already queued; retry with backoff")
         }
     }

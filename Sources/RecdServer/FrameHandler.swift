@@ -29,6 +29,8 @@ final class FrameHandler: ChannelInboundHandler {
     private var repliesAwaitingWrite = 0
     /// Slow-log traces of the replies in `out` (only when the slow log is on).
     private var tracesAwaitingWrite: [RequestTrace] = []
+    /// How hard this connection sends (the worker pools' lanes and admission: ``PipelineDepth``).
+    private var pipeline = PipelineDepth()
 
     init(dispatcher: Dispatcher, shared: ServerShared, limits: FrameLimits, maxInFlight: Int) {
         self.dispatcher = dispatcher
@@ -157,7 +159,10 @@ final class FrameHandler: ChannelInboundHandler {
         let opcode = header.opcode, id = header.requestID
         let metrics = shared.metrics
         let trace = shared.slowLog == nil ? nil : RequestTrace(opcode: opcode)
-        dispatcher.dispatch(opcode, body: Array(body.readableBytesView), trace: trace) { status, bytes in
+        // This handler's address names the connection for the pools' lanes and admission (``CallerFlow``):
+        // unique among live connections, and a handler outlives its requests (their replies hold it).
+        let flow = pipeline.flow(id: UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())), nowMicros: start)
+        dispatcher.dispatch(opcode, body: Array(body.readableBytesView), trace: trace, flow: flow) { status, bytes in
             trace?.answer()
             metrics.record(opcode, status: status, micros: monotonicMicros() &- start)
             // Answered while still on the event loop (BUSY, BAD_REQUEST, STATS): no task hop, which

@@ -1,12 +1,15 @@
 /// The `max_queue_delay_ms` option as written in a config file or on the command line:
-/// a whole number of milliseconds (0 = off, the default) or `"auto"` (``QueueDelayLimit/automatic``).
+/// a whole number of milliseconds (0 = off), `"auto"` (``QueueDelayLimit/automatic``) or `"adaptive"`
+/// (``QueueDelayLimit/adaptive``).
 public enum QueueDelaySetting: Decodable, Sendable, Equatable {
     case auto
+    case adaptive
     case milliseconds(Int)
 
-    /// Parses `auto` or a whole number; nil for anything else.
+    /// Parses `auto`, `adaptive` or a whole number; nil for anything else.
     public init?(parsing text: String) {
         if text == "auto" { self = .auto; return }
+        if text == "adaptive" { self = .adaptive; return }
         guard let n = Int(text) else { return nil }
         self = .milliseconds(n)
     }
@@ -17,6 +20,7 @@ public enum QueueDelaySetting: Decodable, Sendable, Equatable {
         case .off: self = .milliseconds(0)
         case .fixed(let d): self = .milliseconds(Int(d.wholeMilliseconds))
         case .automatic: self = .auto
+        case .adaptive: self = .adaptive
         }
     }
 
@@ -24,11 +28,11 @@ public enum QueueDelaySetting: Decodable, Sendable, Equatable {
         let container = try decoder.singleValueContainer()
         if let n = try? container.decode(Int.self) {
             self = .milliseconds(n)
-        } else if let s = try? container.decode(String.self), s == "auto" {
-            self = .auto
+        } else if let s = try? container.decode(String.self), let setting = QueueDelaySetting(parsing: s), Int(s) == nil {
+            self = setting
         } else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription:
-                "max_queue_delay_ms must be a whole number of milliseconds (0 = off) or \"auto\"")
+                "max_queue_delay_ms must be a whole number of milliseconds (0 = off), \"auto\" or \"adaptive\"")
         }
     }
 
@@ -36,6 +40,7 @@ public enum QueueDelaySetting: Decodable, Sendable, Equatable {
     public var limit: QueueDelayLimit {
         switch self {
         case .auto: return .automatic
+        case .adaptive: return .adaptive
         case .milliseconds(0): return .off
         case .milliseconds(let n): return .fixed(.milliseconds(n))
         }
@@ -45,6 +50,7 @@ public enum QueueDelaySetting: Decodable, Sendable, Equatable {
     var jsonValue: Any {
         switch self {
         case .auto: return "auto"
+        case .adaptive: return "adaptive"
         case .milliseconds(let n): return n
         }
     }

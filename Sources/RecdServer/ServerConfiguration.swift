@@ -18,10 +18,11 @@ public struct ServerConfiguration: Sendable {
     /// Pending jobs (requests waiting for a worker) before new ones get BUSY.
     public var queueCapacity: Int = 256
     /// Refuse (BUSY) a job whose estimated wait for a worker exceeds this (``AdmissionPolicy``);
-    /// `.off` (the default) = only `queueCapacity` bounds the queue; `.automatic` derives the limit from
-    /// the measured time of one request. Off by default because clients that pipeline deep bursts on one
-    /// connection (the Python client's tests: 128 in flight) expect them served, not refused.
-    public var queueDelayLimit: QueueDelayLimit = .off
+    /// `.adaptive` (the default) only while the queue is standing and holds other connections' work too
+    /// (``AdmissionControl``), so a burst that drains and one connection's own deep pipeline (the Python
+    /// client's tests: 128 in flight) are served in full; `.automatic` always, with the limit derived from
+    /// the measured time of one request; `.off` = only `queueCapacity` bounds the queue.
+    public var queueDelayLimit: QueueDelayLimit = .adaptive
     /// Most texts embedded in one encoder call.
     public var maxBatchTexts: Int = 32
     /// Longest a worker holding fewer than `maxBatchTexts` waits for more, and only while every other

@@ -202,8 +202,10 @@ extension WorkerPool {
             parkIdle(index)
             wokeAt = monotonicNanos()
         }
-        let head = queue.removeFirst()
         let took = monotonicNanos()
+        guard let next = queue.removeNext(now: took) else { preconditionFailure("a non-empty queue gave no job") }
+        let head = next.entry, lane = next.lane
+        noteTaken(head, from: lane, at: took)
         // Only while some worker is parked (this one included, until it takes the job): a job that waited
         // while every worker was busy is plain queueing, already in the slow log as `queued`, and
         // reporting each such job would flood the log under overload.
@@ -217,15 +219,16 @@ extension WorkerPool {
         defer { busy += 1 }
         switch head.job {
         case .task(let body):
-            queuedTasks -= 1
             return .task(body, enqueued: head.enqueued)
         case .embed(let first):
-            queuedTexts -= first.texts.count
             var jobs = [first]
             var count = first.texts.count
+            // A light caller's batch does not carry a standing bulk queue's texts: it would run as long as
+            // the flood's batches, which is what the light lane is for avoiding.
+            let lightOnly = lane == .light && control.bulk.standing
             collecting += 1   // before the first take: `fairShare` counts this worker as collecting
             defer { collecting -= 1 }
-            takeQueuedEmbeds(into: &jobs, count: &count)
+            takeQueuedEmbeds(into: &jobs, count: &count, lightOnly: lightOnly)
             let started = monotonicNanos()
             while !stopping && count < fairShare(holding: count) {
                 let others = busy   // this worker is not counted in `busy` yet
@@ -235,7 +238,7 @@ extension WorkerPool {
                 guard case .wait(let until) = decision else { break }
                 parkCollecting(index, until: until)
                 let before = jobs.count
-                takeQueuedEmbeds(into: &jobs, count: &count)
+                takeQueuedEmbeds(into: &jobs, count: &count, lightOnly: lightOnly)
                 if jobs.count == before && !queue.isEmpty { break }  // a task (or an oversized job) is next: run
             }
             runningTexts += count
@@ -248,17 +251,28 @@ extension WorkerPool {
     /// shared with the idle workers and those running embed batches. Caller holds `lock`.
     private func fairShare(holding count: Int) -> Int {
         let idle = workers - busy - collecting   // other idle workers: this one is counted in `collecting`
-        return batching.share(ownTexts: count, queuedTexts: queuedTexts, runningTexts: runningTexts,
+        return batching.share(ownTexts: count, queuedTexts: queue.total.texts, runningTexts: runningTexts,
                        sharingWorkers: 1 + max(0, idle) + runningBatches)
     }
 
-    private func takeQueuedEmbeds(into jobs: inout [EmbedJob], count: inout Int) {
+    /// Takes queued embed jobs, in lane order, up to this worker's fair share (only light ones when
+    /// `lightOnly`). Caller holds `lock`.
+    private func takeQueuedEmbeds(into jobs: inout [EmbedJob], count: inout Int, lightOnly: Bool) {
         let limit = fairShare(holding: count)
-        while let head = queue.first, case .embed(let next) = head.job, count + next.texts.count <= limit {
-            _ = queue.removeFirst()
-            queuedTexts -= next.texts.count
+        let now = monotonicNanos()
+        while let head = queue.peekNext(now: now), case .embed(let next) = head.job, count + next.texts.count <= limit,
+              !lightOnly || queue.nextLane(now: now) == .light {
+            // Not shown to the standing-queue detector: CoDel judges the queue by its head (the batch's first
+            // job); a job that arrived while this worker collected waited ~0 and would reset it every batch.
+            guard queue.removeNext(now: now) != nil else { break }
             jobs.append(next)
             count += next.texts.count
         }
+    }
+
+    /// Tells the lane's standing-queue detector how long a job waited. Caller holds `lock`.
+    private func noteTaken(_ job: Queued, from lane: QueueLane, at now: UInt64) {
+        guard admission.limit == .adaptive, let target = admission.limitNanos(costs) else { return }
+        control.taken(from: lane, sojourn: now &- job.enqueued, target: target, now: now)
     }
 }

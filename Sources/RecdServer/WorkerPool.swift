@@ -13,7 +13,12 @@ import RecdProtocol
 /// ``AdmissionPolicy`` when the work already queued would keep the job waiting too long: each job's
 /// cost is estimated from measured service times (``ServiceCosts``). A queue bound in jobs alone cannot
 /// do this: 256 queued embeds are a few milliseconds of work when batched and far more when they are
-/// not, and the admitted requests' latency is what a caller feels.
+/// not, and the admitted requests' latency is what a caller feels. With `.adaptive` the estimate refuses
+/// only while the queue is standing (``AdmissionControl``).
+///
+/// Jobs wait in two lanes (``PoolQueue``): those of connections that send slowly (``PipelineDepth``) are
+/// taken before those of fast senders, so a flood on some connections does not queue everyone else's
+/// requests behind its own.
 public final class WorkerPool: @unchecked Sendable {
     /// An embedding job: `completion` runs on the worker thread with this job's vectors.
     public struct EmbedJob: Sendable {
@@ -35,10 +40,15 @@ public final class WorkerPool: @unchecked Sendable {
         case task(@Sendable (HandlerContext) -> Void)
     }
 
-    /// Jobs with when they were queued (ns), so their wait can be reported.
-    struct Queued {
+    /// Jobs with when they were queued (ns), so their wait can be reported, and where they came from.
+    struct Queued: PoolQueueEntry {
         var job: Job
         var enqueued: UInt64
+        var flow: CallerFlow
+        var texts: Int {
+            if case .embed(let e) = job { return e.texts.count }
+            return 0
+        }
     }
 
     let encoder: (any TextEncoder)?
@@ -59,10 +69,10 @@ public final class WorkerPool: @unchecked Sendable {
     // Everything below is protected by `lock`.
     let lock = NSLock()
     var parking = WorkerParking()
-    var queue: RingBuffer<Queued>
-    /// Texts of the embed jobs in `queue`, and its tasks: what the wait estimate is made of.
-    var queuedTexts = 0
-    var queuedTasks = 0
+    /// The two lanes, with their texts and tasks: what the wait estimates are made of.
+    var queue: PoolQueue<Queued>
+    /// Whether each lane's queue is standing (used with `.adaptive` admission).
+    var control = AdmissionControl()
     var costs = ServiceCosts()
     /// Workers running a batch or task now.
     var busy = 0
@@ -108,7 +118,7 @@ public final class WorkerPool: @unchecked Sendable {
         self.logger = logger
         self.onBatch = onBatch
         self.warmUp = warmUp
-        self.queue = RingBuffer(capacity: capacity)
+        self.queue = PoolQueue(capacity: capacity)
         self.activity = Array(repeating: WorkerActivity(), count: workers)
         self.stallReportNanos = stallReportMs.map { UInt64(max(0, $0) * 1e6) } ?? 0
         self.parkers = (0..<workers).map { _ in DispatchSemaphore(value: 0) }
@@ -149,25 +159,25 @@ public final class WorkerPool: @unchecked Sendable {
         return queue.count
     }
 
-    /// Queues an embed job; false when the queue is full, the estimated wait too long, or the pool stopping.
-    public func submitEmbed(_ job: EmbedJob) -> Bool { submit(.embed(job)) }
+    /// Queues an embed job from `flow`; false when the queue is full, the estimated wait too long, or the
+    /// pool stopping.
+    public func submitEmbed(_ job: EmbedJob, flow: CallerFlow = .anonymous) -> Bool { submit(.embed(job), flow) }
 
-    /// Queues a task; false when the queue is full, the estimated wait too long, or the pool stopping.
-    public func submitTask(_ task: @escaping @Sendable (HandlerContext) -> Void) -> Bool { submit(.task(task)) }
+    /// Queues a task from `flow`; false when the queue is full, the estimated wait too long, or the pool stopping.
+    public func submitTask(flow: CallerFlow = .anonymous, _ task: @escaping @Sendable (HandlerContext) -> Void) -> Bool {
+        submit(.task(task), flow)
+    }
 
-    private func submit(_ job: Job) -> Bool {
+    private func submit(_ job: Job, _ flow: CallerFlow) -> Bool {
         let now = monotonicNanos()
         lock.lock()
-        guard !stopping, queue.count < capacity, admission.admits(queuedWork: queuedWork, costs: costs) else {
+        guard !stopping, queue.count < capacity, admits(flow, now: now) else {
             lock.unlock()
             return false
         }
-        queue.append(Queued(job: job, enqueued: now))
+        queue.append(Queued(job: job, enqueued: now, flow: flow))
         let isEmbed: Bool
-        switch job {
-        case .embed(let e): queuedTexts += e.texts.count; isEmbed = true
-        case .task: queuedTasks += 1; isEmbed = false
-        }
+        if case .embed = job { isEmbed = true } else { isEmbed = false }
         lastArrival = now
         let wake = parking.wakeForArrival(embed: isEmbed)
         if let wake { activity[wake].claimed = now }
@@ -177,8 +187,27 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     /// Estimated time (ns) for one worker to run everything queued. Caller holds `lock`.
-    var queuedWork: UInt64 {
-        costs.queuedWork(texts: queuedTexts, tasks: queuedTasks, maxBatch: batching.maxTexts)
+    var queuedWork: UInt64 { work(queue.total) }
+
+    /// Estimated time (ns) for one worker to run `load`. Caller holds `lock`.
+    func work(_ load: LaneLoad) -> UInt64 {
+        costs.queuedWork(texts: load.texts, tasks: load.tasks, maxBatch: batching.maxTexts)
+    }
+
+    /// Whether a job from `flow` may queue now (``AdmissionPolicy``; with `.adaptive` ``AdmissionControl``:
+    /// a light job waits for the light lane only, a bulk job for everything queued). Caller holds `lock`.
+    private func admits(_ flow: CallerFlow, now: UInt64) -> Bool {
+        guard admission.limit == .adaptive else { return admission.admits(queuedWork: queuedWork, costs: costs) }
+        let lane = PoolQueue<Queued>.lane(for: flow)
+        let ahead = lane == .light ? work(queue.light) : queuedWork
+        return control.admits(lane, wait: admission.estimatedWait(queuedWork: ahead), target: admission.limitNanos(costs),
+                              otherFlowsQueued: queue.hasOtherFlows(than: flow.id), now: now)
+    }
+
+    /// The lanes whose queue is standing now (STATS): "none", "light", "bulk" or "light+bulk".
+    public var standingLanes: String {
+        lock.lock(); defer { lock.unlock() }
+        return control.describe(now: monotonicNanos())
     }
 
     /// The current estimate of one task's cost in nanoseconds (0 until a task has run).

@@ -65,7 +65,7 @@ import Testing
 
     @Test func configFileAndCheckKnowTheSetting() throws {
         var c = ServerConfiguration()
-        #expect(c.queueDelayLimit == .off, "off by default: deep pipelined bursts are queued, not refused")
+        #expect(c.queueDelayLimit == .adaptive, "adaptive by default: bursts that drain and one connection's own pipeline are served")
         var file = ConfigFile()
         file.max_queue_delay_ms = .milliseconds(25)
         try file.apply(to: &c)
@@ -76,6 +76,9 @@ import Testing
         file.max_queue_delay_ms = .auto
         try file.apply(to: &c)
         #expect(c.queueDelayLimit == .automatic)
+        file.max_queue_delay_ms = .adaptive
+        try file.apply(to: &c)
+        #expect(c.queueDelayLimit == .adaptive)
         file.max_queue_delay_ms = .milliseconds(-1)
         try file.apply(to: &c)
         #expect(throws: ConfigFile.Error.self) { try c.validateLimits() }
@@ -89,6 +92,8 @@ import Testing
         func decode(_ json: String) throws -> ConfigFile { try JSONDecoder().decode(ConfigFile.self, from: Data(json.utf8)) }
         #expect(try decode(#"{"max_queue_delay_ms": 7}"#).max_queue_delay_ms == .milliseconds(7))
         #expect(try decode(#"{"max_queue_delay_ms": "auto"}"#).max_queue_delay_ms == .auto)
+        #expect(try decode(#"{"max_queue_delay_ms": "adaptive"}"#).max_queue_delay_ms == .adaptive)
+        #expect(throws: DecodingError.self) { try decode(#"{"max_queue_delay_ms": "12"}"#) }
         #expect(try decode(#"{}"#).max_queue_delay_ms == nil)
         #expect(throws: DecodingError.self) { try decode(#"{"max_queue_delay_ms": "later"}"#) }
         var c = ServerConfiguration()
@@ -96,5 +101,7 @@ import Testing
         #expect(c.effectiveJSON(engines: [:]).contains(#""max_queue_delay_ms" : 0"#))
         c.queueDelayLimit = .automatic
         #expect(c.effectiveJSON(engines: [:]).contains(#""max_queue_delay_ms" : "auto""#))
+        c.queueDelayLimit = .adaptive
+        #expect(c.effectiveJSON(engines: [:]).contains(#""max_queue_delay_ms" : "adaptive""#))
     }
 }

@@ -36,8 +36,8 @@ struct Recd: ParsableCommand {
     @Option(help: "Requests waiting for a worker before new ones get BUSY.")
     var queueCapacity: Int?
 
-    @Option(help: ArgumentHelp("Estimated queue wait past which a request gets BUSY: auto (derived from the measured time of one request), N milliseconds, or 0 = off (the default: only --queue-capacity bounds the queue).",
-                               valueName: "auto|ms"))
+    @Option(help: ArgumentHelp("Estimated queue wait past which a request gets BUSY: adaptive (the default: auto, but only while the queue stands and holds other connections' work), auto (derived from the measured time of one request), N milliseconds, or 0 = off (only --queue-capacity bounds the queue).",
+                               valueName: "adaptive|auto|ms"))
     var maxQueueDelayMs: QueueDelaySetting?
 
     @Option(help: "Most texts per encoder call.")

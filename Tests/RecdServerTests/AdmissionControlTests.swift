@@ -1,0 +1,110 @@
+@testable import RecdServer
+import Testing
+
+/// Evaluates a mutating call outside `#expect`'s closures (which see their subject as immutable).
+private func v<T>(_ value: T) -> T { value }
+
+/// The standing-queue rule (``StandingQueue``, ``AdmissionControl``) on a hand-driven clock (ns).
+@Suite struct AdmissionControlTests {
+    let ms: UInt64 = 1_000_000
+    let target: UInt64 = 4_000_000
+    let interval = StandingQueue.defaultInterval
+
+    /// Jobs taken every millisecond from `from` to `to` (exclusive), each having waited `sojourn`.
+    func take(_ c: inout AdmissionControl, _ lane: QueueLane = .bulk, from: UInt64, to: UInt64, sojourn: UInt64) {
+        var t = from
+        while t < to { c.taken(from: lane, sojourn: sojourn, target: target, now: t); t += ms }
+    }
+
+    @Test func aBurstThatDrainsIsAdmittedInFull() {
+        // 128 single texts queued at once and drained in 50 ms: waits well above the target, but for less
+        // than an interval, then the queue is empty (waits ~0).
+        var c = AdmissionControl()
+        var t: UInt64 = 1_000 * ms
+        for i in 0..<128 {
+            #expect(v(c.admits(.bulk, wait: UInt64(i) * ms, target: target, otherFlowsQueued: true, now: t)), "job \(i)")
+        }
+        take(&c, from: t, to: t + 50 * ms, sojourn: 30 * ms)
+        t += 50 * ms
+        take(&c, from: t, to: t + 100 * ms, sojourn: 0)
+        #expect(!c.bulk.standing)
+        #expect(v(c.admits(.bulk, wait: 500 * ms, target: target, otherFlowsQueued: true, now: t + 100 * ms)),
+                "never standing: even a long estimated wait is admitted")
+    }
+
+    @Test func aStandingQueueStartsRefusingAfterTheInterval() {
+        var c = AdmissionControl()
+        let t0: UInt64 = 1_000 * ms
+        take(&c, from: t0, to: t0 + interval, sojourn: target)   // the last take is at t0 + interval - 1 ms
+        #expect(!c.bulk.standing, "above target for less than an interval: not yet")
+        #expect(v(c.admits(.bulk, wait: 50 * ms, target: target, otherFlowsQueued: true, now: t0 + interval)))
+        c.taken(from: .bulk, sojourn: target, target: target, now: t0 + interval)
+        #expect(c.bulk.standing, "the shortest wait stayed at or above the target for a whole interval")
+        #expect(!v(c.admits(.bulk, wait: target + 1, target: target, otherFlowsQueued: true, now: t0 + interval)),
+                "a job that would wait longer than the target is refused")
+        #expect(v(c.admits(.bulk, wait: target, target: target, otherFlowsQueued: true, now: t0 + interval)),
+                "one that fits the target is admitted")
+        #expect(v(c.admits(.bulk, wait: 500 * ms, target: target, otherFlowsQueued: false, now: t0 + interval)),
+                "a queue of one connection's own requests is never refused: refusing would protect no one")
+        #expect(v(c.admits(.light, wait: 500 * ms, target: target, otherFlowsQueued: true, now: t0 + interval)),
+                "the light lane has its own state")
+    }
+
+    @Test func oneShortWaitRestartsTheInterval() {
+        var c = AdmissionControl()
+        let t0: UInt64 = 1_000 * ms
+        take(&c, from: t0, to: t0 + 60 * ms, sojourn: 2 * target)
+        c.taken(from: .bulk, sojourn: target - 1, target: target, now: t0 + 60 * ms)   // the queue drained once
+        take(&c, from: t0 + 61 * ms, to: t0 + 150 * ms, sojourn: 2 * target)
+        #expect(!c.bulk.standing, "the minimum over the interval was below the target")
+        take(&c, from: t0 + 150 * ms, to: t0 + 162 * ms, sojourn: 2 * target)
+        #expect(c.bulk.standing, "an interval after the short wait: standing")
+    }
+
+    @Test func refusingStopsWhenTheQueueDrains() {
+        var c = AdmissionControl()
+        let t0: UInt64 = 1_000 * ms
+        take(&c, from: t0, to: t0 + interval + ms, sojourn: 10 * ms)
+        #expect(c.bulk.standing)
+        var t = t0 + interval + ms
+        // While the flood lasts, refusals keep it standing, although admitted jobs now wait about the target.
+        for _ in 0..<300 {
+            #expect(!v(c.admits(.bulk, wait: 2 * target, target: target, otherFlowsQueued: true, now: t)))
+            c.taken(from: .bulk, sojourn: target / 2, target: target, now: t)
+            t += ms
+        }
+        #expect(c.bulk.standing, "refusing is what keeps admitted waits short: it does not end because they are")
+        // The flood stops: jobs fit, nothing is refused; an interval after the last refusal the lane is no
+        // longer standing.
+        #expect(v(c.admits(.bulk, wait: 0, target: target, otherFlowsQueued: true, now: t)))
+        #expect(!v(c.admits(.bulk, wait: 2 * target, target: target, otherFlowsQueued: true, now: t)),
+                "still standing: the last refusal is now")
+        #expect(v(c.admits(.bulk, wait: 0, target: target, otherFlowsQueued: true, now: t + interval - 1)))
+        #expect(c.bulk.standing)
+        #expect(v(c.admits(.bulk, wait: 2 * target, target: target, otherFlowsQueued: true, now: t + interval)),
+                "an interval without refusals: a burst is admitted again")
+        #expect(!c.bulk.standing)
+        #expect(c.describe(now: t + interval) == "none")
+    }
+
+    @Test func nothingMeasuredAdmits() {
+        var c = AdmissionControl()
+        let t0: UInt64 = 1_000 * ms
+        take(&c, from: t0, to: t0 + interval + 2 * ms, sojourn: target)
+        #expect(c.bulk.standing)
+        #expect(c.describe(now: t0 + interval + 2 * ms) == "bulk")
+        #expect(v(c.admits(.bulk, wait: .max, target: nil, otherFlowsQueued: true, now: t0 + interval + 2 * ms)))
+    }
+
+    @Test func settingAndPolicy() {
+        #expect(QueueDelaySetting(parsing: "adaptive") == .adaptive)
+        #expect(QueueDelaySetting.adaptive.limit == .adaptive)
+        #expect(QueueDelaySetting(QueueDelayLimit.adaptive) == .adaptive)
+        var costs = ServiceCosts()
+        costs.calibrate(single: 4_000_000, batch: 11_000_000, texts: 8)
+        let policy = AdmissionPolicy(limit: .adaptive, workers: 2)
+        #expect(policy.limitNanos(costs) == AdmissionPolicy(limit: .automatic, workers: 2).limitNanos(costs),
+                "the target is the automatic limit")
+        #expect(policy.admits(queuedWork: .max, costs: costs), "the estimate alone never refuses: the pool asks AdmissionControl")
+    }
+}
