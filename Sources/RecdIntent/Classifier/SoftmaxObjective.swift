@@ -3,11 +3,15 @@ import Foundation
 /// Mean softmax cross-entropy plus L2 over some rows of a ``TrainingMatrix``, and its gradient.
 /// Parameters, flat: dense weights [classes × D], bias [classes], pair weights [pairs].
 ///
-/// One evaluation uses `threads` cores: the two dense GEMMs are OpenBLAS calls (threaded by OpenBLAS
-/// itself), the sparse loops and the softmax run on `threads` shards of the rows, each shard adding
-/// its bias and pair gradient into its own buffer, summed at the end. (Rejected alternative: the
-/// session-2 layout, one single-threaded model per core; it could not warm-start the final model from
-/// the folds, and two concurrent multi-threaded OpenBLAS calls serialise on OpenBLAS's server lock.)
+/// One evaluation uses `threads` cores: the rows are split into `threads` shards and each shard runs
+/// its whole part of the evaluation on one thread — its dense logits (an OpenBLAS GEMM over its rows),
+/// the sparse loops and the softmax, its dense gradient (a second GEMM), its bias and pair gradient —
+/// into its own gradient buffer; the buffers are summed at the end. recd runs OpenBLAS on one thread
+/// (daemon/recd/main.swift), so before session 6, when the GEMMs ran over all rows outside the shards,
+/// they (half of the training's CPU) used one core. (Rejected alternatives: the session-2 layout, one
+/// single-threaded model per core, which cannot warm-start the final model from the folds; and
+/// raising OpenBLAS's process-wide thread count during training, which would also change it for the
+/// encoder serving requests meanwhile.)
 /// Owns its scratch; one evaluation at a time.
 final class SoftmaxObjective {
     let data: TrainingMatrix
@@ -19,8 +23,10 @@ final class SoftmaxObjective {
     private let z: Scratch
     /// Positions `[lo, hi)` in `rows` order that each shard handles.
     private let shards: [Range<Int>]
-    /// Bias + pair gradients of shards 1…; shard 0 writes into the caller's gradient.
+    /// Dense + bias + pair gradients of shards 1…; shard 0 writes into the caller's gradient.
     private let partials: [Scratch]
+    /// Each shard's positions as contiguous runs of matrix rows (a shard can span two of `rows`).
+    private let segments: [[Segment]]
     private let losses: UnsafeMutablePointer<Double>
     /// Weight of each class's examples in the loss: 1, or with `classBalanced` n / (K · n_c) over the
     /// K classes present in `rows` (scikit-learn's `class_weight="balanced"`), so every intent
@@ -29,10 +35,11 @@ final class SoftmaxObjective {
 
     init(data: TrainingMatrix, rows: [Range<Int>], inverseRegularization: Float, threads: Int = 1, classBalanced: Bool = false) {
         self.data = data
-        self.rows = rows.filter { !$0.isEmpty }
-        let total = self.rows.reduce(0) { $0 + $1.count }
+        let kept = rows.filter { !$0.isEmpty }
+        self.rows = kept
+        let total = kept.reduce(0) { $0 + $1.count }
         var counts = [Int](repeating: 0, count: data.classCount)
-        for r in self.rows { for i in r { counts[Int(data.labels[i])] += 1 } }
+        for r in kept { for i in r { counts[Int(data.labels[i])] += 1 } }
         let present = counts.filter { $0 > 0 }.count
         classWeights = counts.map { classBalanced && $0 > 0 ? Float(total) / Float(present * $0) : 1 }
         n = total
@@ -40,9 +47,11 @@ final class SoftmaxObjective {
         parameterCount = data.classCount * data.denseDimension + data.classCount + data.pairCount
         z = Scratch(max(total, 1) * data.classCount)
         let s = max(1, min(threads, total / 64))
-        shards = (0..<s).map { ($0 * total / s) ..< (($0 + 1) * total / s) }
-        let partialSize = data.classCount + data.pairCount
+        let shardRanges = (0..<s).map { ($0 * total / s) ..< (($0 + 1) * total / s) }
+        shards = shardRanges
+        let partialSize = data.classCount * data.denseDimension + data.classCount + data.pairCount
         partials = (1..<max(s, 1)).map { _ in Scratch(partialSize) }
+        segments = shardRanges.map { Self.segments(of: kept, positions: $0) }
         losses = .allocate(capacity: s)
         losses.initialize(repeating: 0, count: s)
     }
@@ -51,6 +60,25 @@ final class SoftmaxObjective {
         z.free()
         for p in partials { p.free() }
         losses.deallocate()
+    }
+
+    /// `count` consecutive matrix rows from `row`, at positions from `position` in `rows` order.
+    struct Segment: Equatable {
+        var row: Int
+        var position: Int
+        var count: Int
+    }
+
+    /// The runs of matrix rows at `positions` (positions count through `rows`).
+    static func segments(of rows: [Range<Int>], positions: Range<Int>) -> [Segment] {
+        var out: [Segment] = []
+        var position = 0
+        for r in rows {
+            let lo = max(positions.lowerBound, position), hi = min(positions.upperBound, position + r.count)
+            if lo < hi { out.append(Segment(row: r.lowerBound + (lo - position), position: lo, count: hi - lo)) }
+            position += r.count
+        }
+        return out
     }
 
     /// Calls `body(row, position)` for the rows at positions `range` (positions count through `rows`).
@@ -67,40 +95,23 @@ final class SoftmaxObjective {
     /// Loss at `theta`; writes the gradient.
     func evaluate(_ theta: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>) -> Double {
         let c = data.classCount, d = data.denseDimension, pairs = data.pairCount
-        let wd = theta, b = theta + c * d, ws = theta + c * d + c
-        let gwd = gradient
-        let work = ShardWork(objective: self, theta: theta, gradient: gradient)
+        let wd = theta
         data.dense.withUnsafeBufferPointer { xAll in
-            // Forward dense part: Z = X·Wᵀ per contiguous range.
-            var offset = 0
-            for range in rows {
-                BLAS.gemm(transB: true, m: range.count, n: c, k: d, a: xAll.baseAddress! + range.lowerBound * d, b: wd,
-                          c: z.p + offset * c)
-                offset += range.count
-            }
-            // + bias + pairs, cross-entropy, G = (softmax − onehot) / n in place.
-            Self.parallel(shards.count) { work.forward(shard: $0) }
-            // Backward dense part: Gᵀ·X (beta accumulates over ranges).
-            offset = 0
-            for (i, range) in rows.enumerated() {
-                BLAS.gemm(transA: true, m: c, n: d, k: range.count, a: z.p + offset * c, b: xAll.baseAddress! + range.lowerBound * d,
-                          beta: i == 0 ? 0 : 1, c: gwd)
-                offset += range.count
-            }
-            if rows.isEmpty { gwd.update(repeating: 0, count: c * d) }
-            // Bias and pair gradients, one buffer per shard.
-            Self.parallel(shards.count) { work.backward(shard: $0) }
+            let work = ShardWork(objective: self, theta: theta, gradient: gradient, x: xAll.baseAddress!)
+            // Each shard: its rows' dense logits (GEMM), + bias + pairs, cross-entropy, G = (softmax − onehot)
+            // scaled in place, then its rows' dense gradient Gᵀ·X (GEMM) and bias / pair gradients into its
+            // own buffer. Nothing is shared between shards until the sum below.
+            Self.parallel(shards.count) { work.run(shard: $0) }
         }
-        for p in partials { axpy(1, p.p, gradient + c * d, c + pairs) }
+        for p in partials { axpy(1, p.p, gradient, c * d + c + pairs) }
         var loss = 0.0
         for s in 0..<shards.count { loss += losses[s] }
         loss /= Double(max(n, 1))
         // L2 on dense and pair weights (not the bias).
-        let gws = gradient + c * d + c
+        let gwd = gradient, ws = theta + c * d + c, gws = gradient + c * d + c
         var sq: Float = 0
         for k in 0 ..< c * d { sq += wd[k] * wd[k]; gwd[k] += lambda * wd[k] }
         for p in 0 ..< pairs { sq += ws[p] * ws[p]; gws[p] += lambda * ws[p] }
-        _ = b
         return loss + Double(lambda / 2 * sq)
     }
 
@@ -115,6 +126,30 @@ final class SoftmaxObjective {
         let objective: SoftmaxObjective
         let theta: UnsafePointer<Float>
         let gradient: UnsafeMutablePointer<Float>
+        /// The training matrix's dense rows (alive for the whole evaluation).
+        let x: UnsafePointer<Float>
+
+        /// Shard 0 writes into the caller's gradient, the others into their own buffer
+        /// (same layout: dense weights, bias, pairs).
+        func target(shard s: Int) -> UnsafeMutablePointer<Float> { s == 0 ? gradient : objective.partials[s - 1].p }
+
+        func run(shard s: Int) {
+            let o = objective, c = o.data.classCount, d = o.data.denseDimension
+            let segments = o.segments[s]
+            // Forward dense part: Z = X·Wᵀ for each contiguous run of the shard's rows.
+            for g in segments {
+                BLAS.gemm(transB: true, m: g.count, n: c, k: d, a: x + g.row * d, b: theta, c: o.z.p + g.position * c)
+            }
+            forward(shard: s)
+            // Backward dense part: Gᵀ·X over the shard's rows (beta accumulates over its runs).
+            let gwd = target(shard: s)
+            for (i, g) in segments.enumerated() {
+                BLAS.gemm(transA: true, m: c, n: d, k: g.count, a: o.z.p + g.position * c, b: x + g.row * d,
+                          beta: i == 0 ? 0 : 1, c: gwd)
+            }
+            if segments.isEmpty { gwd.update(repeating: 0, count: c * d) }
+            backward(shard: s)
+        }
 
         func forward(shard s: Int) {
             let o = objective, data = o.data
@@ -157,8 +192,8 @@ final class SoftmaxObjective {
         func backward(shard s: Int) {
             let o = objective, data = o.data
             let c = data.classCount, d = data.denseDimension
-            // Bias gradient, then pair gradients: [c + pairs] floats.
-            let gb = s == 0 ? gradient + c * d : o.partials[s - 1].p
+            // Bias gradient, then pair gradients: [c + pairs] floats after the dense gradient.
+            let gb = target(shard: s) + c * d
             let gws = gb + c
             gb.update(repeating: 0, count: c + data.pairCount)
             data.rowStart.withUnsafeBufferPointer { starts in

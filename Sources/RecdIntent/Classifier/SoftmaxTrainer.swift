@@ -73,6 +73,7 @@ struct SoftmaxTrainer: Sendable {
         var lbfgs = LBFGS()
         lbfgs.history = options.history
         lbfgs.maxIterations = iterations
+        lbfgs.threads = options.threads
         let outcome = lbfgs.minimize(theta.p, count: objective.parameterCount) { objective.evaluate($0, gradient: $1) }
         let c = data.classCount, d = data.denseDimension
         let all = theta.array
