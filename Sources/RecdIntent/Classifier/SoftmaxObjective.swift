@@ -12,6 +12,16 @@ import Foundation
 /// single-threaded model per core, which cannot warm-start the final model from the folds; and
 /// raising OpenBLAS's process-wide thread count during training, which would also change it for the
 /// encoder serving requests meanwhile.)
+///
+/// **Centred parameters** (`centered`, session 5's branch `intent-s5`): the logits are
+/// `W·(x − μ) + Σ_p w_p·(v_j(p) − m_j(p)) + b̃`, with μ the rows' mean dense input and m_j the rows'
+/// mean value of n-gram j. Because the bias is not penalised this is the same problem —
+/// `b = b̃ − W·μ − Σ_p w_p·m_j(p)` maps one optimum onto the other (``biasShift(_:into:)``) — but the
+/// embedding and the intermediate-layer pools share a large common direction (every row's cosine to
+/// the mean is high), which makes the uncentred Hessian badly conditioned: L-BFGS then spends most of
+/// its iterations on that one direction. The centring is implicit (the bias shift and the rank-one
+/// gradient correction cost O(classes × D + pairs) per evaluation), so the data are not copied and
+/// each fold's objective centres on its own rows.
 /// Owns its scratch; one evaluation at a time.
 final class SoftmaxObjective {
     let data: TrainingMatrix
@@ -32,8 +42,17 @@ final class SoftmaxObjective {
     /// K classes present in `rows` (scikit-learn's `class_weight="balanced"`), so every intent
     /// counts the same however many examples it has; the weights sum to n over the rows.
     let classWeights: [Float]
+    /// Whether the parameters are centred (see the type's comment).
+    let centered: Bool
+    /// μ: mean dense input over the rows [D] (zeros when not centred).
+    let denseMean: [Float]
+    /// m_j: mean value of each n-gram row over the rows [vocabulary] (zeros when not centred).
+    let sparseMean: [Float]
+    /// The effective bias of the current evaluation, b̃ − shift [classes].
+    private let bias: Scratch
 
-    init(data: TrainingMatrix, rows: [Range<Int>], inverseRegularization: Float, threads: Int = 1, classBalanced: Bool = false) {
+    init(data: TrainingMatrix, rows: [Range<Int>], inverseRegularization: Float, threads: Int = 1, classBalanced: Bool = false,
+         centered: Bool = false) {
         self.data = data
         let kept = rows.filter { !$0.isEmpty }
         self.rows = kept
@@ -54,9 +73,73 @@ final class SoftmaxObjective {
         segments = shardRanges.map { Self.segments(of: kept, positions: $0) }
         losses = .allocate(capacity: s)
         losses.initialize(repeating: 0, count: s)
+        self.centered = centered
+        var mu = [Float](repeating: 0, count: data.denseDimension)
+        var m = [Float](repeating: 0, count: data.pairStart.count - 1)
+        if centered && total > 0 {
+            let d = data.denseDimension, ranges = kept
+            var sum = [Double](repeating: 0, count: d)
+            var sparseSum = [Double](repeating: 0, count: m.count)
+            data.dense.withUnsafeBufferPointer { x in
+                for r in ranges { for i in r {
+                    for k in 0..<d { sum[k] += Double(x[i * d + k]) }
+                    for e in data.rowStart[i] ..< data.rowStart[i + 1] { sparseSum[Int(data.columns[e])] += Double(data.values[e]) }
+                }}
+            }
+            mu = sum.map { Float($0 / Double(total)) }
+            m = sparseSum.map { Float($0 / Double(total)) }
+        }
+        denseMean = mu
+        sparseMean = m
+        bias = Scratch(data.classCount)
+    }
+
+    /// `shift[0..<classes] = W·μ + Σ_p w_p·m_j(p)` per class at `theta`: the bias of the uncentred
+    /// model is the centred one minus this (all zeros when not centred).
+    func biasShift(_ theta: UnsafePointer<Float>, into shift: UnsafeMutablePointer<Float>) {
+        let c = data.classCount, d = data.denseDimension
+        shift.update(repeating: 0, count: c)
+        guard centered else { return }
+        denseMean.withUnsafeBufferPointer { mu in
+            for k in 0..<c {
+                var s: Float = 0
+                for j in 0..<d { s += theta[k * d + j] * mu[j] }
+                shift[k] = s
+            }
+        }
+        let ws = theta + c * d + c
+        sparseMean.withUnsafeBufferPointer { m in
+        data.pairStart.withUnsafeBufferPointer { pStart in
+        data.pairClass.withUnsafeBufferPointer { pClass in
+            for j in 0 ..< m.count where m[j] != 0 {
+                let p0 = Int(pStart[j]), p1 = Int(pStart[j + 1])
+                if p1 - p0 == c { axpy(m[j], ws + p0, shift, c); continue }
+                for p in p0 ..< p1 { shift[Int(pClass[p])] += m[j] * ws[p] }
+            }
+        }}}
+    }
+
+    /// The chain rule through the centring: ∂/∂W = Gᵀ·X − g_b·μᵀ and ∂/∂w_p = (…) − g_b[class(p)]·m_j(p),
+    /// where g_b (the bias gradient, already summed) is Σ over rows of G.
+    private func centerGradient(_ gradient: UnsafeMutablePointer<Float>) {
+        let c = data.classCount, d = data.denseDimension
+        let gb = gradient + c * d, gws = gradient + c * d + c
+        denseMean.withUnsafeBufferPointer { mu in
+            for k in 0..<c { axpy(-gb[k], mu.baseAddress!, gradient + k * d, d) }
+        }
+        sparseMean.withUnsafeBufferPointer { m in
+        data.pairStart.withUnsafeBufferPointer { pStart in
+        data.pairClass.withUnsafeBufferPointer { pClass in
+            for j in 0 ..< m.count where m[j] != 0 {
+                let p0 = Int(pStart[j]), p1 = Int(pStart[j + 1])
+                if p1 - p0 == c { axpy(-m[j], gb, gws + p0, c); continue }
+                for p in p0 ..< p1 { gws[p] -= m[j] * gb[Int(pClass[p])] }
+            }
+        }}}
     }
 
     func free() {
+        bias.free()
         z.free()
         for p in partials { p.free() }
         losses.deallocate()
@@ -96,6 +179,8 @@ final class SoftmaxObjective {
     func evaluate(_ theta: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>) -> Double {
         let c = data.classCount, d = data.denseDimension, pairs = data.pairCount
         let wd = theta
+        biasShift(theta, into: bias.p)
+        for k in 0..<c { bias.p[k] = theta[c * d + k] - bias.p[k] }
         data.dense.withUnsafeBufferPointer { xAll in
             let work = ShardWork(objective: self, theta: theta, gradient: gradient, x: xAll.baseAddress!)
             // Each shard: its rows' dense logits (GEMM), + bias + pairs, cross-entropy, G = (softmax − onehot)
@@ -104,6 +189,7 @@ final class SoftmaxObjective {
             Self.parallel(shards.count) { work.run(shard: $0) }
         }
         for p in partials { axpy(1, p.p, gradient, c * d + c + pairs) }
+        if centered { centerGradient(gradient) }
         var loss = 0.0
         for s in 0..<shards.count { loss += losses[s] }
         loss /= Double(max(n, 1))
@@ -154,7 +240,7 @@ final class SoftmaxObjective {
         func forward(shard s: Int) {
             let o = objective, data = o.data
             let c = data.classCount, d = data.denseDimension
-            let b = theta + c * d, ws = theta + c * d + c
+            let b = UnsafePointer(o.bias.p), ws = theta + c * d + c
             let inv = 1 / Float(o.n)
             var loss = 0.0
             o.classWeights.withUnsafeBufferPointer { weights in
