@@ -27,7 +27,8 @@ final class EvaluationHarnessTests: XCTestCase {
             let (train, trainEmb) = try load("train")
             let (test, testEmb) = try load("test")
             // Optional overrides for experiments: RECD_INTENT_EVAL_BLOCKS (dense blocks per row, default 1),
-            // RECD_INTENT_EVAL_C, _ITERATIONS, _FOLD_ITERATIONS, _FOLDS, _WARM (0/1), _THREADS, _MIN_COUNT.
+            // RECD_INTENT_EVAL_C, _ITERATIONS, _FOLD_ITERATIONS, _FOLDS, _WARM (0/1), _THREADS, _MIN_COUNT,
+            // _DENSE_SCALE. Run with OPENBLAS_NUM_THREADS=1, as recd does (each training shard calls OpenBLAS).
             var options = IntentTrainingOptions(denseBlocks: Int(env["RECD_INTENT_EVAL_BLOCKS"] ?? "1") ?? 1)
             if let v = env["RECD_INTENT_EVAL_C"].flatMap(Float.init) { options.trainer.inverseRegularization = v }
             if let v = env["RECD_INTENT_EVAL_ITERATIONS"].flatMap(Int.init) { options.trainer.maxIterations = v }
@@ -36,14 +37,15 @@ final class EvaluationHarnessTests: XCTestCase {
             if let v = env["RECD_INTENT_EVAL_WARM"] { options.trainer.warmStart = v != "0" }
             if let v = env["RECD_INTENT_EVAL_THREADS"].flatMap(Int.init) { options.trainer.threads = v }
             if let v = env["RECD_INTENT_EVAL_MIN_COUNT"].flatMap(Int.init) { options.trainer.minFeatureCount = v }
+            if let v = env["RECD_INTENT_EVAL_DENSE_SCALE"].flatMap(Float.init) { options.trainer.denseScale = v }
             let start = Date()
             let run = try IntentClassifier.trainRun(examples: train, embeddings: trainEmb, options: options)
             let (clf, report) = (run.classifier, run.report)
             let seconds = Date().timeIntervalSince(start)
-            print(String(format: "%@: features %.1f s, trainings %.1f s (each: %@), calibration %.1f s, final iterations %d",
+            print(String(format: "%@: features %.1f s, trainings %.1f s (each: %@), calibration %.1f s, final iterations %d, held-out (train CV) in-scope accuracy %.2f%%",
                          name, report.featureSeconds, report.trainingSeconds,
                          report.jobSeconds.map { String(format: "%.1f", $0) }.joined(separator: " "),
-                         report.calibrationSeconds, report.iterations ?? -1))
+                         report.calibrationSeconds, report.iterations ?? -1, 100 * (report.heldOutAccuracy ?? .nan)))
             // RECD_INTENT_DUMP=DIR: held-out logits (fold order) with their labels, and the final
             // model's raw test logits, for comparing out-of-scope policies offline.
             if let dump = env["RECD_INTENT_DUMP"] {

@@ -49,6 +49,17 @@ final class DaemonProcess: @unchecked Sendable {
         throw DaemonFailed(message: "recd did not answer within \(Int(timeout)) s; see \(directory.path)/recd.log")
     }
 
+    /// User + system CPU seconds the daemon has used so far (Linux: `/proc/PID/stat`), or nil
+    /// where that file cannot be read.
+    func cpuSeconds() -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // Fields after the command name (which may contain spaces): state is field 3, utime 14, stime 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// SIGTERM and wait for exit (the daemon drains and flushes).
     func stop() {
         guard process.isRunning else { return }

@@ -28,6 +28,9 @@ struct EvalIntentCommand: AsyncParsableCommand {
         FileHandle.standardError.write(Data("recbench: training recd on \(trainCount) examples…\n".utf8))
         let client = try await daemon.waitReady(timeout: startTimeout)
         let trainSeconds = Date().timeIntervalSince(started)
+        // recd's user + system CPU until it answered: model load and training (the training is nearly
+        // all of it). Less sensitive to other load on the machine than the wall time.
+        let trainCPU = daemon.cpuSeconds()
         let predictions = PredictionBox(count: tests.count)
         let evalStart = Date()
         try await forEachConcurrently(Array(tests.indices), width: concurrency) { i in
@@ -46,6 +49,7 @@ struct EvalIntentCommand: AsyncParsableCommand {
         result["n_test"] = tests.count
         result["train_seconds"] = (trainSeconds * 100).rounded() / 100
         result["eval_seconds"] = (evalSeconds * 100).rounded() / 100
+        if let trainCPU { result["train_cpu_seconds"] = (trainCPU * 100).rounded() / 100 }
         try printJSON(result)
     }
 }

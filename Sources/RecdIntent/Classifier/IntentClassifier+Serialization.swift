@@ -19,8 +19,10 @@ import Foundation
 ///       (classes + 1) × u32 class starts, f32 × rows·dimension unit vectors   nearest examples
 ///     u64         FNV-1a of every byte before it
 extension IntentClassifier {
-    /// Bumped whenever features, training or this layout change, so stale caches are ignored.
-    public static let fileVersion: UInt32 = 4
+    /// Bumped whenever features, training or this layout change, so stale caches are ignored
+    /// (5: the training's dense GEMMs and L-BFGS vector work split over threads, which adds the
+    /// same floats in another order; the layout is version 4's).
+    public static let fileVersion: UInt32 = 5
     static let magic = Array("RCDINTC1".utf8)
 
     /// Serialises the classifier with its cache key.

@@ -70,6 +70,8 @@ public struct CalibrationReport: Hashable, Sendable {
     public var trainingSeconds: Double = 0
     /// Seconds each training took: the fold models, then the final model.
     public var jobSeconds: [Double] = []
+    /// L-BFGS iterations each training took, in the order of `jobSeconds`.
+    public var jobIterations: [Int] = []
     /// Seconds spent fitting the temperature and the threshold.
     public var calibrationSeconds: Double = 0
 }
@@ -186,6 +188,7 @@ extension IntentClassifier {
         report.featureSeconds = featureSeconds
         report.trainingSeconds = clock.lap()
         report.jobSeconds = jobSeconds
+        report.jobIterations = results.prefix(jobSeconds.count).map(\.iterations)
         var heldLogits: [Float] = []
         var score = OutOfScopeScore.logitOnly
         var nearest: NearestExamples? = nil

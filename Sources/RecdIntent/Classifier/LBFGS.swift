@@ -13,6 +13,8 @@ struct LBFGS {
     var relativeTolerance: Double = 1e-7
     /// Stop when the largest gradient entry falls below this.
     var gradientTolerance: Float = 1e-5
+    /// Threads of the vector work (the objective has its own).
+    var threads: Int = 1
 
     struct Outcome {
         var loss: Double
@@ -21,45 +23,47 @@ struct LBFGS {
     }
 
     /// Minimises `evaluate` (which writes the gradient at `x` into its second argument and returns the
-    /// loss) starting from, and updating, `x[0..<n]`.
+    /// loss) starting from, and updating, `x[0..<n]`. The vector work runs on `threads` threads
+    /// (``ChunkedVectors``: the same result for any thread count).
     func minimize(_ x: UnsafeMutablePointer<Float>, count n: Int,
                   evaluate: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Double) -> Outcome {
         let m = max(1, history)
         let s = Scratch(n * m), y = Scratch(n * m)
         let g = Scratch(n), gNew = Scratch(n), d = Scratch(n), xNew = Scratch(n)
-        defer { for b in [s, y, g, gNew, d, xNew] { b.free() } }
+        let v = ChunkedVectors(count: n, threads: threads)
+        defer { for b in [s, y, g, gNew, d, xNew] { b.free() }; v.free() }
         var rho = [Double](repeating: 0, count: m), alpha = [Double](repeating: 0, count: m)
         var f = evaluate(x, g.p)
         var evaluations = 1
         var stored = 0, newest = -1
         var iteration = 0
         while iteration < maxIterations {
-            if maxAbs(g.p, n) <= gradientTolerance { break }
+            if v.maxAbs(g.p) <= gradientTolerance { break }
             // Two-loop recursion: d = −H·g.
-            for k in 0..<n { d.p[k] = -g.p[k] }
+            v.scale(g.p, by: -1, into: d.p)
             var slot = newest
             for _ in 0..<stored {
-                alpha[slot] = rho[slot] * dot(s.p + slot * n, d.p, n)
-                axpy(-Float(alpha[slot]), y.p + slot * n, d.p, n)
+                alpha[slot] = rho[slot] * v.dot(s.p + slot * n, d.p)
+                v.axpy(-Float(alpha[slot]), y.p + slot * n, d.p)
                 slot = (slot - 1 + m) % m
             }
             if stored > 0 {
-                let yy = dot(y.p + newest * n, y.p + newest * n, n)
+                let yy = v.dot(y.p + newest * n, y.p + newest * n)
                 let gamma = Float(1 / (rho[newest] * yy))   // sᵀy / yᵀy
-                for k in 0..<n { d.p[k] *= gamma }
+                v.scale(d.p, by: gamma, into: d.p)
             } else {
-                let norm = dot(g.p, g.p, n).squareRoot()
-                for k in 0..<n { d.p[k] /= Float(max(norm, 1)) }
+                let norm = v.dot(g.p, g.p).squareRoot()
+                v.scale(d.p, by: 1 / Float(max(norm, 1)), into: d.p)
             }
             for _ in 0..<stored {
                 slot = (slot + 1) % m
-                let beta = rho[slot] * dot(y.p + slot * n, d.p, n)
-                axpy(Float(alpha[slot] - beta), s.p + slot * n, d.p, n)
+                let beta = rho[slot] * v.dot(y.p + slot * n, d.p)
+                v.axpy(Float(alpha[slot] - beta), s.p + slot * n, d.p)
             }
-            var slope = dot(g.p, d.p, n)
+            var slope = v.dot(g.p, d.p)
             if slope >= 0 {   // not a descent direction (numerical trouble): restart from steepest descent
-                for k in 0..<n { d.p[k] = -g.p[k] }
-                slope = dot(g.p, d.p, n)
+                v.scale(g.p, by: -1, into: d.p)
+                slope = v.dot(g.p, d.p)
                 stored = 0
             }
             // Backtracking line search (Armijo, c1 = 1e-4).
@@ -67,7 +71,7 @@ struct LBFGS {
             var fNew = 0.0
             var accepted = false
             for _ in 0..<30 {
-                for k in 0..<n { xNew.p[k] = x[k] + step * d.p[k] }
+                v.combine(x, step, d.p, into: xNew.p)
                 fNew = evaluate(xNew.p, gNew.p)
                 evaluations += 1
                 if fNew <= f + 1e-4 * Double(step) * slope { accepted = true; break }
@@ -76,49 +80,22 @@ struct LBFGS {
             if !accepted { break }
             // New correction pair s = x⁺ − x, y = g⁺ − g (kept only when sᵀy > 0, so H stays positive definite).
             let next = (newest + 1) % m
-            for k in 0..<n {
-                s.p[next * n + k] = xNew.p[k] - x[k]
-                y.p[next * n + k] = gNew.p[k] - g.p[k]
-            }
-            let sy = dot(s.p + next * n, y.p + next * n, n)
+            v.difference(xNew.p, x, into: s.p + next * n)
+            v.difference(gNew.p, g.p, into: y.p + next * n)
+            let sy = v.dot(s.p + next * n, y.p + next * n)
             if sy > 1e-12 {
                 rho[next] = 1 / sy
                 newest = next
                 stored = min(stored + 1, m)
             }
-            x.update(from: xNew.p, count: n)
-            g.p.update(from: gNew.p, count: n)
+            v.copy(xNew.p, into: x)
+            v.copy(gNew.p, into: g.p)
             let decrease = f - fNew
             f = fNew
             iteration += 1
             if decrease <= relativeTolerance * max(abs(f), 1) { break }
         }
         return Outcome(loss: f, iterations: iteration, evaluations: evaluations)
-    }
-
-    @inline(__always)
-    private func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Double {
-        var acc = SIMD16<Float>(), tail: Float = 0
-        var total = 0.0
-        var k = 0
-        while k + 16 <= n {
-            acc += UnsafeRawPointer(a + k).loadUnaligned(as: SIMD16<Float>.self) * UnsafeRawPointer(b + k).loadUnaligned(as: SIMD16<Float>.self)
-            k += 16
-            if k & 4095 == 0 { total += Double(acc.sum()); acc = SIMD16<Float>() }   // bound Float rounding
-        }
-        while k < n { tail += a[k] * b[k]; k += 1 }
-        return total + Double(acc.sum()) + Double(tail)
-    }
-
-    @inline(__always)
-    private func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        for k in 0..<n { y[k] += alpha * x[k] }
-    }
-
-    private func maxAbs(_ a: UnsafePointer<Float>, _ n: Int) -> Float {
-        var m: Float = 0
-        for k in 0..<n { m = max(m, abs(a[k])) }
-        return m
     }
 }
 

@@ -28,6 +28,10 @@ public struct TrainerOptions: Hashable, Sendable {
     /// writing fewer examples should not make it answered less. On by default (a set with equal
     /// counts per class, like CLINC150, gets weights of exactly 1).
     public var classBalanced: Bool = true
+    /// Train in centred parameters (``SoftmaxObjective``: the features minus their mean over the rows,
+    /// the bias absorbing the difference). The same optimum, reached in fewer iterations because
+    /// the sentence embedding's and the pools' common direction no longer dominates the curvature.
+    public var centered: Bool = true
 
     public init(inverseRegularization: Float = 10, maxIterations: Int = 120, foldIterations: Int = 80, history: Int = 10,
                 denseScale: Float = 1, sparseScale: Float = 1, minFeatureCount: Int = 2, seed: UInt64 = 0x5EED,
@@ -47,7 +51,7 @@ public struct TrainerOptions: Hashable, Sendable {
     func mix(into h: inout StableHash) {
         h.mix(inverseRegularization); h.mix(maxIterations); h.mix(foldIterations); h.mix(history)
         h.mix(denseScale); h.mix(sparseScale); h.mix(minFeatureCount); h.mix(seed)
-        h.mix(warmStart ? 1 : 0); h.mix(threads); h.mix(classBalanced ? 1 : 0)
+        h.mix(warmStart ? 1 : 0); h.mix(threads); h.mix(classBalanced ? 1 : 0); h.mix(centered ? 1 : 0)
     }
 }
 
@@ -62,19 +66,29 @@ struct SoftmaxTrainer: Sendable {
     func train(_ data: TrainingMatrix, rows: [Range<Int>], labels: [String], iterations: Int,
                initial: [Float]? = nil) -> (model: SoftmaxModel, loss: Double, iterations: Int) {
         let objective = SoftmaxObjective(data: data, rows: rows, inverseRegularization: options.inverseRegularization,
-                                         threads: options.threads, classBalanced: options.classBalanced)
+                                         threads: options.threads, classBalanced: options.classBalanced,
+                                         centered: options.centered)
         defer { objective.free() }
         let theta = Scratch(objective.parameterCount)
         defer { theta.free() }
+        let c = data.classCount, d = data.denseDimension
+        let shift = Scratch(c)
+        defer { shift.free() }
         if let initial {
             precondition(initial.count == objective.parameterCount, "warm start has \(initial.count) parameters, expected \(objective.parameterCount)")
             initial.withUnsafeBufferPointer { theta.p.update(from: $0.baseAddress!, count: initial.count) }
+            // Into centred parameters: b̃ = b + shift.
+            objective.biasShift(theta.p, into: shift.p)
+            for k in 0..<c { theta.p[c * d + k] += shift.p[k] }
         }
         var lbfgs = LBFGS()
         lbfgs.history = options.history
         lbfgs.maxIterations = iterations
+        lbfgs.threads = options.threads
         let outcome = lbfgs.minimize(theta.p, count: objective.parameterCount) { objective.evaluate($0, gradient: $1) }
-        let c = data.classCount, d = data.denseDimension
+        // Back to the served (uncentred) parameters: b = b̃ − shift.
+        objective.biasShift(theta.p, into: shift.p)
+        for k in 0..<c { theta.p[c * d + k] -= shift.p[k] }
         let all = theta.array
         let model = SoftmaxModel(labels: labels, denseDimension: d, denseBlocks: data.denseBlocks,
                                  denseWeights: Array(all[0 ..< c * d]), bias: Array(all[c * d ..< c * d + c]),

@@ -81,6 +81,7 @@ public final class IntentEngine: Sendable {
             "iterations": "\(report.iterations.map { String($0) } ?? "n/a")",
             "features_ms": "\(Int(report.featureSeconds * 1000))",
             "jobs_ms": "\(report.jobSeconds.map { String(Int($0 * 1000)) }.joined(separator: ","))",
+            "jobs_iterations": "\(report.jobIterations.map(String.init).joined(separator: ","))",
             "calibration_ms": "\(Int(report.calibrationSeconds * 1000))",
         ])
         if let cache {
