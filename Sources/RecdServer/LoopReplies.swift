@@ -1,4 +1,6 @@
+import Foundation
 import NIOCore
+import NIOPosix
 import RecdProtocol
 
 /// One finished request on its way from a worker thread to its connection's event loop.
@@ -14,9 +16,9 @@ struct PendingReply: Sendable {
 }
 
 /// The reply hand-off of one event loop: workers post finished replies to a ``ReplyMailbox``, and
-/// only the post that finds it empty schedules a task (`EventLoop.execute`); that task counts them
-/// in ``Metrics``, writes every reply posted until it runs into its connection's buffer and then
-/// flushes each connection once.
+/// only the post that finds it empty wakes the loop (one byte on the loop's wake-up socket,
+/// ``openWakeUp()``); the loop then counts every reply waiting in ``Metrics``, writes each into its
+/// connection's buffer and flushes each connection once.
 ///
 /// Before (sessions 1–5) every reply was its own `execute` from the worker (a closure allocated, two
 /// of NIO's locks taken, and the worker asleep on them whenever the loop held them), the worker took
@@ -31,6 +33,9 @@ final class LoopReplies: @unchecked Sendable {
     private let mailbox = ReplyMailbox<PendingReply>()
     private var replies: [PendingReply] = []
     private var touched: [FrameHandler] = []
+    /// The sending end of the wake-up socket (``openWakeUp()``); -1 until then, and then the
+    /// loop is woken with `execute`. Set once, before any request is served.
+    private var wakeFD: Int32 = -1
 
     /// Made before the loop runs anything (the daemon makes one per loop of its group).
     init(eventLoop: any EventLoop, metrics: Metrics) {
@@ -38,10 +43,43 @@ final class LoopReplies: @unchecked Sendable {
         self.metrics = metrics
     }
 
+    deinit { if wakeFD >= 0 { close(wakeFD) } }
+
+    /// Opens a socket pair whose receiving end is a channel on the loop (``WakeUpHandler`` drains
+    /// the mailbox when it is readable): a worker then wakes the loop with one `send(2)` and no
+    /// user-space lock. `EventLoop.execute` takes NIO's task lock, which the loop itself takes at
+    /// every iteration; workers were measured asleep on it (daemon/DAEMON.md, "Reply hand-off").
+    /// Call once, before serving.
+    func openWakeUp() throws {
+        var fds: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0 else {
+            throw RequestError(.internal, "cannot create the reply wake-up socket pair: \(String(cString: strerror(errno)))")
+        }
+        _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
+        do {
+            _ = try NIOPipeBootstrap(group: eventLoop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(WakeUpHandler(replies: self))
+                    }
+                }
+                .takingOwnershipOfDescriptor(input: fds[0]).wait()
+        } catch {
+            close(fds[0]); close(fds[1])
+            throw error
+        }
+        wakeFD = fds[1]
+    }
+
     /// From any thread other than the event loop's: queues `reply` and wakes the loop if nothing
     /// was queued already.
     func post(_ reply: PendingReply) {
-        if mailbox.post(reply) {
+        guard mailbox.post(reply) else { return }
+        if wakeFD >= 0 {
+            var byte: UInt8 = 1
+            // Full (EAGAIN): wake-ups are already waiting to be read, and each read drains.
+            _ = send(wakeFD, &byte, 1, Int32(MSG_NOSIGNAL))
+        } else {
             eventLoop.execute { self.drain() }
         }
     }
@@ -58,5 +96,19 @@ final class LoopReplies: @unchecked Sendable {
         replies.removeAll(keepingCapacity: true)
         for h in touched { h.flushDelivered() }
         touched.removeAll(keepingCapacity: true)
+    }
+}
+
+/// The receiving end of a loop's wake-up socket: every read means "the mailbox has replies".
+final class WakeUpHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private let replies: LoopReplies
+
+    init(replies: LoopReplies) { self.replies = replies }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        replies.drain()
     }
 }

@@ -87,6 +87,7 @@ public final class RecdDaemon: @unchecked Sendable {
     /// Warms the workers, binds the socket and starts serving: when the socket exists, recd is warm.
     public func start() throws {
         guard try transition({ try $0.start() }) == .bind else { return }  // stopped before it started
+        for replies in loopReplies.values { try replies.openWakeUp() }
         let warmStart = ContinuousClock.now
         pool.waitUntilWarm()
         let costs = pool.serviceCosts
