@@ -2,6 +2,9 @@
 # PING throughput of recd beside redis-server's, in the same run, on Unix sockets.
 # Usage: daemon/bench-ping.sh [seconds per run]   (needs a release build and redis-server/redis-tools)
 #        RECD_BIN=DIR daemon/bench-ping.sh ...   takes recd and recbench from DIR (an A/B against another build)
+#        RECBENCH=FILE daemon/bench-ping.sh ...   takes the client from FILE instead (the same client for both
+#        builds of an A/B, so a difference is the server's); RECBENCH_ARGS="--client nio" passes extra
+#        arguments to it (e.g. to compare its clients)
 # Besides rps it prints each server's CPU time per request (user+sys from /proc) and each client's
 # (redis-benchmark's, recbench's: user+sys of the process), which are far less sensitive than rps to
 # other load on a shared machine. At one connection rps is a ping-pong: client + server + two wake-ups.
@@ -14,6 +17,7 @@ set -euo pipefail
 secs="${1:-10}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${RECD_BIN:-$root/.build/release}"
+recbench="${RECBENCH:-$bin/recbench}"
 tmp="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 tck=$(getconf CLK_TCK)
@@ -44,7 +48,7 @@ for c in 1 50; do
   redis_cpu=$(per_req $(( $(cpu $redis_pid) - t0 )) "$n")
   redis_client=$(client_per_req "$n")
   t0=$(cpu $recd_pid)
-  recd_json=$(/usr/bin/time -o "$tmp/time" -f '%U %S' "${cli[@]}" "$bin/recbench" load --socket "$tmp/recd.sock" --op ping --connections "$c" --duration "$secs" --json 2>/dev/null)
+  recd_json=$(/usr/bin/time -o "$tmp/time" -f '%U %S' "${cli[@]}" "$recbench" load --socket "$tmp/recd.sock" --op ping --connections "$c" --duration "$secs" ${RECBENCH_ARGS:-} --json 2>/dev/null)
   recd_n=$(echo "$recd_json" | grep -o '"requests":[0-9]*' | cut -d: -f2)
   recd_cpu=$(per_req $(( $(cpu $recd_pid) - t0 )) "$recd_n")
   recd_client=$(client_per_req "$recd_n")

@@ -14,6 +14,8 @@ final class FrameHandler: ChannelInboundHandler {
     private let shared: ServerShared
     private let limits: FrameLimits
     private let maxInFlight: Int
+    /// This connection's event loop's reply hand-off (workers post here).
+    private let replies: LoopReplies
 
     private var context: ChannelHandlerContext?
     /// Bytes received and not yet consumed.
@@ -23,7 +25,11 @@ final class FrameHandler: ChannelInboundHandler {
     /// Body bytes of an unknown-opcode frame still to skip.
     private var skipRemaining = 0
     private var inFlight = 0
-    private var flushScheduled = false
+    /// A flush that will write `out` is already arranged (the read's `channelReadComplete`, a reply
+    /// drain's pass over its connections, or a scheduled task).
+    private var flushPending = false
+    /// Inside `channelRead` (its `channelReadComplete` flushes what the read answered).
+    private var reading = false
     private var closing = false
     /// Replies in `out` that count as in flight (for the drain) until their write completes.
     private var repliesAwaitingWrite = 0
@@ -32,11 +38,12 @@ final class FrameHandler: ChannelInboundHandler {
     /// How hard this connection sends (the worker pools' lanes and admission: ``PipelineDepth``).
     private var pipeline = PipelineDepth()
 
-    init(dispatcher: Dispatcher, shared: ServerShared, limits: FrameLimits, maxInFlight: Int) {
+    init(dispatcher: Dispatcher, shared: ServerShared, limits: FrameLimits, maxInFlight: Int, replies: LoopReplies) {
         self.dispatcher = dispatcher
         self.shared = shared
         self.limits = limits
         self.maxInFlight = maxInFlight
+        self.replies = replies
         self.out = ByteBuffer()
     }
 
@@ -51,6 +58,7 @@ final class FrameHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
+        reading = true
         var incoming = unwrapInboundIn(data)
         if cumulation == nil {
             cumulation = incoming
@@ -68,6 +76,7 @@ final class FrameHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        reading = false
         flushNow()
     }
 
@@ -157,22 +166,24 @@ final class FrameHandler: ChannelInboundHandler {
         let loop = context!.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         let opcode = header.opcode, id = header.requestID
-        let metrics = shared.metrics
+        let metrics = shared.metrics, replies = self.replies
         let trace = shared.slowLog == nil ? nil : RequestTrace(opcode: opcode)
         // This handler's address names the connection for the pools' lanes and admission (``CallerFlow``):
         // unique among live connections, and a handler outlives its requests (their replies hold it).
         let flow = pipeline.flow(id: UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())), nowMicros: start)
         dispatcher.dispatch(opcode, body: Array(body.readableBytesView), trace: trace, flow: flow) { status, bytes in
             trace?.answer()
-            metrics.record(opcode, status: status, micros: monotonicMicros() &- start)
-            // Answered while still on the event loop (BUSY, BAD_REQUEST, STATS): no task hop, which
+            let micros = monotonicMicros() &- start
+            // Answered while still on the event loop (BUSY, BAD_REQUEST, STATS): no hand-off, which
             // under a flood of refused requests was a queued closure per reply.
             if loop.inEventLoop {
-                bound.value.completed(opcode, id: id, status: status, body: bytes, trace: trace)
+                metrics.record(opcode, status: status, micros: micros)
+                bound.value.completedOnLoop(PendingReply(handler: bound, opcode: opcode, id: id, status: status,
+                                                         body: bytes, micros: micros, trace: trace))
             } else {
-                loop.execute {
-                    bound.value.completed(opcode, id: id, status: status, body: bytes, trace: trace)
-                }
+                // Counted by the event loop when it takes the reply: the worker takes no lock here.
+                replies.post(PendingReply(handler: bound, opcode: opcode, id: id, status: status,
+                                          body: bytes, micros: micros, trace: trace))
             }
         }
     }
@@ -198,25 +209,37 @@ final class FrameHandler: ChannelInboundHandler {
         appendResponse(header.opcode, id: header.requestID, status: status, body: ErrorBody.encode(message))
     }
 
-    private func completed(_ opcode: Opcode, id: UInt32, status: Status, body: [UInt8], trace: RequestTrace?) {
+    /// A reply produced on this event loop: delivered at once; flushed by the read that asked for it,
+    /// or by a task when it came from elsewhere on the loop.
+    private func completedOnLoop(_ reply: PendingReply) {
+        guard deliver(reply), !reading else { return }
+        context!.eventLoop.execute { [bound = NIOLoopBound(self, eventLoop: context!.eventLoop)] in
+            bound.value.flushNow()
+        }
+    }
+
+    /// Appends `reply` to the connection's output (``LoopReplies`` drains call this, then
+    /// `flushDelivered`). True when no flush was arranged yet: the caller must arrange one.
+    func deliver(_ reply: PendingReply) -> Bool {
         inFlight -= 1
         guard context != nil, !closing else {
             shared.requestsFinished(1)
-            return
+            return false
         }
-        appendResponse(opcode, id: id, status: status, body: body)
+        appendResponse(reply.opcode, id: reply.id, status: reply.status, body: reply.body)
         repliesAwaitingWrite += 1
-        if let trace {
+        if let trace = reply.trace {
             trace.onLoop = monotonicNanos()
             tracesAwaitingWrite.append(trace)
         }
-        if !flushScheduled {
-            // Replies finished in the same event-loop tick go out in one write.
-            flushScheduled = true
-            context!.eventLoop.execute { [bound = NIOLoopBound(self, eventLoop: context!.eventLoop)] in
-                bound.value.flushNow()
-            }
-        }
+        if flushPending { return false }
+        flushPending = true
+        return true
+    }
+
+    /// Writes what ``deliver(_:)`` appended (one write for all the replies a drain delivered here).
+    func flushDelivered() {
+        flushNow()
     }
 
     private func appendResponse(_ opcode: Opcode, id: UInt32, status: Status, body: [UInt8]) {
@@ -233,7 +256,7 @@ final class FrameHandler: ChannelInboundHandler {
     }
 
     private func flushNow() {
-        flushScheduled = false
+        flushPending = false
         let replies = repliesAwaitingWrite
         repliesAwaitingWrite = 0
         let traces = tracesAwaitingWrite

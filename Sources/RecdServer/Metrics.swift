@@ -4,8 +4,10 @@ import RecdProtocol
 
 /// Server counters for STATS: per-op requests, errors, BUSY answers and latency; batch sizes.
 ///
-/// One lock around all of it: updates are a few additions, far cheaper than the
-/// syscalls on the same path, and a single lock keeps a STATS snapshot consistent.
+/// Two locks: `lock` for the per-op counters (the event loops count replies, a drain's worth at a
+/// time: ``LoopReplies``) and `poolLock` for the pool's batch sizes and timings (the workers report
+/// each batch), so a worker never waits for an event loop's counting or the other way round.
+/// Updates are a few additions, far cheaper than the syscalls on the same path.
 public final class Metrics: @unchecked Sendable {
     struct OpCounters {
         var requests: UInt64 = 0
@@ -25,9 +27,12 @@ public final class Metrics: @unchecked Sendable {
     private let lock = NSLock()
     // Protected by `lock`.
     private var ops = [OpCounters](repeating: OpCounters(), count: Opcode.all.count)
+    private var connections = 0
+
+    private let poolLock = NSLock()
+    // Protected by `poolLock`.
     private var batches = [UInt64](repeating: 0, count: Metrics.batchBounds.count + 1)
     private var batchTexts: UInt64 = 0
-    private var connections = 0
     /// Model pool timings: how long the oldest job of each batch waited for a worker, and how long
     /// each embed batch ran (forward pass and completions).
     private var poolWait = LatencyHistogram()
@@ -44,6 +49,13 @@ public final class Metrics: @unchecked Sendable {
     public func record(_ opcode: Opcode, status: Status, micros: UInt64) {
         guard let i = opcode.index else { return }
         lock.lock()
+        count(i, status, micros)
+        lock.unlock()
+    }
+
+    /// One answered request of op index `i`. Caller holds `lock`.
+    @inline(__always)
+    private func count(_ i: Int, _ status: Status, _ micros: UInt64) {
         ops[i].requests += 1
         if status != .ok {
             ops[i].errors += 1
@@ -51,6 +63,15 @@ public final class Metrics: @unchecked Sendable {
             ops[i].errorsByStatus[min(Int(status.rawValue), Metrics.statusSlots - 1)] += 1
         }
         ops[i].latency.record(micros: micros)
+    }
+
+    /// Records replies the workers finished, taken by an event loop in one go: one lock for all.
+    func record(replies: [PendingReply]) {
+        guard !replies.isEmpty else { return }
+        lock.lock()
+        for r in replies {
+            if let i = r.opcode.index { count(i, r.status, r.micros) }
+        }
         lock.unlock()
     }
 
@@ -62,22 +83,28 @@ public final class Metrics: @unchecked Sendable {
 
     /// Records one encoder call of `size` texts.
     public func recordBatch(_ size: Int) {
+        poolLock.lock(); countBatch(size); poolLock.unlock()
+    }
+
+    /// Caller holds `poolLock`.
+    private func countBatch(_ size: Int) {
         let bucket = Metrics.batchBounds.firstIndex { Int($0) >= size } ?? Metrics.batchBounds.count
-        lock.lock(); batches[bucket] += 1; batchTexts += UInt64(max(0, size)); lock.unlock()
+        batches[bucket] += 1
+        batchTexts += UInt64(max(0, size))
     }
 
     /// Records a batch or task the model pool ran: batch size (embed batches), queue wait and run time.
     public func recordPool(_ report: BatchReport) {
-        if report.texts > 0 { recordBatch(report.texts) }
-        lock.lock()
+        poolLock.lock()
+        if report.texts > 0 { countBatch(report.texts) }
         poolWait.record(micros: report.oldestWaitNanos / 1000)
         if report.texts > 0 { batchRun.record(micros: report.runNanos / 1000) }
-        lock.unlock()
+        poolLock.unlock()
     }
 
     /// Percentiles of the pool timings for STATS `extras` (milliseconds, three decimals).
     public func poolTimingExtras() -> [String: String] {
-        lock.lock(); defer { lock.unlock() }
+        poolLock.lock(); defer { poolLock.unlock() }
         func ms(_ micros: UInt64) -> String { String(format: "%.3f", Double(micros) / 1000) }
         var out: [String: String] = [:]
         for (name, h) in [("pool.queue_wait_ms", poolWait), ("pool.batch_run_ms", batchRun)] where h.total > 0 {
@@ -100,13 +127,16 @@ public final class Metrics: @unchecked Sendable {
 
     /// Count of encoder calls per batch bucket, for tests and STATS.
     public var batchCounts: [UInt64] {
-        lock.lock(); defer { lock.unlock() }
+        poolLock.lock(); defer { poolLock.unlock() }
         return batches
     }
 
     /// A consistent copy of the counters, taken under the lock, for the Prometheus exporter.
     /// Latency buckets are cumulative counts at `latencyBoundsMicros` (see `MetricsSnapshot`).
     public func snapshot(latencyBoundsMicros: [UInt64]) -> MetricsSnapshot {
+        poolLock.lock()
+        let batches = self.batches, batchTexts = self.batchTexts
+        poolLock.unlock()
         lock.lock(); defer { lock.unlock() }
         let pingCount = pings.load(ordering: .relaxed)
         return MetricsSnapshot(
@@ -127,6 +157,7 @@ public final class Metrics: @unchecked Sendable {
 
     /// Fills the transport part of a STATS response.
     public func fill(_ stats: inout Recd_V1_StatsResponse) {
+        let batches = batchCounts
         lock.lock(); defer { lock.unlock() }
         stats.uptimeSeconds = (ContinuousClock.now - started).seconds
         stats.connections = UInt32(max(0, connections))

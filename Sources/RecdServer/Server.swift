@@ -20,6 +20,8 @@ public final class RecdDaemon: @unchecked Sendable {
     let enginePool: WorkerPool
     let dispatcher: Dispatcher
     private let group: MultiThreadedEventLoopGroup
+    /// Each event loop's reply hand-off (``LoopReplies``), by the loop's identity.
+    private let loopReplies: [ObjectIdentifier: LoopReplies]
 
     // Protected by `lock`.
     private let lock = NSLock()
@@ -50,6 +52,11 @@ public final class RecdDaemon: @unchecked Sendable {
         self.dispatcher = Dispatcher(engines: engines, pool: pool, enginePool: enginePool, metrics: metrics,
                                      configuration: configuration, logger: logger, slowLog: slowLog)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
+        var replies: [ObjectIdentifier: LoopReplies] = [:]
+        for loop in group.makeIterator() {
+            replies[ObjectIdentifier(loop)] = LoopReplies(eventLoop: loop, metrics: metrics)
+        }
+        self.loopReplies = replies
     }
 
     /// The slow-request log; nil when `slow_request_ms` is off.
@@ -80,6 +87,7 @@ public final class RecdDaemon: @unchecked Sendable {
     /// Warms the workers, binds the socket and starts serving: when the socket exists, recd is warm.
     public func start() throws {
         guard try transition({ try $0.start() }) == .bind else { return }  // stopped before it started
+        for replies in loopReplies.values { try replies.openWakeUp() }
         let warmStart = ContinuousClock.now
         pool.waitUntilWarm()
         let costs = pool.serviceCosts
@@ -118,6 +126,7 @@ public final class RecdDaemon: @unchecked Sendable {
 
     private func makeBootstrap() -> ServerBootstrap {
         let dispatcher = self.dispatcher, shared = self.shared, configuration = self.configuration
+        let loopReplies = self.loopReplies
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.maxMessagesPerRead, value: 16)
@@ -131,9 +140,12 @@ public final class RecdDaemon: @unchecked Sendable {
                             message: "recd already has \(configuration.maxConnections) open connections; close idle ones or retry later"))
                         return
                     }
+                    // Every loop of the group has one; a loop from elsewhere would get its own per connection.
+                    let replies = loopReplies[ObjectIdentifier(channel.eventLoop)]
+                        ?? LoopReplies(eventLoop: channel.eventLoop, metrics: shared.metrics)
                     try channel.pipeline.syncOperations.addHandler(FrameHandler(
                         dispatcher: dispatcher, shared: shared, limits: configuration.frameLimits,
-                        maxInFlight: configuration.maxInFlightPerConnection))
+                        maxInFlight: configuration.maxInFlightPerConnection, replies: replies))
                 }
             }
     }

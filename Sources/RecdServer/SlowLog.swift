@@ -68,8 +68,9 @@ private final class EntryRing: @unchecked Sendable {
 /// Made on the event loop when the frame is read, stamped by each later stage in order.
 final class RequestTrace: @unchecked Sendable {
     // Safety: every field is written by exactly one stage and read only by later stages. The stages
-    // hand the request on through the worker pool's lock (queued → started) or an event-loop
-    // `execute` (answered → on loop), both of which order the earlier writes before the later reads.
+    // hand the request on through the worker pool's lock (queued → started) or the event loop's reply
+    // mailbox (answered → on loop: a releasing compare-and-exchange, an acquiring exchange; ReplyMailbox),
+    // both of which order the earlier writes before the later reads.
     let opcode: Opcode
     let received: UInt64
     /// Handed to a worker pool (stamped just before the submit).

@@ -19,7 +19,7 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Open loop: total requests per second over all connections (default: closed loop).") var rate: Double?
     @Option(help: "Closed loop: requests in flight per connection.") var pipeline: Int = 1
     @Option(help: "Client event-loop threads.") var threads: Int = 1
-    @Option(help: "Client: 'blocking' (a plain socket per connection on its own thread, one write and one read per request; closed loop with --pipeline 1 only), 'nio' (event loop; pipelining and open loop), or 'auto': blocking for a closed loop with one connection and --pipeline 1, for every op; nio otherwise.")
+    @Option(help: "Client: 'blocking' (a plain socket per connection on its own thread, one write and one read per request), 'poll' (one thread, poll(2) over plain sockets, as redis-benchmark), both closed loop with --pipeline 1 only; 'nio' (event loop; pipelining and open loop); or 'auto': for a closed loop with --pipeline 1 blocking at one connection and poll at more, for every op; nio otherwise.")
     var client: String = "auto"
     @Option(help: "recd's Unix socket.") var socket: String = {
         if let dir = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"], !dir.isEmpty { return dir + "/recd.sock" }
@@ -33,11 +33,11 @@ struct LoadCommand: AsyncParsableCommand {
         guard duration > 0 else { throw ValidationError("--duration must be positive, found \(duration)") }
         guard pipeline >= 1 else { throw ValidationError("--pipeline must be at least 1, found \(pipeline)") }
         if let rate, rate <= 0 { throw ValidationError("--rate must be positive, found \(rate)") }
-        guard ["auto", "nio", "blocking"].contains(client) else {
-            throw ValidationError("--client must be auto, nio or blocking, found \(client)")
+        guard ["auto", "nio", "blocking", "poll"].contains(client) else {
+            throw ValidationError("--client must be auto, nio, blocking or poll, found \(client)")
         }
-        if client == "blocking" && (rate != nil || pipeline != 1) {
-            throw ValidationError("--client blocking runs a closed loop with one request in flight: drop --rate and use --pipeline 1")
+        if (client == "blocking" || client == "poll") && (rate != nil || pipeline != 1) {
+            throw ValidationError("--client \(client) runs a closed loop with one request in flight: drop --rate and use --pipeline 1")
         }
         try recommendSetup.validate(op: op)
     }
@@ -53,8 +53,8 @@ struct LoadCommand: AsyncParsableCommand {
             do { requests = try LoadWorkload.requests(for: op) } catch { throw ValidationError("\(error)") }
         }
         let socket = prepared?.target.socket ?? self.socket
-        if usesBlockingClient {
-            print(try await runBlocking(socket: socket, requests: requests))
+        if plainClient != nil {
+            print(try await runPlainClients(socket: socket, requests: requests))
             return
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
