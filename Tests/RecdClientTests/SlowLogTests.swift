@@ -52,30 +52,37 @@ private func threadCPU() -> Double {
         _ = try await client.recommend(request("sleep:40"))
         _ = try await client.recommend(request("fast"))
         // The write completes on the event loop after the reply was sent: give it a moment.
+        // A "fast" request can itself exceed 20 ms on a starved machine (under the address sanitizer
+        // one took 29 ms, 14 of them decoding), so the log is checked for what it must do — log the two
+        // 40 ms runs, and log nothing that took under the threshold — not for an exact count.
         var entries: [SlowRequestEntry] = []
+        var slow: [SlowRequestEntry] = []
         for _ in 0..<100 {
             entries = d.daemon.slowLog?.recent ?? []
-            if entries.count >= 2 { break }
+            slow = entries.filter { ($0.runNanos ?? 0) >= 40_000_000 }
+            if slow.count >= 2 { break }
             try await Task.sleep(for: .milliseconds(10))
         }
-        #expect(entries.count == 2, "only the two 40 ms requests exceed 20 ms: \(entries)")
-        guard entries.count == 2 else { return }
-        for e in entries {
+        #expect(slow.count == 2, "both 40 ms requests are logged: \(entries)")
+        for e in entries where (e.runNanos ?? 0) < 40_000_000 {
+            #expect(e.totalNanos >= 20_000_000, "a fast request is logged only when it really took over 20 ms: \(e)")
+        }
+        guard slow.count == 2 else { return }
+        for e in slow {
             #expect(e.opcode == .recommend)
             #expect(e.totalNanos >= 40_000_000)
             // Every stage of a RECOMMEND run as a task is present, and they add up to at most the total.
             let stages = [e.decodeNanos, e.queuedNanos, e.runNanos, e.replyHopNanos, e.writeNanos]
             #expect(stages.allSatisfy { $0 != nil }, "\(e)")
             #expect(stages.compactMap { $0 }.reduce(0, +) <= e.totalNanos)
-            #expect((e.runNanos ?? 0) >= 40_000_000, "the 40 ms is spent in the run stage: \(e)")
             #expect(e.description.hasPrefix("RECOMMEND "))
         }
         // Spinning uses the CPU for the whole run; sleeping hardly at all (run ≫ CPU: the thread waited).
-        let spin = entries[0], sleep = entries[1]
+        let spin = slow[0], sleep = slow[1]
         #expect((spin.cpuNanos ?? 0) >= 40_000_000, "spin: \(spin)")
         #expect((sleep.cpuNanos ?? .max) < 10_000_000, "sleep: \(sleep)")
         let stats = try await client.stats()
-        #expect(stats.extras["slowlog.count"] == "2")
+        #expect((Int(stats.extras["slowlog.count"] ?? "") ?? 0) >= 2, "\(stats.extras)")
         #expect(stats.extras["slowlog.threshold_ms"] == "20.000")
         await client.close()
         await d.stop()
