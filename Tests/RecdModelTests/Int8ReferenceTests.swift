@@ -27,6 +27,10 @@ import Testing
     }
 
     @Test func batchMatchesOneAtATime() throws {
+        // Compares two runs to 1e-5: hold the kernel switches (KernelSwitch), or a parallel suite that
+        // forces the portable kernels can flip them between the batch run and the single runs (seen
+        // once in CI: drift 6e-4 to 3.4e-3 on 4 of 33 rows).
+        KernelSwitch.lock.lock(); defer { KernelSwitch.lock.unlock() }
         let model = try Self.model.get()
         let cases = Fixtures.reference.cases
         let single = EncoderWorkspace(model: model, maxBatch: 1, maxTokens: 256)
