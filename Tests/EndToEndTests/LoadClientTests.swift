@@ -10,67 +10,58 @@ import Testing
         try #require(JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
     }
 
-    @Test func oneConnectionPingIsCountedLikeTheDaemonCountsIt() async throws {
-        let d = try DaemonProcess()
-        defer { d.terminate() }
-        let load = try await run("recbench", ["load", "--socket", d.socketPath, "--op", "ping",
-                                              "--connections", "1", "--duration", "0.5", "--json"])
+    /// Runs `recbench load` against `d` and returns its JSON report and request count.
+    private func load(_ d: DaemonProcess, op: String, connections: Int, duration: String,
+                      extra: [String] = []) async throws -> (report: [String: Any], requests: Int, out: String) {
+        let load = try await run("recbench", ["load", "--socket", d.socketPath, "--op", op] + extra
+                                 + ["--connections", String(connections), "--duration", duration, "--json"])
         #expect(load.status == 0, "\(load.err)")
         let r = try report(load.out)
-        let requests = try #require(r["requests"] as? Int)
-        #expect(requests > 100, "\(load.out)")
+        return (r, try #require(r["requests"] as? Int), load.out)
+    }
+
+    /// A PING load whose every reply was OK; returns the client's count and the daemon's.
+    private func pingCounts(connections: Int) async throws -> (requests: Int, answered: Int) {
+        let d = try DaemonProcess()
+        defer { d.terminate() }
+        let (r, requests, out) = try await load(d, op: "ping", connections: connections, duration: "0.5")
+        #expect(requests > 100, "\(out)")
         #expect(r["errors"] as? Int == 0)
         #expect((r["statuses"] as? [String: Any])?["OK"] as? Int == requests)
         let stats = try await run("recctl", ["stats", "--socket", d.socketPath, "--json"])
         let s = try Recd_V1_StatsResponse(jsonString: stats.out)
+        return (requests, Int(s.ops.first { $0.op == "PING" }?.requests ?? 0))
+    }
+
+    /// An INTENT load against a daemon without an intent engine: every reply is an error.
+    private func expectIntentErrorsCounted(connections: Int, extra: [String] = []) async throws {
+        let d = try DaemonProcess()  // no intent engine: every INTENT is UNAVAILABLE
+        defer { d.terminate() }
+        let (r, requests, out) = try await load(d, op: "intent", connections: connections, duration: "0.3", extra: extra)
+        #expect(requests > 0)
+        #expect(r["errors"] as? Int == requests)
+        #expect((r["first_error"] as? String)?.contains("UNAVAILABLE") == true, "\(out)")
+    }
+
+    @Test func oneConnectionPingIsCountedLikeTheDaemonCountsIt() async throws {
+        let (requests, answered) = try await pingCounts(connections: 1)
         // Every reply the client counted was a PING the daemon answered (the daemon may have answered
         // one more: the client's last request when it stopped).
-        let answered = Int(s.ops.first { $0.op == "PING" }?.requests ?? 0)
         #expect(answered >= requests && answered <= requests + 1, "daemon answered \(answered), client counted \(requests)")
     }
 
     @Test func oneConnectionErrorRepliesAreCountedAsErrors() async throws {
-        let d = try DaemonProcess()  // no intent engine: every INTENT is UNAVAILABLE
-        defer { d.terminate() }
-        let load = try await run("recbench", ["load", "--socket", d.socketPath, "--op", "intent",
-                                              "--connections", "1", "--duration", "0.3", "--json"])
-        #expect(load.status == 0, "\(load.err)")
-        let r = try report(load.out)
-        let requests = try #require(r["requests"] as? Int)
-        #expect(requests > 0)
-        #expect(r["errors"] as? Int == requests)
-        #expect((r["first_error"] as? String)?.contains("UNAVAILABLE") == true, "\(load.out)")
+        try await expectIntentErrorsCounted(connections: 1)
     }
 
     @Test func pollClientOverSeveralConnectionsIsCountedLikeTheDaemonCountsIt() async throws {
-        let d = try DaemonProcess()
-        defer { d.terminate() }
-        let load = try await run("recbench", ["load", "--socket", d.socketPath, "--op", "ping",
-                                              "--connections", "5", "--duration", "0.5", "--json"])
-        #expect(load.status == 0, "\(load.err)")
-        let r = try report(load.out)
-        let requests = try #require(r["requests"] as? Int)
-        #expect(requests > 100, "\(load.out)")
-        #expect(r["errors"] as? Int == 0)
-        #expect((r["statuses"] as? [String: Any])?["OK"] as? Int == requests)
-        let stats = try await run("recctl", ["stats", "--socket", d.socketPath, "--json"])
-        let s = try Recd_V1_StatsResponse(jsonString: stats.out)
+        let (requests, answered) = try await pingCounts(connections: 5)
         // The poll client waits for every reply in flight when it stops, so it counts them all.
-        let answered = Int(s.ops.first { $0.op == "PING" }?.requests ?? 0)
         #expect(answered == requests, "daemon answered \(answered), client counted \(requests)")
     }
 
     @Test func pollClientCountsErrorReplies() async throws {
-        let d = try DaemonProcess()  // no intent engine: every INTENT is UNAVAILABLE
-        defer { d.terminate() }
-        let load = try await run("recbench", ["load", "--socket", d.socketPath, "--op", "intent", "--client", "poll",
-                                              "--connections", "3", "--duration", "0.3", "--json"])
-        #expect(load.status == 0, "\(load.err)")
-        let r = try report(load.out)
-        let requests = try #require(r["requests"] as? Int)
-        #expect(requests > 0)
-        #expect(r["errors"] as? Int == requests)
-        #expect((r["first_error"] as? String)?.contains("UNAVAILABLE") == true, "\(load.out)")
+        try await expectIntentErrorsCounted(connections: 3, extra: ["--client", "poll"])
     }
 
     @Test func plainClientsRefusePipeliningAndTheOpenLoop() async throws {
