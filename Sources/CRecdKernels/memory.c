@@ -14,6 +14,7 @@
 #include <string.h>
 #if defined(__linux__)
 #include <sys/mman.h>
+#include <sys/resource.h>
 #endif
 
 /// Requests from this size up get their own 2 MiB aligned mapping; smaller ones (tests' weights, the
@@ -75,4 +76,14 @@ long long recd_anon_huge_bytes(void) {
     }
     fclose(f);
     return kb < 0 ? -1 : kb * 1024;
+}
+
+long long recd_minor_faults(void) {
+#if defined(__linux__)
+    struct rusage u;
+    if (getrusage(RUSAGE_SELF, &u) != 0) return -1;
+    return (long long)u.ru_minflt;
+#else
+    return -1;
+#endif
 }

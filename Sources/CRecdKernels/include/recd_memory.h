@@ -25,6 +25,10 @@ int recd_huge_pages_advised(void);
 /// /proc/self/smaps_rollup), or -1 when that cannot be read. Diagnostics for benchmarks.
 long long recd_anon_huge_bytes(void);
 
+/// Minor page faults of this process so far (getrusage ru_minflt), or -1 where unavailable.
+/// Diagnostics for the load profile.
+long long recd_minor_faults(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CRecdKernels
 
 /// Where `EncoderModel.load` spent its time (FORMAT.md, "Load time"), stage by stage: wall and process
 /// CPU milliseconds and minor page faults, so a slow `load_ms` can be told apart as waiting for a core
@@ -97,9 +98,5 @@ struct LoadClock {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
-    private static func faultsNow() -> Int {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
-        return Int(usage.ru_minflt)
-    }
+    private static func faultsNow() -> Int { Int(recd_minor_faults()) }
 }

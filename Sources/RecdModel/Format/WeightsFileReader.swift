@@ -79,7 +79,7 @@ public enum WeightsFileReader {
         // Per job: thread-CPU seconds of its checksum and of its decode (disjoint slots, summed after).
         let cpuTimes = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2 * jobs.count)
         defer { cpuTimes.deallocate() }
-        _ = cpuTimes.initialize(from: repeatElement(0, count: cpuTimes.count))
+        cpuTimes.initialize(repeating: 0)
         let cpuAddress = Int(bitPattern: cpuTimes.baseAddress!)
         DispatchQueue.concurrentPerform(iterations: order.count) { k in
             let job = jobList[order[k]]
