@@ -19,9 +19,11 @@ func loadStagesJSON(_ p: LoadProfile) -> String {
 
 private func fmt1(_ x: Double) -> String { String(format: "%.2f", x) }
 
-/// The /proc/vmstat counters that tell whether huge-page allocation had to compact memory.
+/// The /proc/vmstat counters that tell whether huge-page allocation had to compact memory or reclaim
+/// it directly (`allocstall_*`: an allocation that sleeps in reclaim waits off-CPU).
 struct VMStat {
-    static let names = ["thp_fault_alloc", "thp_fault_fallback", "compact_stall", "compact_fail", "pgfault"]
+    static let names = ["thp_fault_alloc", "thp_fault_fallback", "compact_stall", "compact_fail", "allocstall_normal",
+                        "allocstall_movable", "pgfault"]
     var values: [String: Int]
 
     /// The current counters (empty where /proc/vmstat is unreadable, e.g. not Linux).
