@@ -49,7 +49,8 @@ size_t recd_packed_floats(int n, int k) {
     return panels * (size_t)k * RECD_PANEL;
 }
 
-void recd_pack_nt(const float *w, int n, int k, float *dst) {
+// The packing definition; the AVX-512 path (pack_avx512) writes the same floats.
+static void pack_portable(const float *w, int n, int k, float *dst) {
     int panels = (n + RECD_PANEL - 1) / RECD_PANEL;
     for (int p = 0; p < panels; p++) {
         float *panel = dst + (size_t)p * k * RECD_PANEL;
@@ -336,6 +337,54 @@ static AVX512 void gemm_avx512_blocked(int m, int k, const float *a, int lda, co
     }
 }
 
+// 16 × 16 transpose of r (row i becomes column i): 32-bit interleave, 64-bit interleave, then two rounds
+// of 128-bit lane shuffles (64 shuffles for 256 floats).
+static inline __attribute__((always_inline)) AVX512 void transpose16(__m512 r[16]) {
+    __m512 t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    // Group g (rows 4g ..< 4g + 4): u[4g + c] holds, in 128-bit lane L, column 4L + c of those rows.
+    for (int g = 0; g < 16; g += 4) {
+        u[g] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[g]), _mm512_castps_pd(t[g + 2])));
+        u[g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[g]), _mm512_castps_pd(t[g + 2])));
+        u[g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[g + 1]), _mm512_castps_pd(t[g + 3])));
+        u[g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[g + 1]), _mm512_castps_pd(t[g + 3])));
+    }
+    // Column 4L + c = lane L of u[c], u[4 + c], u[8 + c], u[12 + c], in that order.
+    for (int c = 0; c < 4; c++) {
+        __m512 v0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x44), v1 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xEE);
+        __m512 v2 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x44), v3 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xEE);
+        r[c] = _mm512_shuffle_f32x4(v0, v2, 0x88);
+        r[c + 4] = _mm512_shuffle_f32x4(v0, v2, 0xDD);
+        r[c + 8] = _mm512_shuffle_f32x4(v1, v3, 0x88);
+        r[c + 12] = _mm512_shuffle_f32x4(v1, v3, 0xDD);
+    }
+}
+
+// recd_pack_nt with 16 × 16 register transposes: each step loads 16 k-values of 16 weight rows (one
+// 64-byte line each) and stores them as 16 half-lines of the panel. Writes exactly what the scalar loop
+// writes (columns past n zero). Load-time only: ~42.5 MB for MiniLM, where the scalar gather cost ~20 ms CPU.
+static AVX512 void pack_avx512(const float *w, int n, int k, float *dst) {
+    int panels = (n + RECD_PANEL - 1) / RECD_PANEL;
+    for (int p = 0; p < panels; p++) {
+        float *panel = dst + (size_t)p * k * RECD_PANEL;
+        for (int half = 0; half < RECD_PANEL; half += 16) {
+            const int c0 = p * RECD_PANEL + half;
+            for (int k0 = 0; k0 < k; k0 += 16) {
+                const int kw = k - k0 < 16 ? k - k0 : 16;
+                const __mmask16 m = recd_tail_mask16(kw);
+                __m512 r[16];
+                for (int j = 0; j < 16; j++)
+                    r[j] = c0 + j < n ? _mm512_maskz_loadu_ps(m, w + (size_t)(c0 + j) * k + k0) : _mm512_setzero_ps();
+                transpose16(r);
+                for (int t = 0; t < kw; t++) _mm512_storeu_ps(panel + (size_t)(k0 + t) * RECD_PANEL + half, r[t]);
+            }
+        }
+    }
+}
+
 static AVX512 void gemm_avx512(int m, int k, const float *a, int lda, const float *packed,
                                float *c, int ldc, int n, int n0, int n1, const float *bias, int gelu) {
     int end = n1 < n ? n1 : n;
@@ -359,4 +408,14 @@ void recd_gemm_packed_ex(int m, int n, int k, const float *a, int lda, const flo
 void recd_gemm_packed(int m, int n, int k, const float *a, int lda, const float *packed,
                       float *c, int ldc, int n0, int n1) {
     recd_gemm_packed_ex(m, n, k, a, lda, packed, c, ldc, n0, n1, NULL, 0);
+}
+
+void recd_pack_nt(const float *w, int n, int k, float *dst) {
+#if defined(__x86_64__)
+    if (recd_kernels_have_avx512()) {
+        pack_avx512(w, n, k, dst);
+        return;
+    }
+#endif
+    pack_portable(w, n, k, dst);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #if defined(__linux__)
 #include <sys/mman.h>
+#include <sys/resource.h>
 #endif
 
 /// Requests from this size up get their own 2 MiB aligned mapping; smaller ones (tests' weights, the
@@ -28,22 +29,31 @@ int recd_huge_pages_advised(void) {
 
 static size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
-void *recd_huge_alloc(size_t bytes) {
+#if defined(__linux__)
+/// A private anonymous mapping of `size` bytes (a multiple of RECD_HUGE_PAGE), 2 MiB aligned, advised
+/// MADV_HUGEPAGE unless RECD_HUGEPAGES says otherwise; its pages are not touched. NULL on failure.
+static char *map_huge_aligned(size_t size) {
+    // Map one huge page more than needed, then unmap the unaligned head and the tail, so the region
+    // is exactly [q, q + size) and 2 MiB aligned.
+    char *p = mmap(NULL, size + RECD_HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+    char *q = (char *)round_up((uintptr_t)p, RECD_HUGE_PAGE);
+    if (q > p) munmap(p, (size_t)(q - p));
+    size_t tail = (size_t)(p + size + RECD_HUGE_PAGE - (q + size));
+    if (tail > 0) munmap(q + size, tail);
+    if (recd_huge_pages_advised()) madvise(q, size, MADV_HUGEPAGE);
+    return q;
+}
+#endif
+
+static void *alloc(size_t bytes, int touch) {
     if (bytes == 0) bytes = 64;
 #if defined(__linux__)
     if (bytes >= RECD_HUGE_MIN) {
         size_t size = round_up(bytes, RECD_HUGE_PAGE);
-        // Map one huge page more than needed, then unmap the unaligned head and the tail, so the region
-        // is exactly [q, q + size) and 2 MiB aligned.
-        char *p = mmap(NULL, size + RECD_HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) return NULL;
-        char *q = (char *)round_up((uintptr_t)p, RECD_HUGE_PAGE);
-        if (q > p) munmap(p, (size_t)(q - p));
-        size_t tail = (size_t)(p + size + RECD_HUGE_PAGE - (q + size));
-        if (tail > 0) munmap(q + size, tail);
-        if (recd_huge_pages_advised()) madvise(q, size, MADV_HUGEPAGE);
+        char *q = map_huge_aligned(size);
         // Touch every page now (the mapping reads as zero), so the forward pass never faults.
-        memset(q, 0, size);
+        if (q && touch) memset(q, 0, size);
         return q;
     }
 #endif
@@ -52,6 +62,10 @@ void *recd_huge_alloc(size_t bytes) {
     memset(p, 0, round_up(bytes, 64));
     return p;
 }
+
+void *recd_huge_alloc(size_t bytes) { return alloc(bytes, 1); }
+
+void *recd_huge_alloc_untouched(size_t bytes) { return alloc(bytes, 0); }
 
 void recd_huge_free(void *p, size_t bytes) {
     if (!p) return;
@@ -75,4 +89,14 @@ long long recd_anon_huge_bytes(void) {
     }
     fclose(f);
     return kb < 0 ? -1 : kb * 1024;
+}
+
+long long recd_minor_faults(void) {
+#if defined(__linux__)
+    struct rusage u;
+    if (getrusage(RUSAGE_SELF, &u) != 0) return -1;
+    return (long long)u.ru_minflt;
+#else
+    return -1;
+#endif
 }

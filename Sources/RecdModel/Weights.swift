@@ -28,14 +28,14 @@ public struct LayerWeights: @unchecked Sendable {
     public let outNormBeta: UnsafePointer<Float>
 }
 
-/// All model parameters: views into one 64-byte-aligned buffer that is decompressed once at load
-/// and then shared, read-only, by every worker.
+/// All model parameters: views into one 64-byte-aligned buffer (a `HugeBuffer`: 2 MiB aligned, huge
+/// pages advised) that is decompressed once at load and then shared, read-only, by every worker.
 ///
 /// `@unchecked Sendable`: the buffer is written only inside `WeightsFile.load` before this object is
 /// published, and never again; all views are `UnsafePointer` (read-only), so sharing across threads is safe.
 public final class Weights: @unchecked Sendable {
-    /// The one owning allocation (64-byte aligned); freed on deinit.
-    let storage: UnsafeMutableRawPointer
+    /// The one owning allocation; freed with this object.
+    let storage: HugeBuffer
     /// Size of `storage` in bytes.
     public let byteCount: Int
     /// Word embeddings, [vocabSize, H].
@@ -52,11 +52,11 @@ public final class Weights: @unchecked Sendable {
     public let layers: [LayerWeights]
 
     /// Builds the views; `offsets` maps each tensor name of `WeightsLayout` to its byte offset in `storage`.
-    init(storage: UnsafeMutableRawPointer, byteCount: Int, config: ModelConfig, offsets: [String: Int]) {
+    init(storage: HugeBuffer, byteCount: Int, config: ModelConfig, offsets: [String: Int]) {
         self.storage = storage
         self.byteCount = byteCount
         func view(_ name: String) -> UnsafePointer<Float> {
-            UnsafePointer((storage + offsets[name]!).assumingMemoryBound(to: Float.self))
+            UnsafePointer((storage.base + offsets[name]!).assumingMemoryBound(to: Float.self))
         }
         wordEmbeddings = view(WeightsLayout.wordEmbeddings)
         positionEmbeddings = view(WeightsLayout.positionEmbeddings)
@@ -74,8 +74,6 @@ public final class Weights: @unchecked Sendable {
                 outNormGamma: view(n.outNormGamma), outNormBeta: view(n.outNormBeta))
         }
     }
-
-    deinit { storage.deallocate() }
 }
 
 /// The tensors a recd weights file must contain, with their expected shapes for a given config.

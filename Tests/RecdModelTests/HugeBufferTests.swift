@@ -6,10 +6,10 @@ import Testing
 /// model's layers.
 struct HugeBufferTests {
     /// Large blocks are 2 MiB aligned (the kernel can only back aligned 2 MiB ranges with a huge page),
-    /// small ones 64-byte aligned; both read as zero up to their last byte.
-    @Test(arguments: [100, 4096 + 3, (1 << 20) - 1, 1 << 20, (3 << 20) + 5])
-    func blocksAreAlignedAndZeroed(bytes: Int) {
-        let b = HugeBuffer(byteCount: bytes)
+    /// small ones 64-byte aligned; both read as zero up to their last byte, touched or not.
+    @Test(arguments: [100, 4096 + 3, (1 << 20) - 1, 1 << 20, (3 << 20) + 5], [true, false])
+    func blocksAreAlignedAndZeroed(bytes: Int, touched: Bool) {
+        let b = HugeBuffer(byteCount: bytes, touched: touched)
         let address = Int(bitPattern: b.base)
         #expect(address % 64 == 0, "\(bytes) bytes: expected 64-byte alignment, found address \(address)")
         #if os(Linux)

@@ -65,6 +65,25 @@ import Testing
         }
     }
 
+    /// The AVX-512 packer (16 × 16 transposes, masked k tails, zero columns past n) writes exactly the
+    /// floats of the portable packing loop, on every test shape and the model's four shapes.
+    @Test func avx512PackingIsThePortablePacking() {
+        KernelSwitch.lock.lock(); defer { KernelSwitch.lock.unlock() }
+        defer { PackedGEMM.forcePortable(false) }
+        let shapes = Self.shapes.map { ($0.n, $0.k) } + [(1152, 384), (384, 384), (1536, 384), (384, 1536), (31, 17), (64, 16)]
+        for (n, k) in shapes {
+            let w = Self.values(n * k, seed: UInt64(n * 7 + k))
+            func pack(portable: Bool) -> [Float] {
+                PackedGEMM.forcePortable(portable)
+                let p = w.withUnsafeBufferPointer { PackedWeight($0.baseAddress!, n: n, k: k) }
+                return Array(UnsafeBufferPointer(start: p.data, count: PackedWeight.floatCount(n: n, k: k)))
+            }
+            let portable = pack(portable: true), vector = pack(portable: false)
+            let firstDiff = zip(portable, vector).enumerated().first { $0.element.0.bitPattern != $0.element.1.bitPattern }?.offset
+            #expect(firstDiff == nil, "[\(n), \(k)]: AVX-512 packing differs from the portable loop at float \(firstDiff ?? -1)")
+        }
+    }
+
     /// A row's result is bitwise the same whether it is multiplied alone (few-rows order) or among many
     /// (blocked order, k in blocks): a text's embedding must not depend on the batch it was sent in.
     @Test(arguments: [false, true]) func rowResultDoesNotDependOnRowCount(portable: Bool) {

@@ -38,6 +38,9 @@ struct EncodeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
+    @Flag(name: .customLong("load-only"), help: "Only load the model and print the load figures (load_ms and its stages), then exit.")
+    var loadOnly = false
+
     @Flag(name: .long, help: "Also report wall time per forward-pass step and realised GFLOP/s per GEMM shape for the throughput runs (fp32; same as RECD_PROFILE=1).")
     var profile = false
 
@@ -53,6 +56,7 @@ struct EncodeCommand: AsyncParsableCommand {
             linearKernel = .fromEnvironment
         }
         let encoder: Encoder
+        let vmBefore = VMStat.read()
         let loadCPU = processCPU()
         do {
             let p = try EncoderPrecision(parsing: precision)
@@ -62,6 +66,26 @@ struct EncodeCommand: AsyncParsableCommand {
             throw ValidationError(e.message)
         }
         let loadCPUms = (processCPU() - loadCPU) * 1000
+        let vmDelta = VMStat.read().delta(since: vmBefore)
+        let loadFields: [(String, String)] = [
+            ("load_ms", fmt(encoder.model.loadMilliseconds)),
+            // Process CPU time (all threads) of building the encoder (model load + tokenizer): its cost without waiting for a core.
+            ("load_cpu_ms", fmt(loadCPUms)),
+            // Per load stage: wall ms, process CPU ms, minor page faults; and the host's huge-page faults and
+            // compaction stalls during the load (/proc/vmstat, system-wide: other processes count too).
+            ("load_stages", loadStagesJSON(encoder.model.loadProfile)),
+            ("load_vmstat", vmDelta.json),
+        ]
+        if loadOnly {
+            let fields = [("precision", "\"\(precision)\""), ("kernel", "\"\(encoder.model.linearKernel.rawValue)\""),
+                          ("huge_pages", "\(HugePages.advised)")] + loadFields
+            if json {
+                print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+            } else {
+                for (k, v) in fields { print("\(k): \(v)") }
+            }
+            return
+        }
         BLAS.setThreads(threads)
         // oneDNN (int8 GEMMs) runs on OpenMP threads; this thread runs every encode, so set its count here.
         Int8GEMM.setThreads(threads)
@@ -134,9 +158,7 @@ struct EncodeCommand: AsyncParsableCommand {
             ("single_p99_ms", fmt(p99)),
             ("queries_per_s", fmt(qps)),
             ("docs_per_s", fmt(dps)),
-            ("load_ms", fmt(encoder.model.loadMilliseconds)),
-            // Process CPU time (all threads) of building the encoder (model load + tokenizer): its cost without waiting for a core.
-            ("load_cpu_ms", fmt(loadCPUms)),
+        ] + loadFields + [
             // CPU time of the calling thread per single query: on a shared, loaded machine this shows the
             // cost without time spent waiting for a core (meaningful with --threads 1 only).
             ("single_cpu_p50_ms", fmt(cpuTimes[cpuTimes.count / 2] * 1000)),

@@ -18,6 +18,7 @@ size_t recd_packed_floats(int n, int k);
 /// Re-lays out the row-major weight w[n, k] (Hugging Face [out, in]) into panels:
 /// panel p holds columns p*32 ..< p*32+32, stored k-major (32 consecutive floats per k),
 /// columns past n zero-filled. `dst` must hold recd_packed_floats(n, k) floats, ideally 64-byte aligned.
+/// AVX-512 16 × 16 transposes when the kernels use AVX-512, else a scalar loop: the same floats either way.
 void recd_pack_nt(const float *w, int n, int k, float *dst);
 
 /// C[m, n] += A[m, k] · Wᵀ for a weight packed by recd_pack_nt (row-major, leading dimensions).

@@ -15,8 +15,11 @@ public final class EncoderModel: @unchecked Sendable {
     public let vocabulary: [String]
     /// Shared parameters.
     public let weights: Weights
-    /// Wall time of `load` (mmap + header check + checksum + decompress), in milliseconds.
+    /// Wall time of `load` (mmap + header check + checksum + decompress, and packing or quantising the
+    /// linear layers), in milliseconds.
     public let loadMilliseconds: Double
+    /// `loadMilliseconds` stage by stage, with CPU time and page faults (FORMAT.md, "Load time").
+    public let loadProfile: LoadProfile
     /// Precision of the linear layers (see `EncoderPrecision`); `.fp32` unless asked for at load.
     public let precision: EncoderPrecision
     /// int8 weights derived at load when `precision == .int8` (Int8/), else nil.
@@ -27,7 +30,9 @@ public final class EncoderModel: @unchecked Sendable {
     let packedLayers: [PackedLayer]
 
     init(config: ModelConfig, tokenizerSettings: TokenizerSettings, vocabulary: [String], weights: Weights, loadMilliseconds: Double,
+         loadProfile: LoadProfile = LoadProfile(),
          int8Weights: Int8Weights? = nil, linearKernel: LinearKernel = .openblas, packedLayers: [PackedLayer] = []) {
+        self.loadProfile = loadProfile
         self.linearKernel = packedLayers.isEmpty ? .openblas : linearKernel
         self.packedLayers = packedLayers
         self.config = config
@@ -45,9 +50,13 @@ public final class EncoderModel: @unchecked Sendable {
         let start = monotonicSeconds()
         guard precision == .int8 else { return try load(path: path) }
         let fp32 = try load(path: path, kernel: .openblas)   // int8 replaces the fp32 linear layers: no packing
+        var profile = fp32.loadProfile
+        var clock = LoadClock()
         let int8 = try Int8Weights(weights: fp32.weights, config: fp32.config)
+        clock.mark(.quantize, into: &profile)
         return EncoderModel(config: fp32.config, tokenizerSettings: fp32.tokenizerSettings, vocabulary: fp32.vocabulary,
-                            weights: fp32.weights, loadMilliseconds: (monotonicSeconds() - start) * 1000, int8Weights: int8)
+                            weights: fp32.weights, loadMilliseconds: (monotonicSeconds() - start) * 1000, loadProfile: profile,
+                            int8Weights: int8)
     }
 
     /// Loads a recd weights file (see FORMAT.md); throws `ModelError` naming what was wrong.
@@ -60,10 +69,13 @@ public final class EncoderModel: @unchecked Sendable {
         guard c.hidden % 16 == 0, c.ffn % 16 == 0 else {
             throw ModelError(.malformed, "model config: hidden (\(c.hidden)) and ffn (\(c.ffn)) must be multiples of 16 for recd's kernels")
         }
+        var profile = loaded.profile
+        var clock = LoadClock()
         let packed = kernel == .packed ? PackedLayer.packAll(loaded.weights.layers, hidden: c.hidden, ffn: c.ffn) : []
+        if kernel == .packed { clock.mark(.pack, into: &profile) }
         let ms = (monotonicSeconds() - start) * 1000
         return EncoderModel(config: c, tokenizerSettings: loaded.header.tokenizer, vocabulary: loaded.header.vocabulary,
-                            weights: loaded.weights, loadMilliseconds: ms, linearKernel: kernel, packedLayers: packed)
+                            weights: loaded.weights, loadMilliseconds: ms, loadProfile: profile, linearKernel: kernel, packedLayers: packed)
     }
 
     /// Which compute path runs the linear layers, e.g. `fp32 (OpenBLAS sgemm)` or

@@ -35,43 +35,43 @@ struct ByteReader {
         self.context = context
     }
 
-    private mutating func need(_ n: Int, _ what: String) throws {
+    private mutating func need(_ n: Int, _ what: @autoclosure () -> String) throws {
         guard n >= 0, offset <= count, count - offset >= n else {
-            throw ModelError(.truncated, "truncated file: \(context) needs \(n) more bytes for \(what) at offset \(offset), but only \(max(0, count - offset)) remain")
+            throw ModelError(.truncated, "truncated file: \(context) needs \(n) more bytes for \(what()) at offset \(offset), but only \(max(0, count - offset)) remain")
         }
     }
 
-    mutating func u8(_ what: String) throws -> UInt8 {
-        try need(1, what)
+    mutating func u8(_ what: @autoclosure () -> String) throws -> UInt8 {
+        try need(1, what())
         defer { offset += 1 }
         return base.load(fromByteOffset: offset, as: UInt8.self)
     }
-    mutating func u16(_ what: String) throws -> UInt16 {
-        try need(2, what)
+    mutating func u16(_ what: @autoclosure () -> String) throws -> UInt16 {
+        try need(2, what())
         defer { offset += 2 }
         return UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
-    mutating func u32(_ what: String) throws -> UInt32 {
-        try need(4, what)
+    mutating func u32(_ what: @autoclosure () -> String) throws -> UInt32 {
+        try need(4, what())
         defer { offset += 4 }
         return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
-    mutating func u64(_ what: String) throws -> UInt64 {
-        try need(8, what)
+    mutating func u64(_ what: @autoclosure () -> String) throws -> UInt64 {
+        try need(8, what())
         defer { offset += 8 }
         return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
-    mutating func f32(_ what: String) throws -> Float { Float(bitPattern: try u32(what)) }
-    mutating func bytes(_ n: Int, _ what: String) throws -> UnsafeRawBufferPointer {
-        try need(n, what)
+    mutating func f32(_ what: @autoclosure () -> String) throws -> Float { Float(bitPattern: try u32(what())) }
+    mutating func bytes(_ n: Int, _ what: @autoclosure () -> String) throws -> UnsafeRawBufferPointer {
+        try need(n, what())
         defer { offset += n }
         return UnsafeRawBufferPointer(start: base + offset, count: n)
     }
-    mutating func string16(_ what: String) throws -> String {
-        let n = Int(try u16("length of \(what)"))
-        let b = try bytes(n, what)
+    mutating func string16(_ what: @autoclosure () -> String) throws -> String {
+        let n = Int(try u16("length of \(what())"))
+        let b = try bytes(n, what())
         guard let s = String(validating: b, as: UTF8.self) else {
-            throw ModelError(.malformed, "\(context): \(what) at offset \(offset - n) is not valid UTF-8")
+            throw ModelError(.malformed, "\(context): \(what()) at offset \(offset - n) is not valid UTF-8")
         }
         return s
     }

@@ -11,6 +11,8 @@ public enum WeightsFileReader {
         public let header: WeightsFileHeader
         /// The shared, read-only parameters.
         public let weights: Weights
+        /// Time of the map, header and verify/decode stages.
+        public let profile: LoadProfile
     }
 
     /// Reads only the header (no checksums of tensor data, no decompression).
@@ -28,7 +30,10 @@ public enum WeightsFileReader {
 
     /// Loads and verifies the file at `path`.
     public static func load(path: String) throws -> Loaded {
+        var profile = LoadProfile()
+        var clock = LoadClock()
         let file = try MappedFile(path: path)
+        clock.mark(.map, into: &profile)
         let header = try decodeHeader(file)
         guard header.qkvFused else {
             throw ModelError(.malformed, "header: qkv_fused is 0, but version 1 requires fused Q/K/V tensors")
@@ -60,35 +65,52 @@ public enum WeightsFileReader {
             total = roundUp(total + entry.rawSize, WeightsFileHeader.alignment)
         }
 
-        let storage = UnsafeMutableRawPointer.allocate(byteCount: max(total, 64), alignment: WeightsFileHeader.alignment)
+        clock.mark(.header, into: &profile)
+
+        // Untouched huge-page memory: each page is faulted in by the decode that fills it, on whichever of
+        // the two threads gets there: ~45 faults of 2 MiB where 4 KiB pages took ~22,000 (FORMAT.md, "Load time").
+        let storage = HugeBuffer(byteCount: max(total, 64), touched: false)
         // Addresses cross into the worker closure as integers: each job reads its own slice of the
         // read-only mapping and writes its own disjoint slice of `storage`, so there is no data race.
         let baseAddress = Int(bitPattern: file.base!)
-        let storageAddress = Int(bitPattern: storage)
+        let storageAddress = Int(bitPattern: storage.base)
         let jobList = jobs
         // Biggest tensors first so the two cores finish together.
         let order = jobs.indices.sorted { jobs[$0].entry.compressedSize > jobs[$1].entry.compressedSize }
         let failures = FailureList()
+        // Per job: thread-CPU seconds of its checksum and of its decode (disjoint slots, summed after).
+        let cpuTimes = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2 * jobs.count)
+        defer { cpuTimes.deallocate() }
+        cpuTimes.initialize(repeating: 0)
+        let cpuAddress = Int(bitPattern: cpuTimes.baseAddress!)
         DispatchQueue.concurrentPerform(iterations: order.count) { k in
             let job = jobList[order[k]]
             let base = UnsafeRawPointer(bitPattern: baseAddress)!
             let dest = UnsafeMutableRawPointer(bitPattern: storageAddress + job.dest)!
-            if let error = unpack(job.entry, from: base, into: dest) {
+            let times = UnsafeMutablePointer<Double>(bitPattern: cpuAddress)! + 2 * order[k]
+            if let error = unpack(job.entry, from: base, into: dest, cpuTimes: times) {
                 failures.append(order[k], error)
             }
         }
-        if let first = failures.first() {
-            storage.deallocate()
-            throw first
-        }
+        if let first = failures.first() { throw first }
+        profile.hashCpuMs = stride(from: 0, to: cpuTimes.count, by: 2).reduce(0) { $0 + cpuTimes[$1] } * 1000
+        profile.decodeCpuMs = stride(from: 1, to: cpuTimes.count, by: 2).reduce(0) { $0 + cpuTimes[$1] } * 1000
         let offsets = Dictionary(uniqueKeysWithValues: jobs.map { ($0.entry.spec.name, $0.dest) })
         let weights = Weights(storage: storage, byteCount: total, config: header.config, offsets: offsets)
-        return Loaded(header: header, weights: weights)
+        clock.mark(.verifyDecode, into: &profile)
+        return Loaded(header: header, weights: weights, profile: profile)
     }
 
-    private static func unpack(_ entry: TensorEntry, from base: UnsafeRawPointer, into dest: UnsafeMutableRawPointer) -> ModelError? {
+    /// Verifies one tensor's checksum and decodes it into `dest`; `cpuTimes[0]` and `[1]` receive the
+    /// thread-CPU seconds of the checksum and of the decode.
+    private static func unpack(_ entry: TensorEntry, from base: UnsafeRawPointer, into dest: UnsafeMutableRawPointer,
+                               cpuTimes: UnsafeMutablePointer<Double>) -> ModelError? {
         let src = base + entry.dataOffset
+        let t0 = LoadClock.threadCPUNow()
         let actual = XXHash64.hash(src, count: entry.compressedSize)
+        let t1 = LoadClock.threadCPUNow()
+        cpuTimes[0] = t1 - t0
+        defer { cpuTimes[1] = LoadClock.threadCPUNow() - t1 }
         guard actual == entry.checksum else {
             return ModelError(.checksumMismatch, "checksum mismatch in tensor '\(entry.spec.name)': stored \(hex(entry.checksum)), computed \(hex(actual)); the file is corrupt, repack it")
         }

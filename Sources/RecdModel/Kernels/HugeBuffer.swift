@@ -1,8 +1,9 @@
 import CRecdKernels
 
-/// One block of zeroed memory from `recd_huge_alloc`: 64-byte aligned, every page touched, and from 1 MiB
-/// up a 2 MiB aligned mapping advised as transparent huge pages (`RECD_HUGEPAGES=0` turns the advice
-/// off). Holds the packed weights of all layers and each workspace's activations (FORMAT.md, "Huge pages").
+/// One block of zeroed memory from `recd_huge_alloc`: 64-byte aligned, every page touched (unless made
+/// `touched: false`), and from 1 MiB up a 2 MiB aligned mapping advised as transparent huge pages
+/// (`RECD_HUGEPAGES=0` turns the advice off). Holds the decoded and the packed weights and each
+/// workspace's activations (FORMAT.md, "Huge pages", "Load time").
 ///
 /// `@unchecked Sendable`: the block is owned by one object for its whole life; who writes into it
 /// (a load-time packer, one workspace's thread) is the owner's business, as with any raw allocation.
@@ -13,8 +14,11 @@ final class HugeBuffer: @unchecked Sendable {
     let byteCount: Int
 
     /// Allocates `byteCount` bytes; stops the process when memory is exhausted, as `allocate` does.
-    init(byteCount: Int) {
-        guard let p = recd_huge_alloc(byteCount) else {
+    /// `touched: false` leaves a large block's pages to be faulted in by their first write (the block
+    /// still reads as zero): for memory the caller fills completely right away, possibly from several
+    /// threads, so no byte is written twice.
+    init(byteCount: Int, touched: Bool = true) {
+        guard let p = touched ? recd_huge_alloc(byteCount) : recd_huge_alloc_untouched(byteCount) else {
             fatalError("recd_huge_alloc: out of memory for \(byteCount) bytes")
         }
         base = p

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CRecdKernels
+import Dispatch
 
 /// Which kernel the encoder's four linear layers use.
 public enum LinearKernel: String, Sendable, CaseIterable {
@@ -37,12 +38,17 @@ public final class PackedWeight: @unchecked Sendable {
     }
 
     /// Packs `w[n, k]` into `storage` at byte `offset` (which must leave room for `floatCount(n:k:)` floats).
-    init(_ w: UnsafePointer<Float>, n: Int, k: Int, storage: HugeBuffer, offset: Int) {
+    convenience init(_ w: UnsafePointer<Float>, n: Int, k: Int, storage: HugeBuffer, offset: Int) {
+        self.init(packedIn: storage, offset: offset, n: n, k: k)
+        recd_pack_nt(w, Int32(n), Int32(k), data)
+    }
+
+    /// A view of an [n, k] weight that is (or is about to be) packed into `storage` at byte `offset`.
+    init(packedIn storage: HugeBuffer, offset: Int, n: Int, k: Int) {
         self.n = n
         self.k = k
         self.storage = storage
         data = storage.floats(at: offset, count: PackedWeight.floatCount(n: n, k: k))
-        recd_pack_nt(w, Int32(n), Int32(k), data)
     }
 
     /// Floats the packed form of an [n, k] weight takes.
@@ -80,17 +86,34 @@ struct PackedLayer: Sendable {
     let ffnOut: PackedWeight
 
     /// Packs every layer's four weights into one `HugeBuffer` (2 MiB aligned, huge pages advised), in
-    /// the order the forward pass reads them.
+    /// the order the forward pass reads them. The weights are packed on two threads at a time, largest
+    /// first, straight into the untouched block (each page is faulted in by the packing that fills it);
+    /// every weight is packed by the same `recd_pack_nt` whichever thread runs it, so the block is the same.
     static func packAll(_ layers: [LayerWeights], hidden h: Int, ffn f: Int) -> [PackedLayer] {
         let shapes = [(3 * h, h), (h, h), (f, h), (h, f)]
         var carver = HugeBuffer.Carver(alignment: 4096)
         let offsets = layers.map { _ in shapes.map { carver.take(floats: PackedWeight.floatCount(n: $0.0, k: $0.1)) } }
-        let storage = HugeBuffer(byteCount: max(carver.offset, 64))
-        return zip(layers, offsets).map { l, o in
-            PackedLayer(qkv: PackedWeight(l.qkvWeight, n: 3 * h, k: h, storage: storage, offset: o[0]),
-                        attnOut: PackedWeight(l.attnOutWeight, n: h, k: h, storage: storage, offset: o[1]),
-                        ffnIn: PackedWeight(l.ffnInWeight, n: f, k: h, storage: storage, offset: o[2]),
-                        ffnOut: PackedWeight(l.ffnOutWeight, n: h, k: f, storage: storage, offset: o[3]))
+        let storage = HugeBuffer(byteCount: max(carver.offset, 64), touched: false)
+        // One job per weight: (source address, destination address, n, k); addresses cross into the
+        // workers as integers, each job reading its own weight and writing its own disjoint region.
+        var jobs: [(src: Int, dst: Int, n: Int, k: Int)] = []
+        for (l, o) in zip(layers, offsets) {
+            let sources = [l.qkvWeight, l.attnOutWeight, l.ffnInWeight, l.ffnOutWeight]
+            for j in 0..<4 {
+                jobs.append((Int(bitPattern: sources[j]), Int(bitPattern: storage.base) + o[j], shapes[j].0, shapes[j].1))
+            }
+        }
+        let ordered = jobs.sorted { $0.n * $0.k > $1.n * $1.k }
+        DispatchQueue.concurrentPerform(iterations: ordered.count) { i in
+            let job = ordered[i]
+            recd_pack_nt(UnsafePointer<Float>(bitPattern: job.src)!, Int32(job.n), Int32(job.k),
+                         UnsafeMutablePointer<Float>(bitPattern: job.dst)!)
+        }
+        return offsets.map { o in
+            PackedLayer(qkv: PackedWeight(packedIn: storage, offset: o[0], n: 3 * h, k: h),
+                        attnOut: PackedWeight(packedIn: storage, offset: o[1], n: h, k: h),
+                        ffnIn: PackedWeight(packedIn: storage, offset: o[2], n: f, k: h),
+                        ffnOut: PackedWeight(packedIn: storage, offset: o[3], n: h, k: f))
         }
     }
 }
