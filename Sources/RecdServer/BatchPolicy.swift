@@ -70,8 +70,12 @@ public struct BatchPolicy: Sendable, Equatable {
     /// the one the event loop needs for that worker's replies and the client's next requests, and the one
     /// that worker needs for its next batch. Measured (daemon/DAEMON.md, "Scheduling at 8 connections"):
     /// at 8 connections the helper then cost CPU per request without taking time off the tail; a lone
-    /// request (the other worker idle) still gets both cores.
-    public static func mayShareCores(otherWorkersBusy: Int) -> Bool { otherWorkersBusy <= 0 }
+    /// request (the other worker idle) still gets both cores. `onlyWhenAlone` false is the rule before
+    /// session 7 (any batch may, whenever it is the only pass): `RECD_HELPER_ALONE=0` selects it, so the
+    /// two can be compared with one binary.
+    public static func mayShareCores(otherWorkersBusy: Int, onlyWhenAlone: Bool = true) -> Bool {
+        !onlyWhenAlone || otherWorkersBusy <= 0
+    }
 
     /// - Parameters:
     ///   - texts: texts collected so far.

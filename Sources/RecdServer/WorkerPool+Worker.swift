@@ -6,7 +6,7 @@ import RecdProtocol
 extension WorkerPool {
     enum Batch {
         /// `sharesCores` (both cases): the encoder may split this batch's or task's GEMMs with its intra-op
-        /// helper thread (``BatchPolicy/mayShareCores(otherWorkersBusy:)``).
+        /// helper thread (``BatchPolicy/mayShareCores(otherWorkersBusy:onlyWhenAlone:)``).
         case task(@Sendable (HandlerContext) -> Void, enqueued: UInt64, sharesCores: Bool)
         case embeds([EmbedJob], oldest: UInt64, sharesCores: Bool)
     }
@@ -224,7 +224,7 @@ extension WorkerPool {
         defer { busy += 1 }
         switch head.job {
         case .task(let body):
-            return .task(body, enqueued: head.enqueued, sharesCores: BatchPolicy.mayShareCores(otherWorkersBusy: busy))
+            return .task(body, enqueued: head.enqueued, sharesCores: BatchPolicy.mayShareCores(otherWorkersBusy: busy, onlyWhenAlone: helperOnlyWhenAlone))
         case .embed(let first):
             var jobs = [first]
             var count = first.texts.count
@@ -248,7 +248,7 @@ extension WorkerPool {
             }
             runningTexts += count
             runningBatches += 1
-            return .embeds(jobs, oldest: head.enqueued, sharesCores: BatchPolicy.mayShareCores(otherWorkersBusy: busy))
+            return .embeds(jobs, oldest: head.enqueued, sharesCores: BatchPolicy.mayShareCores(otherWorkersBusy: busy, onlyWhenAlone: helperOnlyWhenAlone))
         }
     }
 

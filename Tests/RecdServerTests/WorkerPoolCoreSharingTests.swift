@@ -5,7 +5,7 @@ import RecdModel
 import Testing
 
 /// Which batches may split their GEMMs with the encoder's intra-op helper thread: those that start while
-/// no other worker is running (``BatchPolicy/mayShareCores(otherWorkersBusy:)``), set on the worker thread
+/// no other worker is running (``BatchPolicy/mayShareCores(otherWorkersBusy:onlyWhenAlone:)``), set on the worker thread
 /// before every batch.
 @Suite struct WorkerPoolCoreSharingTests {
     let logger = Logger(label: "test")
@@ -14,6 +14,7 @@ import Testing
         #expect(BatchPolicy.mayShareCores(otherWorkersBusy: 0), "a lone request gets both cores")
         #expect(!BatchPolicy.mayShareCores(otherWorkersBusy: 1), "a batch next to another worker's keeps to one core")
         #expect(!BatchPolicy.mayShareCores(otherWorkersBusy: 3))
+        #expect(BatchPolicy.mayShareCores(otherWorkersBusy: 1, onlyWhenAlone: false), "RECD_HELPER_ALONE=0: the earlier rule")
     }
 
     @Test func aBatchBesideARunningWorkerDoesNotTakeTheHelperAndALoneOneDoes() throws {
