@@ -18,8 +18,11 @@
 // caller wait for a helper without a core (single-query p50 33.6 vs 9.3 ms at load 13).
 //
 // Waiting: the helper spins (pause) for up to ~RECD_SPIN_NS between jobs — the non-GEMM ops between two
-// GEMMs of a pass take tens of microseconds — then sleeps on a futex; the caller likewise spins, then
-// sleeps, while the helper finishes its chunk. So an idle daemon burns no CPU and a pass pays no wake-up
+// GEMMs of a pass take tens of microseconds — then sleeps on a futex; it stops spinning at once when no
+// pass or more than one is in progress (no job can come; session 7: spinning then took the core the event
+// loop or the other worker needed). The caller likewise spins, then sleeps, while the helper finishes its
+// chunk. A thread can decline the helper for its own GEMMs (recd_intra_op_thread_allow): the daemon's
+// worker pool lets only a batch that starts with every other worker idle use it (daemon/DAEMON.md). So an idle daemon burns no CPU and a pass pays no wake-up
 // cost between its GEMMs. Rejected: OpenMP (a second runtime next to oneDNN's, and its barrier cost
 // ~5–10 µs per call at these sizes), dispatch_apply per call (thread hand-off per GEMM).
 #define _GNU_SOURCE
@@ -101,10 +104,27 @@ static int spin_while_equal(_Atomic uint32_t *word, uint32_t old) {
     }
 }
 
-/// Waits until *word != old: spin first, then sleep on the futex with `sleeping` raised so the
+/// The helper's spin between jobs: like spin_while_equal, but it gives up at once when no job can come
+/// soon — no forward pass in progress (the daemon is between batches), or more than one (two workers
+/// each run their own pass, and recd_gemm_packed_auto shares nothing then). Spinning then only took a
+/// core from whoever needed it: the event loop writing a batch's replies, or the other worker.
+static int helper_spin(_Atomic uint32_t *word, uint32_t old) {
+    long long deadline = now_ns() + RECD_SPIN_NS;
+    for (;;) {
+        for (int i = 0; i < 64; i++) {
+            if (atomic_load_explicit(word, memory_order_acquire) != old) return 1;
+            CPU_RELAX();
+        }
+        if (atomic_load_explicit(&team.passes, memory_order_relaxed) != 1) return 0;
+        if (now_ns() > deadline) return 0;
+    }
+}
+
+/// Waits until *word != old: spin first (`spin`), then sleep on the futex with `sleeping` raised so the
 /// writer knows to wake us (the writer stores the word, then checks the flag; seq_cst on both sides).
-static void wait_while_equal(_Atomic uint32_t *word, uint32_t old, atomic_int *sleeping) {
-    if (spin_while_equal(word, old)) return;
+static void wait_while_equal_with(int (*spin)(_Atomic uint32_t *, uint32_t), _Atomic uint32_t *word, uint32_t old,
+                                  atomic_int *sleeping) {
+    if (spin(word, old)) return;
     for (;;) {
         atomic_store(sleeping, 1);
         if (atomic_load(word) != old) break;
@@ -112,6 +132,10 @@ static void wait_while_equal(_Atomic uint32_t *word, uint32_t old, atomic_int *s
         if (atomic_load(word) != old) break;
     }
     atomic_store(sleeping, 0);
+}
+
+static void wait_while_equal(_Atomic uint32_t *word, uint32_t old, atomic_int *sleeping) {
+    wait_while_equal_with(spin_while_equal, word, old, sleeping);
 }
 
 /// Takes the next chunk of job `seq`; -1 when that job has no chunk left (or is no longer current).
@@ -140,7 +164,7 @@ static void *helper_main(void *arg) {
     // chunk the helper leaves, but it would waste the helper's first job).
     uint32_t seen = 0;
     for (;;) {
-        wait_while_equal(&team.job_seq, seen, &team.helper_sleeping);
+        wait_while_equal_with(helper_spin, &team.job_seq, seen, &team.helper_sleeping);
         seen = atomic_load_explicit(&team.job_seq, memory_order_acquire);
         int index;
         while ((index = claim_next(seen)) >= 0) {
@@ -170,6 +194,13 @@ static int ensure_started(void) {
 }
 
 void recd_intra_op_enable(int on) { atomic_store(&team.enabled, on ? 1 : 0); }
+
+/// Set by recd_intra_op_thread_allow(0): this thread's GEMMs never go to the helper.
+static _Thread_local int thread_declines_helper = 0;
+
+void recd_intra_op_thread_allow(int allow) { thread_declines_helper = allow ? 0 : 1; }
+
+int recd_intra_op_thread_allowed(void) { return !thread_declines_helper; }
 
 /// The default: on when the process may run on at least two CPUs, unless RECD_INTRA_OP is 0 or off.
 /// On because chunk claiming costs a lone pass nothing when the helper gets no core (see the top of
@@ -251,7 +282,7 @@ void recd_intra_op_counts(unsigned long long *shared_gemms, unsigned long long *
 
 void recd_gemm_packed_auto(int m, int n, int k, const float *a, int lda, const float *packed,
                            float *c, int ldc, const float *bias, int gelu) {
-    if (recd_intra_op_enabled() == 1 && atomic_load_explicit(&team.passes, memory_order_relaxed) <= 1
+    if (!thread_declines_helper && recd_intra_op_enabled() == 1 && atomic_load_explicit(&team.passes, memory_order_relaxed) <= 1
         && now_ns() >= atomic_load_explicit(&team.backoff_until, memory_order_relaxed)) {
         recd_gemm_packed_split(m, n, k, a, lda, packed, c, ldc, bias, gelu);
     } else {

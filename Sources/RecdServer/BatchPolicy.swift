@@ -63,6 +63,20 @@ public struct BatchPolicy: Sendable, Equatable {
         return min(maxTexts, max(even, ownTexts))
     }
 
+    /// Whether a batch (or task) that starts now may split its encoder GEMMs with the encoder's intra-op
+    /// helper thread: only when no other worker is running. The helper uses whichever core is free and
+    /// joins a pass whenever it is the only one in the process, so without this rule a batch that started
+    /// next to another worker's took the helper the moment that worker finished — and the core it took is
+    /// the one the event loop needs for that worker's replies and the client's next requests, and the one
+    /// that worker needs for its next batch. Measured (daemon/DAEMON.md, "Scheduling at 8 connections"):
+    /// at 8 connections the helper then cost CPU per request without taking time off the tail; a lone
+    /// request (the other worker idle) still gets both cores. `onlyWhenAlone` false is the rule before
+    /// session 7 (any batch may, whenever it is the only pass): `RECD_HELPER_ALONE=0` selects it, so the
+    /// two can be compared with one binary.
+    public static func mayShareCores(otherWorkersBusy: Int, onlyWhenAlone: Bool = true) -> Bool {
+        !onlyWhenAlone || otherWorkersBusy <= 0
+    }
+
     /// - Parameters:
     ///   - texts: texts collected so far.
     ///   - otherWorkersBusy: workers other than this one running a batch or task now.

@@ -1,11 +1,14 @@
 import Foundation
+import RecdModel
 import RecdProtocol
 
 /// The worker threads: warm-up, taking batches, running them.
 extension WorkerPool {
     enum Batch {
-        case task(@Sendable (HandlerContext) -> Void, enqueued: UInt64)
-        case embeds([EmbedJob], oldest: UInt64)
+        /// `sharesCores` (both cases): the encoder may split this batch's or task's GEMMs with its intra-op
+        /// helper thread (``BatchPolicy/mayShareCores(otherWorkersBusy:onlyWhenAlone:)``).
+        case task(@Sendable (HandlerContext) -> Void, enqueued: UInt64, sharesCores: Bool)
+        case embeds([EmbedJob], oldest: UInt64, sharesCores: Bool)
     }
 
     func workerMain(index: Int) {
@@ -39,10 +42,12 @@ extension WorkerPool {
         while let batch = nextBatch(index) {
             let start = monotonicNanos()
             switch batch {
-            case .task(let body, let enqueued):
+            case .task(let body, let enqueued, let sharesCores):
+                PackedGEMM.allowHelperOnThisThread(sharesCores)
                 body(context)
                 finished(index, BatchReport(texts: 0, jobs: 1, oldestWaitNanos: start &- enqueued, runNanos: monotonicNanos() &- start))
-            case .embeds(let jobs, let oldest):
+            case .embeds(let jobs, let oldest, let sharesCores):
+                PackedGEMM.allowHelperOnThisThread(sharesCores)
                 let texts = runBatch(jobs, context: context)
                 finished(index, BatchReport(texts: texts, jobs: jobs.count, oldestWaitNanos: start &- oldest,
                                      runNanos: monotonicNanos() &- start))
@@ -219,7 +224,7 @@ extension WorkerPool {
         defer { busy += 1 }
         switch head.job {
         case .task(let body):
-            return .task(body, enqueued: head.enqueued)
+            return .task(body, enqueued: head.enqueued, sharesCores: BatchPolicy.mayShareCores(otherWorkersBusy: busy, onlyWhenAlone: helperOnlyWhenAlone))
         case .embed(let first):
             var jobs = [first]
             var count = first.texts.count
@@ -243,7 +248,7 @@ extension WorkerPool {
             }
             runningTexts += count
             runningBatches += 1
-            return .embeds(jobs, oldest: head.enqueued)
+            return .embeds(jobs, oldest: head.enqueued, sharesCores: BatchPolicy.mayShareCores(otherWorkersBusy: busy, onlyWhenAlone: helperOnlyWhenAlone))
         }
     }
 

@@ -94,6 +94,13 @@ public final class WorkerPool: @unchecked Sendable {
     /// Log a job that waited longer than this (ns) with every worker's activity; 0 = off.
     let stallReportNanos: UInt64
     let threadName: String
+    /// Whether only a batch that starts with every other worker idle may use the encoder's intra-op helper
+    /// (``BatchPolicy/mayShareCores(otherWorkersBusy:onlyWhenAlone:)``); `RECD_HELPER_ALONE=0` (or `off`)
+    /// restores the earlier rule, for comparison.
+    let helperOnlyWhenAlone: Bool = {
+        let env = ProcessInfo.processInfo.environment["RECD_HELPER_ALONE"]
+        return env != "0" && env != "off"
+    }()
 
     /// Starts `workers` threads.
     /// - Parameters:

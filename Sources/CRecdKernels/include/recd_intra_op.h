@@ -14,6 +14,14 @@ void recd_intra_op_enable(int on);
 /// 1 when the helper is enabled (resolving the default on first call).
 int recd_intra_op_enabled(void);
 
+/// For the calling thread only: 0 keeps its later GEMMs off the helper (recd_gemm_packed_auto runs them
+/// on this thread), 1 (the default) lets them use it as the enable switch and pass count allow. A worker
+/// pool uses it to keep the helper for passes that start while the rest of the pool is idle.
+void recd_intra_op_thread_allow(int allow);
+
+/// What recd_intra_op_thread_allow last set on the calling thread (1 when never called).
+int recd_intra_op_thread_allowed(void);
+
 /// Marks the start / end of one forward pass; the helper is used only while at most one is in progress.
 void recd_pass_begin(void);
 void recd_pass_end(void);
