@@ -12,7 +12,8 @@
 /// The rule: the first BUSY pauses ``first`` (1 ms, or the cap if smaller); each BUSY that follows
 /// without an admitted request in between doubles the pause, up to the cap; an admitted request resets
 /// it. A connection that is refused once waits a millisecond; one that keeps being refused is read at
-/// most once per cap.
+/// most once per cap. ``FrameHandler`` pauses only a connection with more frames already waiting (a
+/// pipelining flood); a caller sending one request at a time is never paused.
 public struct BusyBackoff: Sendable, Equatable {
     /// The first pause (µs) when the cap allows it.
     public static let first: UInt64 = 1_000
