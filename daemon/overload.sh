@@ -17,6 +17,11 @@
 #   during the flood, from 1 s after the flood starts to 1 s before it ends; the summary gives its OK p99,
 #   its BUSY share and its p99 over the unloaded ones. The flood's own admitted requests wait behind their
 #   own 2,048-deep pipelines; the probe does not.
+# Where recd's CPU goes (`threads`): each recd thread group's CPU seconds during the flood and its
+#   run-queue wait (runnable but not running, /proc/PID/task/*/schedstat's 2nd field), by thread name
+#   without its number (NIO-ELT: the event loop; recd-worker: the model workers). `busy_per_s` is the
+#   flood's BUSY replies per second, `busy_pauses` how often recd paused a connection's reads after a
+#   BUSY (`busy_backoff_ms`, STATS `connections.busy_pauses`; null on builds without it).
 # SLOW_MS=N starts recd with `slow_request_ms: N` and summarises the slow log of the flood phase
 #   (`slow`: requests over N ms in recd, frame read → reply written, with the p50 / p99 of each stage:
 #   an EMBED's `queued` is handed to the pool → its batch finished, so queue wait plus batch run). The
@@ -54,6 +59,14 @@ load() { "$bin/recbench" load --socket "$tmp/recd.sock" --op embed "$@" 2>/dev/n
 field() { grep -o "\"$1\":[^,}]*" | head -1 | cut -d: -f2 | tr -d '"'; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$recd_pid/status"; }
 ticks() { awk '{print $14 + $15}' "/proc/$recd_pid/stat"; }   # utime + stime, clock ticks
+# One line per recd thread: tid, name without its trailing number, CPU ticks, run-queue wait (ns).
+tasks() {
+  for t in /proc/"$recd_pid"/task/*; do
+    local st sq; st=$(cat "$t/stat" 2>/dev/null) || continue; sq=$(cat "$t/schedstat" 2>/dev/null) || continue
+    local name="${st#*(}"; name="${name%%)*}"; local rest="${st##*) }"
+    echo "${t##*/} $(echo "$name" | sed 's/[-#0-9]*$//') $(echo "$rest" | awk '{print $12 + $13}') $(echo "$sq" | awk '{print $2}')"
+  done
+}
 
 load --duration 5 >/dev/null                        # warm up: code paths, allocator
 idle=$(rss)
@@ -68,7 +81,7 @@ log_mark=$(wc -l <"$tmp/recd.log")
     r=$(rss); (( r > peak )) && peak=$r && echo "$peak" >"$tmp/peak"; sleep 0.1
   done ) &
 sampler_pid=$!
-t0=$(ticks)
+t0=$(ticks); tasks >"$tmp/tasks0"
 if [[ "$rate" != 0 ]]; then
   ( sleep 1; load --connections 1 --rate "$rate" --duration "$probe_secs" >"$tmp/probe" ) &
   probe_pid=$!
@@ -77,6 +90,11 @@ flood=$(/usr/bin/time -f "%U %S" -o "$tmp/client-cpu" nice -n "${FLOOD_NICE:-0}"
           --socket "$tmp/recd.sock" --op embed --connections "$conns" --pipeline "$depth" --threads "${FLOOD_THREADS:-2}" \
           --duration "$secs" 2>/dev/null)
 recd_cpu=$(awk -v a="$t0" -v b="$(ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.1f", (b - a) / hz}')
+tasks >"$tmp/tasks1"
+threads=$(awk -v hz="$(getconf CLK_TCK)" 'NR == FNR {c[$1] = $3; w[$1] = $4; next}
+  {g[$2] = 1; cpu[$2] += $3 - c[$1]; wait[$2] += $4 - w[$1]}
+  END {printf "{"; n = 0; for (k in g) {printf "%s\"%s\":{\"cpu_s\":%.2f,\"runq_wait_s\":%.2f}", (n++ ? "," : ""), k, cpu[k] / hz, wait[k] / 1e9}; printf "}"}' \
+  "$tmp/tasks0" "$tmp/tasks1")
 client_cpu=$(awk '{printf "%.1f", $1 + $2}' "$tmp/client-cpu")
 kill "$sampler_pid" 2>/dev/null || true; sampler_pid=""
 [[ -n "$probe_pid" ]] && { wait "$probe_pid" || true; probe_pid=""; }
@@ -84,7 +102,7 @@ peak=$(cat "$tmp/peak" 2>/dev/null || echo 0)
 echo "{\"phase\":\"flood\",\"connections\":$conns,\"pipeline\":$depth,\"load\":$flood}"
 stats=$("$bin/recctl" stats --socket "$tmp/recd.sock" 2>/dev/null || true)
 extra() { echo "$stats" | awk -v k="$1:" '$1 == k {print $2; found=1} END {if (!found) print "null"}'; }
-inside="{\"queue_wait_p99_ms\":$(extra pool.queue_wait_ms.p99),\"queue_wait_max_ms\":$(extra pool.queue_wait_ms.max),\"batch_run_p99_ms\":$(extra pool.batch_run_ms.p99),\"batch_texts_mean\":$(extra pool.batch_texts.mean),\"admission_limit_ms\":\"$(extra pool.admission_limit_ms)\",\"standing\":\"$(extra pool.admission_standing)\"}"
+inside="{\"busy_pauses\":$(extra connections.busy_pauses),\"queue_wait_p99_ms\":$(extra pool.queue_wait_ms.p99),\"queue_wait_max_ms\":$(extra pool.queue_wait_ms.max),\"batch_run_p99_ms\":$(extra pool.batch_run_ms.p99),\"batch_texts_mean\":$(extra pool.batch_texts.mean),\"admission_limit_ms\":\"$(extra pool.admission_limit_ms)\",\"standing\":\"$(extra pool.admission_standing)\"}"
 # The flood's slow-log lines: count, and p50 / p99 of the total and of each stage (ms).
 slow=null
 if [[ -n "${SLOW_MS:-}" ]]; then
@@ -112,4 +130,4 @@ if [[ "$rate" != 0 ]]; then
 fi
 echo "{\"summary\":true,\"unloaded_p99_ms\":[$u1,$u2],\"admitted_p99_ms\":$ok,\"ratio\":[$(ratio "$u1"),$(ratio "$u2")],\
 \"busy_p50_ms\":$(echo "$flood" | field busy_p50_ms),\"busy_p99_ms\":$(echo "$flood" | field busy_p99_ms),\
-\"flood_rps\":$(echo "$flood" | field rps),\"probe\":$probe,\"inside\":$inside,\"slow\":$slow,\"flood_nice\":${FLOOD_NICE:-0},\"flood_threads\":${FLOOD_THREADS:-2},\"flood_cpu_s\":{\"recd\":$recd_cpu,\"recbench\":$client_cpu,\"wall\":$secs},\"rss_idle_mib\":$((idle / 1024)),\"rss_peak_mib\":$((peak / 1024))}"
+\"flood_rps\":$(echo "$flood" | field rps),\"busy_per_s\":$(awk -v b="$(echo "$flood" | field busy)" -v s="$secs" 'BEGIN{printf "%.0f", b / s}'),\"threads\":$threads,\"probe\":$probe,\"inside\":$inside,\"slow\":$slow,\"flood_nice\":${FLOOD_NICE:-0},\"flood_threads\":${FLOOD_THREADS:-2},\"flood_cpu_s\":{\"recd\":$recd_cpu,\"recbench\":$client_cpu,\"wall\":$secs},\"rss_idle_mib\":$((idle / 1024)),\"rss_peak_mib\":$((peak / 1024))}"

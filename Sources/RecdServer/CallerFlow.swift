@@ -63,4 +63,15 @@ public struct PipelineDepth: Sendable, Equatable {
         }
         return CallerFlow(id: id, depth: depth)
     }
+
+    /// The connection was answered BUSY at `nowMicros`: it counts as deep for `hold` from now.
+    ///
+    /// Why: with its reads paused after each BUSY (``BusyBackoff``) a flooding connection is read only a
+    /// few requests per window, so by rate alone it looked light again. Measured (session 7, first run of
+    /// `daemon/overload.sh` with the pause): the 64 flooding connections moved to the light lane, it
+    /// stood, and the 50/s probe was refused 38 % of the time. A caller recd had to refuse is not an
+    /// interactive one.
+    public mutating func refused(nowMicros: UInt64) {
+        deepUntil = max(deepUntil, nowMicros &+ Self.hold)
+    }
 }

@@ -5,7 +5,7 @@ extension ConfigFile {
     public static let knownKeys: [String] = [
         "workers", "event_loop_threads", "queue_capacity", "max_queue_delay_ms", "max_batch_texts", "batch_wait_us",
         "max_body_bytes", "max_texts_per_request", "max_text_bytes", "max_k", "max_items_per_request",
-        "max_connections", "max_in_flight_per_connection", "socket_mode", "socket_group",
+        "max_connections", "max_in_flight_per_connection", "busy_backoff_ms", "socket_mode", "socket_group",
         "drain_timeout_ms", "slow_request_ms", "engines",
     ]
 
@@ -32,6 +32,7 @@ extension ServerConfiguration {
         }
         try atLeast(0, Int(maxBatchWait.wholeMicroseconds), "batch_wait_us")
         try atLeast(0, Int(drainTimeout.wholeMilliseconds), "drain_timeout_ms")
+        try atLeast(0, Int(busyBackoff.wholeMilliseconds), "busy_backoff_ms")
         if case .fixed(let d) = queueDelayLimit {
             try atLeast(0, Int(d.wholeMilliseconds), "max_queue_delay_ms")
         }
@@ -62,6 +63,7 @@ extension ServerConfiguration {
             "max_items_per_request": requestLimits.maxItemsPerRequest,
             "max_connections": maxConnections,
             "max_in_flight_per_connection": maxInFlightPerConnection,
+            "busy_backoff_ms": Int(busyBackoff.wholeMilliseconds),
             "socket_mode": "0" + String(socketMode, radix: 8),
             "drain_timeout_ms": Int(drainTimeout.wholeMilliseconds),
             "slow_request_ms": slowRequestMs ?? 0,

@@ -24,6 +24,8 @@ public struct ConfigFile: Decodable, Sendable {
     public var max_items_per_request: Int?
     public var max_connections: Int?
     public var max_in_flight_per_connection: Int?
+    /// Longest pause (ms) in reading a connection after it was answered BUSY; 0 = never pause.
+    public var busy_backoff_ms: Int?
     public var socket_mode: String?
     public var socket_group: String?
     /// Peer uids allowed to connect; replaces the default (own uid and root).
@@ -67,6 +69,7 @@ public struct ConfigFile: Decodable, Sendable {
         if let v = max_items_per_request { c.requestLimits.maxItemsPerRequest = v }
         if let v = max_connections { c.maxConnections = v }
         if let v = max_in_flight_per_connection { c.maxInFlightPerConnection = v }
+        if let v = busy_backoff_ms { c.busyBackoff = .milliseconds(v) }
         if let v = drain_timeout_ms { c.drainTimeout = .milliseconds(v) }
         if let v = slow_request_ms {
             guard v >= 0, v.isFinite else {

@@ -136,6 +136,7 @@ extension Dispatcher {
         if costs.perText > 0 { out["pool.per_text_ms"] = ms(costs.perText) }
         out["pool.admission_limit_ms"] = pool.admissionLimitNanos.map(ms) ?? "off"
         if pool.admission.limit == .adaptive { out["pool.admission_standing"] = pool.standingLanes }
+        out["connections.busy_pauses"] = String(metrics.busyPauseCount)
         if let slowLog {
             out["slowlog.count"] = String(slowLog.count)
             out["slowlog.threshold_ms"] = ms(slowLog.thresholdNanos)

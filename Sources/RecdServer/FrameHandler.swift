@@ -5,9 +5,14 @@ import RecdProtocol
 /// One connection: splits bytes into frames, answers PING on the event loop, hands
 /// everything else to the ``Dispatcher`` and writes replies back, coalescing flushes.
 ///
+/// After answering BUSY it stops reading the connection for a pause (``BusyBackoff``): the frames
+/// already read wait in `cumulation`, the rest in the socket, and the `read` NIO asks for is held
+/// until the pause ends (the reason it is a duplex handler). Other connections are not affected.
+///
 /// All state is touched only on the channel's event loop.
-final class FrameHandler: ChannelInboundHandler {
+final class FrameHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let dispatcher: Dispatcher
@@ -37,13 +42,24 @@ final class FrameHandler: ChannelInboundHandler {
     private var tracesAwaitingWrite: [RequestTrace] = []
     /// How hard this connection sends (the worker pools' lanes and admission: ``PipelineDepth``).
     private var pipeline = PipelineDepth()
+    /// How long to stop reading after a BUSY (``BusyBackoff``).
+    private var backoff: BusyBackoff
+    /// Frames are left unprocessed and reads held until `resumeTask` runs.
+    private var paused = false
+    /// NIO asked for a read while paused; issued when the pause ends.
+    private var readHeld = false
+    private var resumeTask: Scheduled<Void>?
+    /// Set when the request being handled was answered BUSY synchronously (the pool refused it).
+    private var answeredBusy = false
 
-    init(dispatcher: Dispatcher, shared: ServerShared, limits: FrameLimits, maxInFlight: Int, replies: LoopReplies) {
+    init(dispatcher: Dispatcher, shared: ServerShared, limits: FrameLimits, maxInFlight: Int, replies: LoopReplies,
+         backoff: BusyBackoff = BusyBackoff(capMicros: 0)) {
         self.dispatcher = dispatcher
         self.shared = shared
         self.limits = limits
         self.maxInFlight = maxInFlight
         self.replies = replies
+        self.backoff = backoff
         self.out = ByteBuffer()
     }
 
@@ -54,6 +70,8 @@ final class FrameHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        resumeTask?.cancel()
+        resumeTask = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -66,12 +84,59 @@ final class FrameHandler: ChannelInboundHandler {
             cumulation!.writeBuffer(&incoming)
         }
         process()
+        compactCumulation()
+    }
+
+    private func compactCumulation() {
         if let c = cumulation {
             if c.readableBytes == 0 {
                 cumulation = nil
             } else if c.readerIndex > 64 * 1024 {
                 cumulation!.discardReadBytes()
             }
+        }
+    }
+
+    /// NIO asks for the next read (after each read burst, autoRead): held while the connection is paused.
+    func read(context: ChannelHandlerContext) {
+        if paused {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    // MARK: - Back-off after BUSY
+
+    /// The request just handled was answered BUSY: stop reading for the back-off's pause (none when off).
+    private func refusedBusy() {
+        pipeline.refused(nowMicros: monotonicMicros())
+        // Only a connection with more frames already waiting is paused: a caller sending one request at a
+        // time (the probe, a web request) gets its BUSY and nothing else, and a paused open-loop caller
+        // whose requests keep being refused would be read slower than it sends, its wait growing without bound.
+        guard let waiting = cumulation, waiting.readableBytes >= FrameHeader.size else { return }
+        let pause = backoff.refused()
+        guard pause > 0, !paused, let context else { return }
+        paused = true
+        shared.metrics.countBusyPause()
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        resumeTask = context.eventLoop.scheduleTask(in: .microseconds(Int64(pause))) { bound.value.resume() }
+    }
+
+    /// The pause is over: handle the frames already read (which may pause again), write their
+    /// replies, then let NIO read again if it asked to meanwhile.
+    private func resume() {
+        resumeTask = nil
+        paused = false
+        guard let context, !closing else { return }
+        reading = true
+        process()
+        compactCumulation()
+        reading = false
+        flushNow()
+        if !paused && readHeld {
+            readHeld = false
+            context.read()
         }
     }
 
@@ -88,7 +153,7 @@ final class FrameHandler: ChannelInboundHandler {
     // MARK: - Frames
 
     private func process() {
-        while !closing, var buffer = cumulation {
+        while !closing, !paused, var buffer = cumulation {
             if skipRemaining > 0 {
                 let n = min(skipRemaining, buffer.readableBytes)
                 buffer.moveReaderIndex(forwardBy: n)
@@ -159,6 +224,7 @@ final class FrameHandler: ChannelInboundHandler {
         }
         guard inFlight < maxInFlight else {
             reject(header, .busy, "this connection already has \(maxInFlight) requests in flight; wait for replies or open another connection")
+            refusedBusy()
             return
         }
         inFlight += 1
@@ -171,6 +237,10 @@ final class FrameHandler: ChannelInboundHandler {
         // This handler's address names the connection for the pools' lanes and admission (``CallerFlow``):
         // unique among live connections, and a handler outlives its requests (their replies hold it).
         let flow = pipeline.flow(id: UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())), nowMicros: start)
+        answeredBusy = false
+        defer {
+            if answeredBusy { refusedBusy() } else { backoff.admitted() }
+        }
         dispatcher.dispatch(opcode, body: Array(body.readableBytesView), trace: trace, flow: flow) { status, bytes in
             trace?.answer()
             let micros = monotonicMicros() &- start
@@ -212,6 +282,7 @@ final class FrameHandler: ChannelInboundHandler {
     /// A reply produced on this event loop: delivered at once; flushed by the read that asked for it,
     /// or by a task when it came from elsewhere on the loop.
     private func completedOnLoop(_ reply: PendingReply) {
+        if reply.status == .busy { answeredBusy = true }
         guard deliver(reply), !reading else { return }
         context!.eventLoop.execute { [bound = NIOLoopBound(self, eventLoop: context!.eventLoop)] in
             bound.value.flushNow()

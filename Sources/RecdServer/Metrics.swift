@@ -41,6 +41,8 @@ public final class Metrics: @unchecked Sendable {
     public let started = ContinuousClock.now
     /// PINGs answered OK, counted without the lock (see FrameHandler.ping).
     private let pings = ManagedAtomic<UInt64>(0)
+    /// Times a connection's reads were paused after a BUSY (``BusyBackoff``), counted without the lock.
+    private let busyPauses = ManagedAtomic<UInt64>(0)
 
     public init() {}
 
@@ -80,6 +82,14 @@ public final class Metrics: @unchecked Sendable {
     public func countPing() {
         pings.wrappingIncrement(ordering: .relaxed)
     }
+
+    /// Counts one pause of a connection's reads after a BUSY.
+    func countBusyPause() {
+        busyPauses.wrappingIncrement(ordering: .relaxed)
+    }
+
+    /// Pauses of connections' reads after a BUSY since start (STATS `connections.busy_pauses`).
+    public var busyPauseCount: UInt64 { busyPauses.load(ordering: .relaxed) }
 
     /// Records one encoder call of `size` texts.
     public func recordBatch(_ size: Int) {

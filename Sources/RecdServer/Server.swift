@@ -145,7 +145,8 @@ public final class RecdDaemon: @unchecked Sendable {
                         ?? LoopReplies(eventLoop: channel.eventLoop, metrics: shared.metrics)
                     try channel.pipeline.syncOperations.addHandler(FrameHandler(
                         dispatcher: dispatcher, shared: shared, limits: configuration.frameLimits,
-                        maxInFlight: configuration.maxInFlightPerConnection, replies: replies))
+                        maxInFlight: configuration.maxInFlightPerConnection, replies: replies,
+                        backoff: BusyBackoff(capMicros: UInt64(max(0, configuration.busyBackoff.wholeMicroseconds)))))
                 }
             }
     }

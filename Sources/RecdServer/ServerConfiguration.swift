@@ -36,6 +36,9 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int = 1024
     /// Requests one connection may have in flight; more are answered BUSY.
     public var maxInFlightPerConnection: Int = 128
+    /// After answering a connection BUSY, leave its next frames unread for a pause that starts at 1 ms and
+    /// doubles while BUSY repeats, up to this (``BusyBackoff``); `.zero` = never pause.
+    public var busyBackoff: Duration = .milliseconds(50)
     /// How long draining waits for in-flight requests before it gives up on them.
     public var drainTimeout: Duration = .seconds(10)
     /// Default top_k for INTENT and k for RECOMMEND / SIMILAR when the request sends 0.

@@ -36,8 +36,79 @@ import Testing
         return replies
     }
 
+    /// A config file holding `json`, for options without a flag.
+    func config(_ json: String) throws -> String {
+        let path = NSTemporaryDirectory() + "recd-overload-\(UUID().uuidString.prefix(8)).json"
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// One request frame of `opcode` with `body`.
+    func frame(_ opcode: Opcode, id: UInt32, _ body: [UInt8] = []) -> [UInt8] {
+        FrameHeader.request(opcode, id: id, bodyLength: body.count).bytes + body
+    }
+
+    /// Reads `count` frames from `raw`, each with its arrival time (s since `start`); retries a recv that
+    /// SIGCHLD interrupted.
+    func read(_ raw: RawSocket, count: Int, since start: ContinuousClock.Instant) throws -> [(frame: Frame, seconds: Double)] {
+        var decoder = FrameDecoder(direction: .response)
+        var frames: [(Frame, Double)] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while frames.count < count {
+            while let f = try decoder.next() { frames.append((f, (ContinuousClock.now - start).secondsDouble)) }
+            if frames.count >= count { break }
+            let n = buffer.withUnsafeMutableBytes { recv(raw.fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw E2EError("connection ended after \(frames.count) of \(count) replies") }
+            decoder.feed(buffer[0..<n])
+        }
+        return frames
+    }
+
+    /// Back-off after BUSY (`busy_backoff_ms`, ``BusyBackoff``): a connection answered BUSY is not read
+    /// again until its pause ends, and the pause doubles with each BUSY in a row, while another connection
+    /// is served meanwhile. BUSY here comes from the in-flight limit (1) with a request held by a 2 s fake
+    /// encoder, so it is deterministic. Time is only checked from below: a pause is a minimum, never a
+    /// speed, so a slow machine cannot fail it.
+    @Test func aConnectionAnsweredBusyIsPausedWhileAnotherIsServed() async throws {
+        let d = try DaemonProcess(["--fake-encoder-delay-ms", "2000", "--workers", "1",
+                                   "--config", try config(#"{"max_in_flight_per_connection": 1, "busy_backoff_ms": 1000}"#)])
+        let flooding = try RawSocket(d.socketPath), other = try RawSocket(d.socketPath)
+        defer { flooding.close(); other.close() }
+        var r = Recd_V1_EmbedRequest()
+        r.texts = ["held"]
+        let embed: [UInt8] = try r.serializedBytes()
+        // One write: an EMBED that stays in flight, ten more (each BUSY), then a PING.
+        var bytes: [UInt8] = []
+        for i in 1...11 { bytes += frame(.embed, id: UInt32(i), embed) }
+        bytes += frame(.ping, id: 99)
+        let start = ContinuousClock.now
+        flooding.send(bytes)
+        // Ten BUSY in a row pause 1 + 2 + … + 512 ms = 1,023 ms before the PING is read.
+        other.send(frame(.ping, id: 7))
+        let otherPing = try read(other, count: 1, since: start)[0]
+        let replies = try read(flooding, count: 12, since: start)
+        let busy = replies.filter { $0.frame.header.status == .busy }
+        #expect(busy.count == 10, "\(replies.map { ($0.frame.header.requestID, $0.frame.header.status.name) })")
+        let ping = try #require(replies.first { $0.frame.header.opcode == .ping })
+        #expect(ping.frame.header.status == .ok)
+        #expect(ping.seconds >= 1.0, "the PING behind ten BUSY answers is read only after the pauses: \(ping.seconds) s")
+        #expect(otherPing.frame.header.status == .ok)
+        #expect(otherPing.seconds < ping.seconds, "the other connection is served while the first is paused")
+        #expect(replies.contains { $0.frame.header.requestID == 1 && $0.frame.header.status == .ok }, "the admitted EMBED is served")
+        // STATS counts the ten pauses.
+        other.send(frame(.stats, id: 8))
+        let stats = try Recd_V1_StatsResponse(serializedBytes: try read(other, count: 1, since: start)[0].frame.body)
+        #expect(stats.extras["connections.busy_pauses"] == "10", "\(stats.extras)")
+        d.process.terminate()
+        #expect(await d.waitForExit() == 0)
+    }
+
     @Test func aBurstGetsBusyAtOnceWithAutomaticAdmission() async throws {
-        let d = try DaemonProcess(["--fake-encoder-delay-ms", "1000", "--workers", "1", "--max-queue-delay-ms", "auto"])
+        // Back-off off: this checks the admission rule, which answers each refused request at once; with
+        // back-off the later frames of the burst would be read only after growing pauses.
+        let d = try DaemonProcess(["--fake-encoder-delay-ms", "1000", "--workers", "1", "--max-queue-delay-ms", "auto",
+                                   "--config", try config(#"{"busy_backoff_ms": 0}"#)])
         let replies = try burst(d, count: 100)
         #expect(replies.count == 100, "every request is answered")
         let busy = replies.filter { $0.status == .busy }
@@ -54,6 +125,22 @@ import Testing
         let firstOK = ok.map(\.seconds).min() ?? .infinity
         #expect(firstOK >= 1.0, "an OK needs a whole fake call: first after \(firstOK) s")
         #expect(slowestBusy < firstOK, "BUSY is answered at once, not after a call: slowest after \(slowestBusy) s, first OK after \(firstOK) s")
+        d.process.terminate()
+        #expect(await d.waitForExit() == 0)
+    }
+
+    @Test func withBackOffEveryRequestOfARefusedBurstIsStillAnswered() async throws {
+        // The default back-off (50 ms cap): refused requests pause the connection, nothing is dropped.
+        let d = try DaemonProcess(["--fake-encoder-delay-ms", "300", "--workers", "1", "--max-queue-delay-ms", "auto"])
+        let replies = try burst(d, count: 100)
+        #expect(replies.count == 100, "every request is answered")
+        #expect(replies.allSatisfy { $0.status == .ok || $0.status == .busy }, "\(Set(replies.map(\.status.name)))")
+        #expect(replies.contains { $0.status == .busy } && replies.contains { $0.status == .ok })
+        let raw = try RawSocket(d.socketPath)
+        defer { raw.close() }
+        raw.send(frame(.stats, id: 1))
+        let stats = try Recd_V1_StatsResponse(serializedBytes: try read(raw, count: 1, since: .now)[0].frame.body)
+        #expect((Int(stats.extras["connections.busy_pauses"] ?? "") ?? 0) >= 1, "\(stats.extras)")
         d.process.terminate()
         #expect(await d.waitForExit() == 0)
     }

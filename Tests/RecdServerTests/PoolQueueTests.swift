@@ -85,6 +85,17 @@ private func v<T>(_ value: T) -> T { value }
         }
     }
 
+    @Test func aConnectionAnsweredBusyIsDeepForTheHoldTime() {
+        // Paused after each BUSY, a flooding connection sends one request per window: light by rate alone.
+        var p = PipelineDepth()
+        let t: UInt64 = 1_000_000
+        #expect(v(p.flow(id: 1, nowMicros: t)).isLight)
+        p.refused(nowMicros: t)
+        #expect(!v(p.flow(id: 1, nowMicros: t + PipelineDepth.window)).isLight, "refused: deep though it sends slowly")
+        #expect(!v(p.flow(id: 1, nowMicros: t + PipelineDepth.hold - 1)).isLight)
+        #expect(v(p.flow(id: 1, nowMicros: t + PipelineDepth.hold)).isLight, "light again a hold time after the BUSY")
+    }
+
     /// The pool itself: with one worker held busy, a light caller's job queued after a deep pipeline's
     /// jobs runs before them. An ordering claim, no timing.
     @Test func thePoolServesTheLightLaneFirst() {
