@@ -22,11 +22,7 @@ extension SlotParser {
         let table = sortTable
         var i = 0
         while i < t.count {
-            var best: (phrase: Int, length: Int)?
-            for p in 0..<table.count where table.length(p) > (best?.length ?? 0) {
-                if let n = table.match(p, in: t, at: i) { best = (p, n) }
-            }
-            if let b = best {
+            if let b = table.longestMatch(in: t, at: i) {
                 out.append(SortMatch(preference: sortTablePreferences[b.phrase], range: i ..< i + b.length))
                 i += b.length
             } else { i += 1 }

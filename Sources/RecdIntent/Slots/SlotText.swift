@@ -196,15 +196,36 @@ struct PackedPhrases: Sendable {
     private let lastIsLatin: [Bool]
     /// The phrases' Characters, read only where a code is ``SlotText/multiScalar``.
     private let chars: [[Character]]
+    /// Phrase indices (in table order) by the code of their first Character: a position is tried
+    /// only with the phrases that can start there.
+    private let byFirst: [UInt32: [Int]]
 
     init(_ phrases: [Phrase]) {
         var codes: [UInt32] = [], starts = [0]
-        for p in phrases { codes += p.codes; starts.append(codes.count) }
+        var index: [UInt32: [Int]] = [:]
+        for (k, p) in phrases.enumerated() {
+            codes += p.codes
+            starts.append(codes.count)
+            if let first = p.codes.first { index[first, default: []].append(k) }
+        }
         self.codes = codes
         self.starts = starts
         firstIsLatin = phrases.map(\.firstIsLatin)
         lastIsLatin = phrases.map(\.lastIsLatin)
         chars = phrases.map(\.chars)
+        byFirst = index
+    }
+
+    /// The longest phrase matching at position `i` of `t` (``match(_:in:at:plural:)``; among equally
+    /// long phrases, the first in table order, whose own length decides: a plural match does not
+    /// displace a longer spelling found first) and its match length.
+    func longestMatch(in t: SlotText, at i: Int, plural: Bool = false) -> (phrase: Int, length: Int)? {
+        guard i < t.count, let candidates = byFirst[t.codes[i]] else { return nil }
+        var best: (phrase: Int, length: Int)?
+        for p in candidates where length(p) > (best?.length ?? 0) {
+            if let n = match(p, in: t, at: i, plural: plural) { best = (p, n) }
+        }
+        return best
     }
 
     /// Number of phrases.

@@ -16,12 +16,11 @@ struct TermLexicon: Sendable {
     struct Match { var kind: SlotKind; var value: String; var range: Range<Int> }
 
     let entries: [Entry]
-    /// Indices into `entries` (longest spelling first) by the code of the first Character
-    /// (``SlotText/code(of:)``): a position is compared only with the spellings that can start
-    /// there, instead of with the whole vocabulary (the whole-vocabulary scan was most of INTENT's
-    /// cost after the encoder). Keyed by code, not Character: hashing a Character hashes a String.
-    let byFirst: [UInt32: [Int]]
-    /// `entries`' spellings, packed in the same order (the matching loop reads these, not `entries`).
+    /// `entries`' spellings (longest first), packed in the same order and indexed by the code of
+    /// their first Character (``SlotText/code(of:)``): a position is compared only with the spellings
+    /// that can start there, instead of with the whole vocabulary (the whole-vocabulary scan was most
+    /// of INTENT's cost after the encoder). Keyed by code, not Character: hashing a Character hashes
+    /// a String.
     let spellings: PackedPhrases
     /// Single-word Latin spellings of ≥ 5 letters (shorter words have too many real-word
     /// neighbours: nike/like, dell/tell, sony/song), candidates for fuzzy matches.
@@ -42,9 +41,6 @@ struct TermLexicon: Sendable {
             }
         }
         entries = e.sorted { $0.spelling.count > $1.spelling.count }
-        var index: [UInt32: [Int]] = [:]
-        for (k, entry) in entries.enumerated() { index[entry.spelling.codes[0], default: []].append(k) }
-        byFirst = index
         spellings = PackedPhrases(entries.map(\.spelling))
         fuzzy = e.filter { $0.spelling.count >= 5 && $0.spelling.chars.allSatisfy { $0.isASCII && $0.isLetter } }
         var bytes: [UInt8] = [], starts = [0]
@@ -65,14 +61,9 @@ struct TermLexicon: Sendable {
         var out: [Match] = []
         var i = 0
         while i < t.count {
-            guard let candidates = byFirst[t.codes[i]] else { i += 1; continue }
-            var best: (entry: Int, length: Int)?
-            for k in candidates where spellings.length(k) > (best?.length ?? 0) {
-                // The spelling, or its plural ("laptops").
-                if let n = spellings.match(k, in: t, at: i, plural: true) { best = (k, n) }
-            }
-            if let b = best {
-                out.append(Match(kind: entries[b.entry].kind, value: entries[b.entry].value, range: i ..< i + b.length))
+            // The longest spelling, or its plural ("laptops"), starting here.
+            if let b = spellings.longestMatch(in: t, at: i, plural: true) {
+                out.append(Match(kind: entries[b.phrase].kind, value: entries[b.phrase].value, range: i ..< i + b.length))
                 i += b.length
                 continue
             }
