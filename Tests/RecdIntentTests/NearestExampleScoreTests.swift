@@ -22,13 +22,57 @@ final class NearestExampleScoreTests: XCTestCase {
         }
     }
 
-    func testDotMatchesScalarForOddLengths() {
+    /// `nearest` (one `sgemv` per class) against a float64 reference of the same cosines, on random
+    /// unit vectors of edge lengths (below, at and past a 16-lane boundary, the encoder's 384) and
+    /// class sizes (1 row to 100), with and without a row filter. Tolerance: the float32 rounding
+    /// bound of a `dimension`-term sum of products of unit vectors, n · 2⁻²⁴ · Σ|aᵢbᵢ| ≤ n · 6e-8.
+    func testNearestMatchesFloat64ReferenceOnEdgeLengths() {
         var rng = SeededGenerator(seed: 3)
-        for n in [1, 15, 16, 17, 384, 385] {
-            let a = (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }
-            let b = (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }
-            let expected = zip(a, b).reduce(Float(0)) { $0 + $1.0 * $1.1 }
-            XCTAssertEqual(NearestExamples.dot(a, b, n), expected, accuracy: 1e-4 * Float(n), "n = \(n)")
+        for n in [1, 2, 15, 16, 17, 31, 383, 384, 385] {
+            for counts in [[1], [2, 7], [100, 3, 16]] {
+                let labels = counts.enumerated().flatMap { c, k in [Int32](repeating: Int32(c), count: k) }
+                let rows = labels.map { _ in (0..<n).map { _ in Float.random(in: -1...1, using: &rng) } }
+                let index = NearestExamples(rows: rows, dimension: n, labels: labels, classCount: counts.count, excluded: nil)
+                let query = unit((0..<n).map { _ in Float.random(in: -1...1, using: &rng) })
+                let tolerance = Float(n) * 6e-8 + 1e-7
+                for c in counts.indices {
+                    let members = Int(index.classStart[c]) ..< Int(index.classStart[c + 1])
+                    func cosine(_ r: Int) -> Double {
+                        (0..<n).reduce(0.0) { $0 + Double(index.vectors[r * n + $1]) * Double(query[$1]) }
+                    }
+                    let odd = { (r: Int) in r % 2 == 1 }
+                    let all = members.map(cosine).max()!
+                    let filtered = members.filter(odd).map(cosine).max() ?? -1
+                    query.withUnsafeBufferPointer { q in
+                        XCTAssertEqual(index.nearest(q.baseAddress!, ofClass: c), Float(all), accuracy: tolerance, "n \(n), class \(c)")
+                        XCTAssertEqual(index.nearest(q.baseAddress!, ofClass: c, include: odd), Float(filtered),
+                                       accuracy: tolerance, "n \(n), class \(c), odd rows")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Which row is nearest does not depend on the summation order when the cosines are apart: a toy
+    /// index whose rows are the query rotated by known angles gives exactly the expected cosines and
+    /// the same nearest row under every filter.
+    func testNearestPicksTheKnownRowOnAToySet() {
+        let n = 384
+        var rng = SeededGenerator(seed: 5)
+        let q = unit((0..<n).map { _ in Float.random(in: -1...1, using: &rng) })
+        var other = (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }   // made orthogonal to q
+        let along = zip(other, q).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+        other = unit(zip(other, q).map { $0 - along * $1 })
+        let cosines: [Float] = [0.2, 0.9, -0.5, 0.6]
+        let rows = cosines.map { c in zip(q, other).map { c * $0 + (1 - c * c).squareRoot() * $1 } }
+        let index = NearestExamples(rows: rows, dimension: n, labels: [0, 0, 0, 0], classCount: 1, excluded: nil)
+        q.withUnsafeBufferPointer { p in
+            XCTAssertEqual(index.nearest(p.baseAddress!, ofClass: 0), 0.9, accuracy: 1e-5)
+            XCTAssertEqual(index.nearest(p.baseAddress!, ofClass: 0) { $0 != 1 }, 0.6, accuracy: 1e-5)
+            XCTAssertEqual(index.nearest(p.baseAddress!, ofClass: 0) { $0 == 0 || $0 == 2 }, 0.2, accuracy: 1e-5)
+            XCTAssertEqual(index.nearest(p.baseAddress!, ofClass: 0) { _ in false }, -1, "no row included")
+            XCTAssertEqual(index.nearest(p.baseAddress!, ofClass: 1), -1, "no such class")
+            XCTAssertEqual(index.nearest(p.baseAddress!, ofClass: -1), -1, "no predicted class")
         }
     }
 

@@ -113,12 +113,14 @@ public struct IntentClassifier: Sendable, Equatable {
     func nearestCosine(_ embedding: [Float], ofClass c: Int) -> Float {
         guard let nearest, c >= 0 else { return 0 }
         let d = nearest.dimension
-        return withUnsafeTemporaryAllocation(of: Float.self, capacity: d) { q in
-            var s: Float = 0
-            for i in 0..<d { s += embedding[i] * embedding[i] }
-            let inv = s > 0 ? 1 / s.squareRoot() : 0
-            for i in 0..<d { q[i] = embedding[i] * inv }
-            return nearest.nearest(UnsafePointer(q.baseAddress!), ofClass: c)
+        return embedding.withUnsafeBufferPointer { e in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: d) { q in
+                var s: Float = 0
+                for i in 0..<d { s += e[i] * e[i] }
+                let inv = s > 0 ? 1 / s.squareRoot() : 0
+                for i in 0..<d { q[i] = e[i] * inv }
+                return nearest.nearest(UnsafePointer(q.baseAddress!), ofClass: c)
+            }
         }
     }
 }

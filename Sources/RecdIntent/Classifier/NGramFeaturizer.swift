@@ -71,7 +71,7 @@ public struct NGramFeaturizer: Sendable {
                 run.append(s.value)
             } else if TextNormalizer.isWordScalar(s) {
                 if runIsCJK { flush(); runIsCJK = false }
-                run.append(s.properties.numericType != nil && s.isASCII ? 0x30 : s.value)
+                run.append((0x30...0x39).contains(s.value) ? 0x30 : s.value)   // ASCII digits fold to "0"
             } else {
                 flush()
             }

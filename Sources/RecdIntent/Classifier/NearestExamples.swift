@@ -1,3 +1,5 @@
+import COpenBLAS
+
 /// The unit-length sentence embeddings of the in-scope training examples, grouped by class, for the
 /// nearest-example term of the out-of-scope score: how close a text is to the closest training
 /// example of the intent the model predicted. A linear model's logit measures how far a text lies
@@ -47,34 +49,39 @@ public struct NearestExamples: Sendable, Equatable {
 
     /// The largest cosine between the unit vector `query` (`dimension` values) and the vectors of
     /// class `c` whose row passes `include` (all when nil); -1 when there are none.
-    @inline(__always)
+    ///
+    /// One OpenBLAS `sgemv` over the class's rows (contiguous, `dimension` apart) computes every
+    /// cosine, then the largest included one is taken. Before session 7 each row was a Swift
+    /// `SIMD16` loop whose `addingProduct` compiled to 16 scalar `fmaf` calls through the PLT per step
+    /// (Swift targets baseline x86-64, which has no FMA instruction): ~2.5 % of recd's CPU under
+    /// INTENT load. `sgemv` sums in another order than one row at a time, so cosines may differ in the
+    /// last bits (`NearestExampleScoreTests` bounds it by the float32 rounding of a `dimension`-term
+    /// sum of unit vectors). Rows left out by `include` are computed and skipped: during calibration
+    /// that is a third of a class, cheaper than a call per included row.
     func nearest(_ query: UnsafePointer<Float>, ofClass c: Int, include: ((Int) -> Bool)? = nil) -> Float {
-        guard c + 1 < classStart.count else { return -1 }
-        var best: Float = -1
-        vectors.withUnsafeBufferPointer { all in
-            let base = all.baseAddress!
-            for r in Int(classStart[c]) ..< Int(classStart[c + 1]) {
-                if let include, !include(r) { continue }
-                best = max(best, Self.dot(query, base + r * dimension, dimension))
+        guard c >= 0, c + 1 < classStart.count, dimension > 0 else { return -1 }
+        let first = Int(classStart[c]), rows = Int(classStart[c + 1]) - first
+        guard rows > 0 else { return -1 }
+        return vectors.withUnsafeBufferPointer { all in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: rows) { cosines in
+                let out = cosines.baseAddress!
+                Self.dots(query, rows: all.baseAddress! + first * dimension, count: rows, dimension: dimension, into: out)
+                var best: Float = -1
+                for r in 0..<rows {
+                    if let include, !include(first + r) { continue }
+                    best = max(best, out[r])
+                }
+                return best
             }
         }
-        return best
     }
 
-    /// Dot product of two `n`-value vectors, 16 lanes at a time.
+    /// `out[r] = rows[r] · query` for `count` rows of `dimension` values each (row-major, contiguous).
     @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = SIMD16<Float>()
-        var i = 0
-        while i + 16 <= n {
-            let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self)
-            let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<Float>.self)
-            acc = acc.addingProduct(x, y)
-            i += 16
-        }
-        var s = acc.sum()
-        while i < n { s += a[i] * b[i]; i += 1 }
-        return s
+    static func dots(_ query: UnsafePointer<Float>, rows: UnsafePointer<Float>, count: Int, dimension: Int,
+                     into out: UnsafeMutablePointer<Float>) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, blasint(count), blasint(dimension), 1, rows, blasint(dimension),
+                    query, 1, 0, out, 1)
     }
 }
 

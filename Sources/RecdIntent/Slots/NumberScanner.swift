@@ -26,7 +26,7 @@ enum NumberScanner {
 
     private static func digits(_ t: SlotText, at i: Int) -> NumberToken? {
         let c = t.chars
-        guard c[i].isASCII, c[i].isNumber else { return nil }
+        guard (0x30...0x39).contains(t.codes[i]) else { return nil }   // an ASCII digit
         if i > 0, SlotText.isLatinWordChar(c[i - 1]), !c[i - 1].isNumber { return nil }   // "x100", "ps5"
         var j = i
         var text = ""
@@ -67,11 +67,20 @@ enum NumberScanner {
         "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
     ]
 
+    /// A letter of a space-separated script at `i` (ASCII decided from the code, without a Unicode
+    /// property lookup).
+    @inline(__always)
+    private static func isWordLetter(_ t: SlotText, _ i: Int) -> Bool {
+        let c = t.codes[i]
+        if c < 0x80 { return (0x61...0x7A).contains(c) || (0x41...0x5A).contains(c) }
+        return t.chars[i].isLetter && !SlotText.isCJK(t.chars[i])
+    }
+
     private static func word(_ t: SlotText, at i: Int) -> (String, Int)? {
-        guard i < t.count, t.chars[i].isLetter, !SlotText.isCJK(t.chars[i]) else { return nil }
-        if i > 0, SlotText.isLatinWordChar(t.chars[i - 1]) { return nil }
+        guard i < t.count, isWordLetter(t, i) else { return nil }
+        if i > 0, t.latin[i - 1] { return nil }
         var j = i
-        while j < t.count && t.chars[j].isLetter && !SlotText.isCJK(t.chars[j]) { j += 1 }
+        while j < t.count && isWordLetter(t, j) { j += 1 }
         return (String(t.chars[i..<j]), j)
     }
 
@@ -117,7 +126,8 @@ enum NumberScanner {
 
     private static func chinese(_ t: SlotText, at i: Int) -> NumberToken? {
         let c = t.chars
-        guard chineseDigits[c[i]] != nil || c[i] == "十" else { return nil }
+        // Every Chinese numeral is at or above U+3007 (〇); the code check spares the Character hash.
+        guard t.codes[i] >= 0x3007, chineseDigits[c[i]] != nil || c[i] == "十" else { return nil }
         var total = 0.0, section = 0.0, number = 0.0
         var lastUnit = 0.0
         var j = i

@@ -1,17 +1,17 @@
 extension SlotParser {
     struct PriceMatch { var price: PriceRange; var range: Range<Int> }
 
-    static let currencyPrefixes: [(String, String)] = [
+    static let currencyPrefixes: [(Phrase, String)] = ([
         ("us$", "USD"), ("usd", "USD"), ("$", "USD"), ("rmb", "CNY"), ("¥", "CNY"), ("￥", "CNY"),
         ("€", "EUR"), ("eur", "EUR"), ("£", "GBP"), ("gbp", "GBP"),
-    ]
-    static let currencySuffixes: [(String, String)] = [
+    ] as [(String, String)]).map { (Phrase($0.0), $0.1) }
+    static let currencySuffixes: [(Phrase, String)] = ([
         ("dollars", "USD"), ("dollar", "USD"), ("bucks", "USD"), ("usd", "USD"), ("美元", "USD"), ("美金", "USD"), ("刀", "USD"),
         ("euros", "EUR"), ("euro", "EUR"), ("eur", "EUR"), ("欧元", "EUR"), ("€", "EUR"),
         ("pounds", "GBP"), ("quid", "GBP"), ("gbp", "GBP"), ("英镑", "GBP"),
         ("yuan", "CNY"), ("rmb", "CNY"), ("cny", "CNY"), ("块钱", "CNY"), ("块", "CNY"), ("元", "CNY"), ("人民币", "CNY"),
         ("yen", "JPY"), ("jpy", "JPY"), ("日元", "JPY"), ("円", "JPY"),
-    ]
+    ] as [(String, String)]).map { (Phrase($0.0), $0.1) }
     static let upperBefore = phrases(["under", "below", "less than", "cheaper than", "no more than", "not more than",
         "not over", "at most", "up to", "max", "maximum", "within", "budget of", "budget is", "budget",
         "under a budget of", "不超过", "不高于", "低于", "少于", "不到", "最多", "预算", "预算是", "预算在", "便宜于"])
@@ -28,14 +28,14 @@ extension SlotParser {
     /// After-cues that mark a price on their own, without currency or price words ("1万以内").
     static let strongAfter: Set<String> = ["以内", "以下", "之内", "以上", "左右", "上下", "or less", "or more", "and up"]
     static let rangeAfter = phrases(["之间", "中间"])
-    static let priceContext = ["price", "cost", "budget", "spend", "priced", "cheap", "$", "¥", "价格", "价位", "预算", "价钱", "钱", "元", "块"]
+    static let priceContext: [Phrase] = (["price", "cost", "budget", "spend", "priced", "cheap", "$", "¥", "价格", "价位", "预算",
+        "价钱", "钱", "元", "块"] as [String]).map { Phrase($0) }
 
     /// Currency written right before `i` (its start and code).
     static func currency(before i: Int, in t: SlotText) -> (Int, String)? {
         for (p, code) in currencyPrefixes {
-            let chars = Array(p)
-            let start = p.first!.isLetter ? t.skipSpacesBackward(from: i) - chars.count : i - chars.count
-            if start >= 0 && t.matches(chars, at: start) { return (start, code) }
+            let start = p.chars.first!.isLetter ? t.skipSpacesBackward(from: i) - p.count : i - p.count
+            if start >= 0 && t.matches(p, at: start) { return (start, code) }
         }
         return nil
     }
@@ -43,9 +43,8 @@ extension SlotParser {
     /// Currency written right after `i` (its end and code).
     static func currency(after i: Int, in t: SlotText) -> (Int, String)? {
         for (s, code) in currencySuffixes {
-            let chars = Array(s)
-            let start = s.first!.isLetter ? t.skipSpaces(from: i) : i
-            if t.matches(chars, at: start) { return (start + chars.count, code) }
+            let start = s.chars.first!.isLetter ? t.skipSpaces(from: i) : i
+            if t.matches(s, at: start) { return (start + s.count, code) }
         }
         return nil
     }
@@ -61,9 +60,9 @@ extension SlotParser {
     }
 
     static func prices(_ t: SlotText, _ numbers: [NumberToken]) -> [PriceMatch] {
+        guard !numbers.isEmpty else { return [] }
         let amounts = numbers.map { amount($0, t) }
-        let text = String(t.chars)
-        let hasContext = priceContext.contains { text.contains($0) }
+        let hasContext = priceContext.contains { t.contains($0) }
         var out: [PriceMatch] = []
         var k = 0
         while k < amounts.count {

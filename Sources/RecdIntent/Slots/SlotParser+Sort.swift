@@ -1,7 +1,7 @@
 extension SlotParser {
     struct SortMatch { var preference: SortPreference; var range: Range<Int> }
 
-    static let sortPhrases: [(SortPreference, [[Character]])] = [
+    static let sortPhrases: [(SortPreference, [Phrase])] = [
         (.priceAscending, phrases(["cheapest", "lowest price", "lowest priced", "least expensive", "price low to high",
             "low to high", "lowest cost", "最便宜", "价格最低", "价格从低到高", "从低到高", "最实惠", "价格最便宜"])),
         (.priceDescending, phrases(["most expensive", "highest price", "priciest", "price high to low", "high to low",
@@ -13,32 +13,36 @@ extension SlotParser {
             "最畅销", "卖得最好", "销量最高", "最受欢迎", "最火", "热销"])),
     ]
 
+    /// `sortPhrases` packed in order, and the preference of each.
+    static let sortTable = PackedPhrases(sortPhrases.flatMap(\.1))
+    static let sortTablePreferences = sortPhrases.flatMap { pref, list in list.map { _ in pref } }
+
     static func sorts(_ t: SlotText) -> [SortMatch] {
         var out: [SortMatch] = []
+        let table = sortTable
         var i = 0
         while i < t.count {
-            var best: SortMatch?
-            for (pref, list) in sortPhrases {
-                for p in list where t.matches(p, at: i) {
-                    if best == nil || p.count > best!.range.count { best = SortMatch(preference: pref, range: i ..< i + p.count) }
-                }
-            }
-            if let b = best { out.append(b); i = b.range.upperBound } else { i += 1 }
+            if let b = table.longestMatch(in: t, at: i) {
+                out.append(SortMatch(preference: sortTablePreferences[b.phrase], range: i ..< i + b.length))
+                i += b.length
+            } else { i += 1 }
         }
         return out
     }
 
     struct SizeMatch { var value: String; var range: Range<Int> }
 
-    static let sizeCues = phrases(["size", "尺码", "尺寸"])
+    static let sizeCues = PackedPhrases(phrases(["size", "尺码", "尺寸"]))
 
     /// "size 10", "size 9.5", "size M", "42码", "尺码42", "XL号".
     static func explicitSizes(_ t: SlotText) -> [SizeMatch] {
         var out: [SizeMatch] = []
         let cues = sizeCues
         for i in 0..<t.count {
-            guard let cue = cues.first(where: { t.matches($0, at: i) }) else { continue }
-            let start = t.skipSpaces(from: i + cue.count)
+            var found: Int?
+            for p in 0..<cues.count { if let n = cues.match(p, in: t, at: i) { found = n; break } }
+            guard let cue = found else { continue }
+            let start = t.skipSpaces(from: i + cue)
             var j = start
             while j < t.count && ((t.chars[j].isASCII && (t.chars[j].isNumber || t.chars[j].isLetter))
                                   || (t.chars[j] == "." && j > start && j + 1 < t.count && t.chars[j + 1].isNumber)) { j += 1 }

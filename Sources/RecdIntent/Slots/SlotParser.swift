@@ -39,5 +39,5 @@ public struct SlotParser: Sendable {
     }
 }
 
-/// Phrase lists are written as strings and compared as Characters.
-func phrases(_ list: [String]) -> [[Character]] { list.map { Array($0) }.sorted { $0.count > $1.count } }
+/// Phrase lists are written as strings, longest first.
+func phrases(_ list: [String]) -> [Phrase] { list.map(Phrase.init).sorted { $0.count > $1.count } }

@@ -4,21 +4,31 @@ struct TermLexicon: Sendable {
     struct Entry: Sendable {
         let kind: SlotKind
         let value: String
-        let spelling: [Character]
+        let spelling: Phrase
+
+        init(kind: SlotKind, value: String, spelling: [Character]) {
+            self.kind = kind
+            self.value = value
+            self.spelling = Phrase(spelling)
+        }
     }
 
     struct Match { var kind: SlotKind; var value: String; var range: Range<Int> }
 
     let entries: [Entry]
-    /// Indices into `entries` (longest spelling first) by first Character: a position is compared
-    /// only with the spellings that can start there, instead of with the whole vocabulary
-    /// (the whole-vocabulary scan was most of INTENT's cost after the encoder).
-    let byFirst: [Character: [Int]]
+    /// `entries`' spellings (longest first), packed in the same order and indexed by the code of
+    /// their first Character (``SlotText/code(of:)``): a position is compared only with the spellings
+    /// that can start there, instead of with the whole vocabulary (the whole-vocabulary scan was most
+    /// of INTENT's cost after the encoder). Keyed by code, not Character: hashing a Character hashes
+    /// a String.
+    let spellings: PackedPhrases
     /// Single-word Latin spellings of ≥ 5 letters (shorter words have too many real-word
     /// neighbours: nike/like, dell/tell, sony/song), candidates for fuzzy matches.
     let fuzzy: [Entry]
-    /// `fuzzy` spellings as ASCII bytes, same order.
-    let fuzzyBytes: [[UInt8]]
+    /// `fuzzy` spellings as ASCII bytes, concatenated in the same order; entry `k`'s are
+    /// `fuzzyBytes[fuzzyStarts[k] ..< fuzzyStarts[k + 1]]`.
+    let fuzzyBytes: [UInt8]
+    let fuzzyStarts: [Int]
 
     init(_ vocabulary: CatalogVocabulary) {
         var e: [Entry] = []
@@ -31,11 +41,12 @@ struct TermLexicon: Sendable {
             }
         }
         entries = e.sorted { $0.spelling.count > $1.spelling.count }
-        var index: [Character: [Int]] = [:]
-        for (k, entry) in entries.enumerated() { index[entry.spelling[0], default: []].append(k) }
-        byFirst = index
-        fuzzy = e.filter { $0.spelling.count >= 5 && $0.spelling.allSatisfy { $0.isASCII && $0.isLetter } }
-        fuzzyBytes = fuzzy.map { Array(String($0.spelling).utf8) }
+        spellings = PackedPhrases(entries.map(\.spelling))
+        fuzzy = e.filter { $0.spelling.count >= 5 && $0.spelling.chars.allSatisfy { $0.isASCII && $0.isLetter } }
+        var bytes: [UInt8] = [], starts = [0]
+        for f in fuzzy { bytes += Array(String(f.spelling.chars).utf8); starts.append(bytes.count) }
+        fuzzyBytes = bytes
+        fuzzyStarts = starts
     }
 
     /// Common words one typo away from a catalog word ("apply"/"apple", "speakers"/"sneakers")
@@ -50,34 +61,31 @@ struct TermLexicon: Sendable {
         var out: [Match] = []
         var i = 0
         while i < t.count {
-            var best: Match?
-            guard let candidates = byFirst[t.chars[i]] else { i += 1; continue }
-            for k in candidates where entries[k].spelling.count > (best?.range.count ?? 0) {
-                let e = entries[k]
-                if t.matches(e.spelling, at: i) {
-                    best = Match(kind: e.kind, value: e.value, range: i ..< i + e.spelling.count)
-                } else if SlotText.isLatinWordChar(e.spelling.last!), i + e.spelling.count < t.count,
-                          t.chars[i + e.spelling.count] == "s", t.matches(e.spelling + ["s"], at: i) {
-                    best = Match(kind: e.kind, value: e.value, range: i ..< i + e.spelling.count + 1)   // plural
-                }
+            // The longest spelling, or its plural ("laptops"), starting here.
+            if let b = spellings.longestMatch(in: t, at: i, plural: true) {
+                out.append(Match(kind: entries[b.phrase].kind, value: entries[b.phrase].value, range: i ..< i + b.length))
+                i += b.length
+                continue
             }
-            if let b = best { out.append(b); i = b.range.upperBound; continue }
             i += 1
         }
         // Typos: Latin words that matched nothing, compared with single-word spellings.
         for w in t.words() where w.text.count >= 5 && w.text.allSatisfy({ $0.isASCII && $0.isLetter })
             && !Self.notFuzzy.contains(w.text) && !out.contains(where: { $0.range.overlaps(w.range) }) {
             let word = Array(w.text.utf8)
-            var best: (Int, Entry)?
+            var best: (distance: Int, entry: Int)?
             word.withUnsafeBufferPointer { wb in
-                for (k, e) in fuzzy.enumerated() {
-                    let limit = e.spelling.count >= 9 ? 2 : 1
-                    guard abs(e.spelling.count - wb.count) <= limit else { continue }
-                    let d = fuzzyBytes[k].withUnsafeBufferPointer { editDistance(wb, $0, limit: limit) }
-                    if d <= limit, best == nil || d < best!.0 { best = (d, e) }
+                fuzzyBytes.withUnsafeBufferPointer { all in
+                    for k in 0..<fuzzyStarts.count - 1 {   // by index: copying each Entry cost a retain per field
+                        let start = fuzzyStarts[k], n = fuzzyStarts[k + 1] - start
+                        let limit = n >= 9 ? 2 : 1
+                        guard abs(n - wb.count) <= limit else { continue }
+                        let d = editDistance(wb, UnsafeBufferPointer(rebasing: all[start ..< start + n]), limit: limit)
+                        if d <= limit, best == nil || d < best!.distance { best = (d, k) }
+                    }
                 }
             }
-            if let (_, e) = best { out.append(Match(kind: e.kind, value: e.value, range: w.range)) }
+            if let b = best { out.append(Match(kind: fuzzy[b.entry].kind, value: fuzzy[b.entry].value, range: w.range)) }
         }
         return out.sorted { $0.range.lowerBound < $1.range.lowerBound }
     }
