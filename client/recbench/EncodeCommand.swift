@@ -117,6 +117,16 @@ struct EncodeCommand: AsyncParsableCommand {
         cpuTimes.sort()
         let p50 = latencies[latencies.count / 2] * 1000
         let p99 = latencies[Int(Double(latencies.count) * 0.99)] * 1000
+        // The same single-text runs over the eight texts `recbench load` sends (5–10 tokens, shorter than
+        // the queries above): the in-process figure a daemon's EMBED / INTENT p50 compares with like for like.
+        var loadTextLatencies: [Double] = []
+        for i in 0..<n {
+            let t = now()
+            try encode([LoadWorkload.texts[i % LoadWorkload.texts.count]][...])
+            loadTextLatencies.append(now() - t)
+        }
+        loadTextLatencies.sort()
+        let loadTextsP50 = loadTextLatencies[loadTextLatencies.count / 2] * 1000
 
         let pool = WorkerSet(encoder: encoder, workers: max(1, workers), maxBatch: max(batch, docBatch), ompThreads: threads,
                              profiling: profile || ForwardProfile.requestedByEnvironment)
@@ -156,6 +166,7 @@ struct EncodeCommand: AsyncParsableCommand {
             ("single_runs", "\(n)"),
             ("single_p50_ms", fmt(p50)),
             ("single_p99_ms", fmt(p99)),
+            ("load_texts_single_p50_ms", fmt(loadTextsP50)),
             ("queries_per_s", fmt(qps)),
             ("docs_per_s", fmt(dps)),
         ] + loadFields + [
