@@ -72,6 +72,10 @@ final class FrameHandler: ChannelDuplexHandler {
         self.context = nil
         resumeTask?.cancel()
         resumeTask = nil
+        if paused {
+            paused = false
+            shared.requestsFinished(1)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -118,6 +122,9 @@ final class FrameHandler: ChannelDuplexHandler {
         let pause = backoff.refused()
         guard pause > 0, !paused, let context else { return }
         paused = true
+        // A paused connection's unread frames count as one request in flight, so a drain (SIGTERM) waits
+        // for the pause to end and answers them (UNAVAILABLE) instead of closing the connection on them.
+        shared.requestStarted()
         shared.metrics.countBusyPause()
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         resumeTask = context.eventLoop.scheduleTask(in: .microseconds(Int64(pause))) { bound.value.resume() }
@@ -127,7 +134,9 @@ final class FrameHandler: ChannelDuplexHandler {
     /// replies, then let NIO read again if it asked to meanwhile.
     private func resume() {
         resumeTask = nil
+        guard paused else { return }
         paused = false
+        defer { shared.requestsFinished(1) }
         guard let context, !closing else { return }
         reading = true
         process()

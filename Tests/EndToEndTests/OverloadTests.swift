@@ -104,6 +104,37 @@ import Testing
         #expect(await d.waitForExit() == 0)
     }
 
+    @Test func aPausedConnectionsFramesAreAnsweredWhenRecdStops() async throws {
+        // SIGTERM while a connection is paused after BUSY, with frames of it already read but not handled:
+        // the drain must wait for the pause and answer them (UNAVAILABLE), not close the connection on
+        // them. One EMBED is admitted (in flight for 1.1 s); the next eleven are refused by the in-flight
+        // limit one by one, pausing 1, 2, 4, … ms, so the eleventh pause runs from ~1,023 to ~2,047 ms.
+        // The stop comes at 1,500 ms, when nothing is in flight: a drain that waited only for admitted
+        // requests stopped recd then and closed the connection on frame 13 and the PING (this test failed
+        // so before the fix).
+        let d = try DaemonProcess(["--fake-encoder-delay-ms", "1100", "--workers", "1",
+                                   "--config", try config(#"{"max_in_flight_per_connection": 1, "busy_backoff_ms": 5000}"#)])
+        let flooding = try RawSocket(d.socketPath)
+        defer { flooding.close() }
+        var r = Recd_V1_EmbedRequest()
+        r.texts = ["held"]
+        let embed: [UInt8] = try r.serializedBytes()
+        var bytes: [UInt8] = []
+        for i in 1...13 { bytes += frame(.embed, id: UInt32(i), embed) }
+        bytes += frame(.ping, id: 99)
+        let start = ContinuousClock.now
+        flooding.send(bytes)
+        try await Task.sleep(for: .milliseconds(1500))
+        d.process.terminate()
+        let replies = try read(flooding, count: 14, since: start)
+        let statuses = replies.map { ($0.frame.header.requestID, $0.frame.header.status.name) }
+        #expect(Set(replies.map(\.frame.header.requestID)).count == 14, "every frame answered once: \(statuses)")
+        #expect(replies.contains { $0.frame.header.requestID == 1 && $0.frame.header.status == .ok }, "\(statuses)")
+        #expect(replies.allSatisfy { [.ok, .busy, .unavailable].contains($0.frame.header.status) }, "\(statuses)")
+        #expect(replies.contains { $0.frame.header.status == .unavailable }, "frames read after the stop are refused: \(statuses)")
+        #expect(await d.waitForExit() == 0)
+    }
+
     @Test func aBurstGetsBusyAtOnceWithAutomaticAdmission() async throws {
         // Back-off off: this checks the admission rule, which answers each refused request at once; with
         // back-off the later frames of the burst would be read only after growing pauses.
