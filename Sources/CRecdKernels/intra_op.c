@@ -92,39 +92,28 @@ static long long now_ns(void) {
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/// Spins until *word != old (returns 1) or the spin budget runs out (returns 0).
-static int spin_while_equal(_Atomic uint32_t *word, uint32_t old) {
+/// Spins until *word != old (returns 1) or the spin budget runs out (returns 0). With `only_one_pass`
+/// (the helper's spin between jobs) it also gives up at once when no job can come soon: no forward pass
+/// in progress (the daemon is between batches), or more than one (two workers each run their own pass,
+/// and recd_gemm_packed_auto shares nothing then). Spinning then only took a core from whoever needed
+/// it: the event loop writing a batch's replies, or the other worker.
+static int spin_while_equal(_Atomic uint32_t *word, uint32_t old, int only_one_pass) {
     long long deadline = now_ns() + RECD_SPIN_NS;
     for (;;) {
         for (int i = 0; i < 64; i++) {
             if (atomic_load_explicit(word, memory_order_acquire) != old) return 1;
             CPU_RELAX();
         }
+        if (only_one_pass && atomic_load_explicit(&team.passes, memory_order_relaxed) != 1) return 0;
         if (now_ns() > deadline) return 0;
     }
 }
 
-/// The helper's spin between jobs: like spin_while_equal, but it gives up at once when no job can come
-/// soon — no forward pass in progress (the daemon is between batches), or more than one (two workers
-/// each run their own pass, and recd_gemm_packed_auto shares nothing then). Spinning then only took a
-/// core from whoever needed it: the event loop writing a batch's replies, or the other worker.
-static int helper_spin(_Atomic uint32_t *word, uint32_t old) {
-    long long deadline = now_ns() + RECD_SPIN_NS;
-    for (;;) {
-        for (int i = 0; i < 64; i++) {
-            if (atomic_load_explicit(word, memory_order_acquire) != old) return 1;
-            CPU_RELAX();
-        }
-        if (atomic_load_explicit(&team.passes, memory_order_relaxed) != 1) return 0;
-        if (now_ns() > deadline) return 0;
-    }
-}
-
-/// Waits until *word != old: spin first (`spin`), then sleep on the futex with `sleeping` raised so the
-/// writer knows to wake us (the writer stores the word, then checks the flag; seq_cst on both sides).
-static void wait_while_equal_with(int (*spin)(_Atomic uint32_t *, uint32_t), _Atomic uint32_t *word, uint32_t old,
-                                  atomic_int *sleeping) {
-    if (spin(word, old)) return;
+/// Waits until *word != old: spin first (`only_one_pass` as in spin_while_equal), then sleep on the
+/// futex with `sleeping` raised so the writer knows to wake us (the writer stores the word, then checks
+/// the flag; seq_cst on both sides).
+static void wait_while_equal(_Atomic uint32_t *word, uint32_t old, atomic_int *sleeping, int only_one_pass) {
+    if (spin_while_equal(word, old, only_one_pass)) return;
     for (;;) {
         atomic_store(sleeping, 1);
         if (atomic_load(word) != old) break;
@@ -132,10 +121,6 @@ static void wait_while_equal_with(int (*spin)(_Atomic uint32_t *, uint32_t), _At
         if (atomic_load(word) != old) break;
     }
     atomic_store(sleeping, 0);
-}
-
-static void wait_while_equal(_Atomic uint32_t *word, uint32_t old, atomic_int *sleeping) {
-    wait_while_equal_with(spin_while_equal, word, old, sleeping);
 }
 
 /// Takes the next chunk of job `seq`; -1 when that job has no chunk left (or is no longer current).
@@ -164,7 +149,7 @@ static void *helper_main(void *arg) {
     // chunk the helper leaves, but it would waste the helper's first job).
     uint32_t seen = 0;
     for (;;) {
-        wait_while_equal_with(helper_spin, &team.job_seq, seen, &team.helper_sleeping);
+        wait_while_equal(&team.job_seq, seen, &team.helper_sleeping, 1);
         seen = atomic_load_explicit(&team.job_seq, memory_order_acquire);
         int index;
         while ((index = claim_next(seen)) >= 0) {
@@ -260,7 +245,7 @@ int recd_gemm_packed_split(int m, int n, int k, const float *a, int lda, const f
             long long waited = now_ns();
             long long own = waited - start;
             while ((done = atomic_load_explicit(&team.helper_done, memory_order_acquire)) != theirs)
-                wait_while_equal(&team.helper_done, done, &team.caller_sleeping);
+                wait_while_equal(&team.helper_done, done, &team.caller_sleeping, 0);
             waited = now_ns() - waited;
             // A wait longer than the caller's own work (and than RECD_LATE_NS) means the helper lost
             // its core mid-chunk: the host is busy, so run alone for a while (RECD_BACKOFF_NS).

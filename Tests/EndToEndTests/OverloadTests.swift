@@ -48,6 +48,16 @@ import Testing
         FrameHeader.request(opcode, id: id, bodyLength: body.count).bytes + body
     }
 
+    /// One write's worth of frames: EMBEDs with ids 1…`embeds` (one short text each), then a PING with id 99.
+    func embedsThenPing(_ embeds: Int) throws -> [UInt8] {
+        var r = Recd_V1_EmbedRequest()
+        r.texts = ["held"]
+        let embed: [UInt8] = try r.serializedBytes()
+        var bytes: [UInt8] = []
+        for i in 1...embeds { bytes += frame(.embed, id: UInt32(i), embed) }
+        return bytes + frame(.ping, id: 99)
+    }
+
     /// Reads `count` frames from `raw`, each with its arrival time (s since `start`); retries a recv that
     /// SIGCHLD interrupted.
     func read(_ raw: RawSocket, count: Int, since start: ContinuousClock.Instant) throws -> [(frame: Frame, seconds: Double)] {
@@ -75,13 +85,8 @@ import Testing
                                    "--config", try config(#"{"max_in_flight_per_connection": 1, "busy_backoff_ms": 1000}"#)])
         let flooding = try RawSocket(d.socketPath), other = try RawSocket(d.socketPath)
         defer { flooding.close(); other.close() }
-        var r = Recd_V1_EmbedRequest()
-        r.texts = ["held"]
-        let embed: [UInt8] = try r.serializedBytes()
         // One write: an EMBED that stays in flight, ten more (each BUSY), then a PING.
-        var bytes: [UInt8] = []
-        for i in 1...11 { bytes += frame(.embed, id: UInt32(i), embed) }
-        bytes += frame(.ping, id: 99)
+        let bytes = try embedsThenPing(11)
         let start = ContinuousClock.now
         flooding.send(bytes)
         // Ten BUSY in a row pause 1 + 2 + … + 512 ms = 1,023 ms before the PING is read.
@@ -116,12 +121,7 @@ import Testing
                                    "--config", try config(#"{"max_in_flight_per_connection": 1, "busy_backoff_ms": 5000}"#)])
         let flooding = try RawSocket(d.socketPath)
         defer { flooding.close() }
-        var r = Recd_V1_EmbedRequest()
-        r.texts = ["held"]
-        let embed: [UInt8] = try r.serializedBytes()
-        var bytes: [UInt8] = []
-        for i in 1...13 { bytes += frame(.embed, id: UInt32(i), embed) }
-        bytes += frame(.ping, id: 99)
+        let bytes = try embedsThenPing(13)
         let start = ContinuousClock.now
         flooding.send(bytes)
         try await Task.sleep(for: .milliseconds(1500))
