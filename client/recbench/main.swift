@@ -11,6 +11,7 @@ struct RecBench: AsyncParsableCommand {
             LoadCommand.self,
             EvalIntentCommand.self,
             EvalRecCommand.self,
+            StallsCommand.self,
         ])
 }
 
