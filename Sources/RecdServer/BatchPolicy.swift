@@ -29,15 +29,36 @@ public struct BatchPolicy: Sendable, Equatable {
     public var maxWait: UInt64
     /// Stop waiting once nothing arrived for this long (ns); capped at `maxWait`.
     public var idleGap: UInt64
+    /// Longest a batch should run (ns), by the measured costs (``textsWithinBudget(single:extraPerText:)``);
+    /// 0 = no budget, only `maxTexts`.
+    public var maxRunNanos: UInt64
 
     /// The gap used unless a caller picks another: 150 µs, above the reply → next-request round trip
     /// of a client on the same machine and short enough that a lone batch loses little.
     public static let defaultIdleGap: UInt64 = 150_000
 
-    public init(maxTexts: Int, maxWait: UInt64, idleGap: UInt64 = BatchPolicy.defaultIdleGap) {
+    public init(maxTexts: Int, maxWait: UInt64, idleGap: UInt64 = BatchPolicy.defaultIdleGap, maxRunNanos: UInt64 = 0) {
         self.maxTexts = max(1, maxTexts)
         self.maxWait = maxWait
         self.idleGap = min(idleGap, maxWait)
+        self.maxRunNanos = maxRunNanos
+    }
+
+    /// Most texts a batch may hold so that it runs within `maxRunNanos`, when one text alone takes
+    /// `single` and each further text adds `extraPerText` (``ServiceCosts``): at least 1, at most
+    /// `maxTexts`; `maxTexts` when there is no budget or nothing is measured yet.
+    ///
+    /// Why a time budget and not only a count: every text of a batch is answered when the whole batch
+    /// ends, and a request arriving meanwhile (a light caller next to a flood) waits for it too. Where
+    /// batching saves little per text — fp32 short queries on this machine cost about the same per text
+    /// alone as in a batch of 32 (daemon/DAEMON.md, "Batch run budget") — a long batch only adds waiting;
+    /// where it saves a lot (int8), the same budget holds many more texts. A request's own texts are
+    /// never split: the budget limits what is added to it.
+    public func textsWithinBudget(single: UInt64, extraPerText: UInt64) -> Int {
+        guard maxRunNanos > 0, single > 0 else { return maxTexts }
+        guard maxRunNanos > single else { return 1 }
+        let extra = (maxRunNanos - single) / max(1, extraPerText)
+        return Int(min(UInt64(maxTexts - 1), extra)) + 1
     }
 
     /// What a collecting worker does next.

@@ -16,6 +16,8 @@ public struct ConfigFile: Decodable, Sendable {
     /// Milliseconds of estimated queue wait past which a request gets BUSY; 0 = off; "auto"; "adaptive" (the default).
     public var max_queue_delay_ms: QueueDelaySetting?
     public var max_batch_texts: Int?
+    /// Longest a micro-batch should run (ms, may be fractional); 0 = no budget.
+    public var max_batch_ms: Double?
     public var batch_wait_us: Int?
     public var max_body_bytes: Int?
     public var max_texts_per_request: Int?
@@ -61,6 +63,12 @@ public struct ConfigFile: Decodable, Sendable {
         if let v = queue_capacity { c.queueCapacity = v }
         if let v = max_queue_delay_ms { c.queueDelayLimit = v.limit }
         if let v = max_batch_texts { c.maxBatchTexts = v }
+        if let v = max_batch_ms {
+            guard v.isFinite, v >= 0, v <= 60_000 else {
+                throw Error(description: "max_batch_ms must be a number of milliseconds from 0 to 60000, found \(v)")
+            }
+            c.maxBatchRun = .microseconds(Int64((v * 1000).rounded()))
+        }
         if let v = batch_wait_us { c.maxBatchWait = .microseconds(v) }
         if let v = max_body_bytes { c.frameLimits.maxBodyBytes = v }
         if let v = max_texts_per_request { c.requestLimits.maxTextsPerRequest = v }

@@ -134,6 +134,9 @@ extension Dispatcher {
         func ms(_ nanos: UInt64) -> String { String(format: "%.3f", Double(nanos) / 1e6) }
         if costs.single > 0 { out["pool.single_request_ms"] = ms(costs.single) }
         if costs.perText > 0 { out["pool.per_text_ms"] = ms(costs.perText) }
+        if costs.extraPerText > 0 { out["pool.extra_per_text_ms"] = ms(costs.extraPerText) }
+        out["pool.batch_budget_texts"] = String(pool.batching.textsWithinBudget(single: costs.currentSingle,
+                                                                                extraPerText: costs.extraPerText))
         out["pool.admission_limit_ms"] = pool.admissionLimitNanos.map(ms) ?? "off"
         if pool.admission.limit == .adaptive { out["pool.admission_standing"] = pool.standingLanes }
         out["connections.busy_pauses"] = String(metrics.busyPauseCount)

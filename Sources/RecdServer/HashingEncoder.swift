@@ -10,12 +10,17 @@ public struct HashingEncoder: TextEncoder {
     public let dimension: Int
     /// Sleep per encoder call, to make requests slow in tests (in-flight / BUSY / drain).
     public let delay: Duration
+    /// Further sleep per text of a call (tests of the batch run budget: a model whose batches cost
+    /// in proportion to their texts).
+    public let delayPerText: Duration
     /// Called with each batch's texts (tests observe batching through it).
     public let onBatch: (@Sendable ([String]) -> Void)?
 
-    public init(dimension: Int = 384, delay: Duration = .zero, onBatch: (@Sendable ([String]) -> Void)? = nil) {
+    public init(dimension: Int = 384, delay: Duration = .zero, delayPerText: Duration = .zero,
+                onBatch: (@Sendable ([String]) -> Void)? = nil) {
         self.dimension = dimension
         self.delay = delay
+        self.delayPerText = delayPerText
         self.onBatch = onBatch
     }
 
@@ -46,7 +51,8 @@ public struct HashingEncoder: TextEncoder {
         let encoder: HashingEncoder
         func embed(_ texts: [String]) throws -> [[Float]] {
             encoder.onBatch?(texts)
-            if encoder.delay > .zero { Thread.sleep(forTimeInterval: encoder.delay.seconds) }
+            let sleep = encoder.delay + encoder.delayPerText * texts.count
+            if sleep > .zero { Thread.sleep(forTimeInterval: sleep.seconds) }
             return texts.map(encoder.vector)
         }
     }

@@ -25,6 +25,10 @@ public struct ServerConfiguration: Sendable {
     public var queueDelayLimit: QueueDelayLimit = .adaptive
     /// Most texts embedded in one encoder call.
     public var maxBatchTexts: Int = 32
+    /// Longest a micro-batch should run, by the measured costs: texts are added to a batch only while
+    /// its estimated run stays within this (``BatchPolicy/textsWithinBudget(single:extraPerText:)``);
+    /// `.zero` = no budget (only `maxBatchTexts`).
+    public var maxBatchRun: Duration = .milliseconds(8)
     /// Longest a worker holding fewer than `maxBatchTexts` waits for more, and only while every other
     /// worker is busy (``BatchPolicy``); 0 = never.
     public var maxBatchWait: Duration = .microseconds(500)

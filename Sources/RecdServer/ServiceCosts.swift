@@ -22,6 +22,12 @@ public struct ServiceCosts: Sendable, Equatable {
     public private(set) var task: UInt64 = 0
     /// True once `calibrate` set the model's shape.
     public private(set) var calibrated = false
+    /// What each text after the first adds to a batch, as batches of two or more texts measure it now
+    /// (ns; moving average, 1/8 weight to the newest): the batch run budget's slope
+    /// (``BatchPolicy/textsWithinBudget(single:extraPerText:)``). Unlike `perText` it is not capped, so it
+    /// tells a model whose batches barely amortise (fp32 here) from one whose batches do (int8). 0 = not
+    /// measured yet.
+    public private(set) var extraPerText: UInt64 = 0
 
     public init() {}
 
@@ -39,6 +45,7 @@ public struct ServiceCosts: Sendable, Equatable {
         scale = 1
         single = one
         calibrated = true
+        if slope > 0 { extraPerText = slope }
     }
 
     /// Records an embed batch of `texts` texts that took `nanos`.
@@ -51,6 +58,10 @@ public struct ServiceCosts: Sendable, Equatable {
             Self.average(&perText, nanos / UInt64(texts))
         }
         if texts == 1 { Self.average(&single, nanos) }
+        let alone = currentSingle
+        if texts >= 2, alone > 0 {
+            Self.average(&extraPerText, nanos > alone ? (nanos - alone) / UInt64(texts - 1) : 0)
+        }
     }
 
     /// Records a task that took `nanos`.

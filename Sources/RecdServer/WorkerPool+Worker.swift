@@ -253,11 +253,14 @@ extension WorkerPool {
     }
 
     /// Most texts a worker holding `count` may take now (``BatchPolicy/share(ownTexts:queuedTexts:runningTexts:sharingWorkers:)``):
-    /// shared with the idle workers and those running embed batches. Caller holds `lock`.
+    /// shared with the idle workers and those running embed batches, and no more than the batch run
+    /// budget allows (``BatchPolicy/textsWithinBudget(single:extraPerText:)``). Caller holds `lock`.
     private func fairShare(holding count: Int) -> Int {
         let idle = workers - busy - collecting   // other idle workers: this one is counted in `collecting`
-        return batching.share(ownTexts: count, queuedTexts: queue.total.texts, runningTexts: runningTexts,
-                       sharingWorkers: 1 + max(0, idle) + runningBatches)
+        let share = batching.share(ownTexts: count, queuedTexts: queue.total.texts, runningTexts: runningTexts,
+                                   sharingWorkers: 1 + max(0, idle) + runningBatches)
+        let budget = batching.textsWithinBudget(single: costs.currentSingle, extraPerText: costs.extraPerText)
+        return max(count, min(share, budget))
     }
 
     /// Takes queued embed jobs, in lane order, up to this worker's fair share (only light ones when

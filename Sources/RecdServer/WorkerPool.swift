@@ -197,6 +197,10 @@ public final class WorkerPool: @unchecked Sendable {
     var queuedWork: UInt64 { work(queue.total) }
 
     /// Estimated time (ns) for one worker to run `load`. Caller holds `lock`.
+    ///
+    /// Batches as `maxTexts` cuts them, not the run budget: the budget only shortens batches, and
+    /// counting each of a standing queue's few texts as its own pass refused ordinary concurrency (8
+    /// closed-loop connections answered mostly BUSY; session 8).
     func work(_ load: LaneLoad) -> UInt64 {
         costs.queuedWork(texts: load.texts, tasks: load.tasks, maxBatch: batching.maxTexts)
     }

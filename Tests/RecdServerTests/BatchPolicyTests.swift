@@ -62,3 +62,62 @@ import Testing
         #expect(one.share(ownTexts: 1, queuedTexts: 0, runningTexts: 0, sharingWorkers: 1) == 8)
     }
 }
+
+/// The batch run budget: how many texts fit, from the measured one-text time and per-text slope.
+@Suite struct BatchRunBudgetTests {
+    let ms: UInt64 = 1_000_000
+
+    @Test func aModelThatBarelyAmortisesGetsSmallBatches() {
+        // fp32 short queries here: ~2 ms alone, ~2 ms per further text.
+        let p = BatchPolicy(maxTexts: 32, maxWait: 500_000, maxRunNanos: 8 * ms)
+        #expect(p.textsWithinBudget(single: 2 * ms, extraPerText: 2 * ms) == 4)
+    }
+
+    @Test func aModelThatAmortisesGetsLargeBatchesUpToMaxTexts() {
+        let p = BatchPolicy(maxTexts: 32, maxWait: 500_000, maxRunNanos: 8 * ms)
+        #expect(p.textsWithinBudget(single: ms, extraPerText: ms / 4) == 29)
+        #expect(p.textsWithinBudget(single: ms, extraPerText: ms / 100) == 32, "never above maxTexts")
+        #expect(p.textsWithinBudget(single: ms, extraPerText: 0) == 32, "a zero slope is capped, not a division by zero")
+    }
+
+    @Test func oneTextAlwaysFits() {
+        let p = BatchPolicy(maxTexts: 32, maxWait: 500_000, maxRunNanos: 8 * ms)
+        #expect(p.textsWithinBudget(single: 9 * ms, extraPerText: ms) == 1, "one text over the budget still runs")
+        #expect(p.textsWithinBudget(single: 8 * ms, extraPerText: ms) == 1)
+    }
+
+    @Test func noBudgetOrNothingMeasuredMeansMaxTexts() {
+        #expect(BatchPolicy(maxTexts: 16, maxWait: 0).textsWithinBudget(single: 2 * ms, extraPerText: 2 * ms) == 16)
+        #expect(BatchPolicy(maxTexts: 16, maxWait: 0, maxRunNanos: 8 * ms).textsWithinBudget(single: 0, extraPerText: 0) == 16)
+    }
+}
+
+/// `ServiceCosts.extraPerText`: the uncapped slope the budget uses, from warm-up and then from batches.
+@Suite struct ServiceCostsSlopeTests {
+    let ms: UInt64 = 1_000_000
+
+    @Test func warmUpSetsTheUncappedSlope() {
+        var c = ServiceCosts()
+        c.calibrate(single: 2 * ms, batch: 16 * ms, texts: 8)   // 2 ms per further text
+        #expect(c.extraPerText == 2 * ms)
+        #expect(c.perText == ms / 2, "the admission model's slope stays capped at a quarter")
+    }
+
+    @Test func batchesMoveTheSlopeTowardsWhatTheyMeasure() {
+        var c = ServiceCosts()
+        c.calibrate(single: 2 * ms, batch: 16 * ms, texts: 8)
+        for _ in 0..<60 { c.recordBatch(texts: 1, nanos: 2 * ms); c.recordBatch(texts: 5, nanos: 3 * ms) }
+        // Batches of 5 that take 1.5 singles: each further text adds well under the warm-up's 2 ms.
+        #expect(c.extraPerText < ms / 2, "slope \(c.extraPerText)")
+        let p = BatchPolicy(maxTexts: 32, maxWait: 0, maxRunNanos: 8 * ms)
+        #expect(p.textsWithinBudget(single: c.currentSingle, extraPerText: c.extraPerText) > 8)
+    }
+
+    @Test func withoutWarmUpOnlyBatchesOfTwoOrMoreMeasureIt() {
+        var c = ServiceCosts()
+        c.recordBatch(texts: 1, nanos: 2 * ms)
+        #expect(c.extraPerText == 0)
+        c.recordBatch(texts: 3, nanos: 6 * ms)
+        #expect(c.extraPerText > 0)
+    }
+}

@@ -20,6 +20,18 @@ import Testing
         #expect(c.queueCapacity == ServerConfiguration().queueCapacity, "absent fields keep their defaults")
     }
 
+    @Test func batchRunBudgetIsReadInMillisecondsAndChecked() throws {
+        var c = ServerConfiguration()
+        #expect(c.maxBatchRun == .milliseconds(8), "the documented default")
+        try load(#"{"max_batch_ms": 2.5}"#).apply(to: &c)
+        #expect(c.maxBatchRun == .microseconds(2500))
+        try load(#"{"max_batch_ms": 0}"#).apply(to: &c)
+        #expect(c.maxBatchRun == .zero)
+        let e = #expect(throws: ConfigFile.Error.self) { try load(#"{"max_batch_ms": -1}"#).apply(to: &c) }
+        #expect(e?.description.contains("max_batch_ms") == true)
+        #expect(ConfigFile.knownKeys.contains("max_batch_ms"))
+    }
+
     @Test func badValuesNameTheField() throws {
         var c = ServerConfiguration()
         let e = #expect(throws: ConfigFile.Error.self) { try load(#"{"socket_mode": "rw-r--r--"}"#).apply(to: &c) }
