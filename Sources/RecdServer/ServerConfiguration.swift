@@ -27,8 +27,11 @@ public struct ServerConfiguration: Sendable {
     public var maxBatchTexts: Int = 32
     /// Longest a micro-batch should run, by the measured costs: texts are added to a batch only while
     /// its estimated run stays within this (``BatchPolicy/textsWithinBudget(single:extraPerText:)``);
-    /// `.zero` = no budget (only `maxBatchTexts`).
-    public var maxBatchRun: Duration = .milliseconds(8)
+    /// `.zero` (the default) = no budget (only `maxBatchTexts`). Off by default: with it, queued texts
+    /// wait in the queue instead of inside a long batch, and the adaptive admission, which judges the
+    /// queue's sojourn, then refused ordinary load (eval-intent's INTENT stream got BUSY; daemon/DAEMON.md,
+    /// "Batch run budget").
+    public var maxBatchRun: Duration = .zero
     /// Longest a worker holding fewer than `maxBatchTexts` waits for more, and only while every other
     /// worker is busy (``BatchPolicy``); 0 = never.
     public var maxBatchWait: Duration = .microseconds(500)

@@ -22,12 +22,21 @@ public struct ServiceCosts: Sendable, Equatable {
     public private(set) var task: UInt64 = 0
     /// True once `calibrate` set the model's shape.
     public private(set) var calibrated = false
-    /// What each text after the first adds to a batch, as batches of two or more texts measure it now
-    /// (ns; moving average, 1/8 weight to the newest): the batch run budget's slope
+    /// The warm-up's measured time per text after the first (ns), uncapped; 0 = not calibrated.
+    private var calibratedSlope: UInt64 = 0
+    /// Without a warm-up: what each text after the first added to batches of two or more (moving average).
+    private var learntSlope: UInt64 = 0
+
+    /// What each text after the first adds to a batch (ns): the batch run budget's slope
     /// (``BatchPolicy/textsWithinBudget(single:extraPerText:)``). Unlike `perText` it is not capped, so it
-    /// tells a model whose batches barely amortise (fp32 here) from one whose batches do (int8). 0 = not
-    /// measured yet.
-    public private(set) var extraPerText: UInt64 = 0
+    /// tells a model whose batches barely amortise (fp32 here) from one whose batches do (int8). Once
+    /// calibrated it is the warm-up's slope (each worker timed alone) times `scale`, like every estimate:
+    /// learning it from live batches was biased, because a batch of several texts mostly runs while the
+    /// other worker runs too, so its extra time measured contention (6.6 ms per text against a 2.7 ms
+    /// single request, session 8) and cut fp32 batches to one text. 0 = not measured yet.
+    public var extraPerText: UInt64 {
+        calibratedSlope > 0 ? UInt64(scale * Double(calibratedSlope)) : learntSlope
+    }
 
     public init() {}
 
@@ -45,7 +54,7 @@ public struct ServiceCosts: Sendable, Equatable {
         scale = 1
         single = one
         calibrated = true
-        if slope > 0 { extraPerText = slope }
+        calibratedSlope = slope
     }
 
     /// Records an embed batch of `texts` texts that took `nanos`.
@@ -58,9 +67,8 @@ public struct ServiceCosts: Sendable, Equatable {
             Self.average(&perText, nanos / UInt64(texts))
         }
         if texts == 1 { Self.average(&single, nanos) }
-        let alone = currentSingle
-        if texts >= 2, alone > 0 {
-            Self.average(&extraPerText, nanos > alone ? (nanos - alone) / UInt64(texts - 1) : 0)
+        if !calibrated, texts >= 2, single > 0 {
+            Self.average(&learntSlope, nanos > single ? (nanos - single) / UInt64(texts - 1) : 0)
         }
     }
 

@@ -103,14 +103,25 @@ import Testing
         #expect(c.perText == ms / 2, "the admission model's slope stays capped at a quarter")
     }
 
-    @Test func batchesMoveTheSlopeTowardsWhatTheyMeasure() {
+    @Test func theCalibratedSlopeScalesWithWhatBatchesTakeNow() {
         var c = ServiceCosts()
         c.calibrate(single: 2 * ms, batch: 16 * ms, texts: 8)
-        for _ in 0..<60 { c.recordBatch(texts: 1, nanos: 2 * ms); c.recordBatch(texts: 5, nanos: 3 * ms) }
-        // Batches of 5 that take 1.5 singles: each further text adds well under the warm-up's 2 ms.
-        #expect(c.extraPerText < ms / 2, "slope \(c.extraPerText)")
         let p = BatchPolicy(maxTexts: 32, maxWait: 0, maxRunNanos: 8 * ms)
-        #expect(p.textsWithinBudget(single: c.currentSingle, extraPerText: c.extraPerText) > 8)
+        #expect(p.textsWithinBudget(single: c.currentSingle, extraPerText: c.extraPerText) == 4)
+        // A slower machine (every batch twice the model): one text and the slope both double.
+        for _ in 0..<80 { c.recordBatch(texts: 1, nanos: 4 * ms) }
+        #expect(c.extraPerText > 3 * ms, "slope \(c.extraPerText)")
+        #expect(p.textsWithinBudget(single: c.currentSingle, extraPerText: c.extraPerText) == 2)
+    }
+
+    @Test func contendedBatchesDoNotInflateTheCalibratedSlope() {
+        var c = ServiceCosts()
+        c.calibrate(single: ms, batch: 2_750_000, texts: 8)   // int8-like: 0.25 ms per further text
+        // Batches of 4 that ran next to the other worker and took 3 singles, between single-text ones.
+        for _ in 0..<40 { c.recordBatch(texts: 1, nanos: ms); c.recordBatch(texts: 4, nanos: 3 * ms) }
+        let p = BatchPolicy(maxTexts: 32, maxWait: 0, maxRunNanos: 8 * ms)
+        #expect(p.textsWithinBudget(single: c.currentSingle, extraPerText: c.extraPerText) >= 12,
+                "slope \(c.extraPerText), single \(c.currentSingle)")
     }
 
     @Test func withoutWarmUpOnlyBatchesOfTwoOrMoreMeasureIt() {
