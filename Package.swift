@@ -48,7 +48,7 @@ let package = Package(
 
         // Engines.
         .target(name: "RecdIntent", dependencies: [
-            "COpenBLAS", "CRecdKernels",
+            "COpenBLAS",
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["INTENTS.md"]),
         .target(name: "RecdRecommend", dependencies: [

@@ -48,6 +48,5 @@ void recd_kernels_force_portable(int force);
 #include "recd_ops.h"
 #include "recd_intra_op.h"
 #include "recd_memory.h"
-#include "recd_softmax_train.h"
 
 #endif

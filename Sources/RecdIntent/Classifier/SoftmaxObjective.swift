@@ -1,4 +1,3 @@
-import CRecdKernels
 import Foundation
 
 /// Mean softmax cross-entropy plus L2 over some rows of a ``TrainingMatrix``, and its gradient.
@@ -13,11 +12,6 @@ import Foundation
 /// single-threaded model per core, which cannot warm-start the final model from the folds; and
 /// raising OpenBLAS's process-wide thread count during training, which would also change it for the
 /// encoder serving requests meanwhile.)
-///
-/// The per-row loops between and after the GEMMs (bias, n-gram pairs, softmax cross-entropy; bias and
-/// pair gradient) are C kernels at AVX-512 width (`recd_softmax_train.h`, session 8): Swift's SIMD16
-/// compiles to SSE on baseline x86-64, and these loops were ~40 % of the training's own CPU. They give
-/// bitwise the floats of the Swift loops (`SoftmaxTrainKernelTests`), so the optimiser's path is unchanged.
 ///
 /// **Centred parameters** (`centered`, session 5's branch `intent-s5`): the logits are
 /// `W·(x − μ) + Σ_p w_p·(v_j(p) − m_j(p)) + b̃`, with μ the rows' mean dense input and m_j the rows'
@@ -170,6 +164,17 @@ final class SoftmaxObjective {
         return out
     }
 
+    /// Calls `body(row, position)` for the rows at positions `range` (positions count through `rows`).
+    @inline(__always)
+    private func forEachRow(in range: Range<Int>, _ body: (Int, Int) -> Void) {
+        var position = 0
+        for r in rows {
+            let lo = max(range.lowerBound, position), hi = min(range.upperBound, position + r.count)
+            if lo < hi { for p in lo ..< hi { body(r.lowerBound + (p - position), p) } }
+            position += r.count
+        }
+    }
+
     /// Loss at `theta`; writes the gradient.
     func evaluate(_ theta: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>) -> Double {
         let c = data.classCount, d = data.denseDimension, pairs = data.pairCount
@@ -232,8 +237,6 @@ final class SoftmaxObjective {
             backward(shard: s)
         }
 
-        /// The shard's rows after the dense GEMM: bias, n-gram pairs, softmax cross-entropy, and G in
-        /// place of the logits (`recd_softmax_train_forward`, bitwise what the Swift loops computed).
         func forward(shard s: Int) {
             let o = objective, data = o.data
             let c = data.classCount, d = data.denseDimension
@@ -247,18 +250,31 @@ final class SoftmaxObjective {
             data.pairStart.withUnsafeBufferPointer { pStart in
             data.pairClass.withUnsafeBufferPointer { pClass in
             data.labels.withUnsafeBufferPointer { lab in
-                for g in o.segments[s] {
-                    loss = recd_softmax_train_forward(Int32(g.count), Int32(c), o.z.p + g.position * c, b,
-                                                      starts.baseAddress! + g.row, cols.baseAddress!, vals.baseAddress!,
-                                                      pStart.baseAddress!, pClass.baseAddress!, ws,
-                                                      lab.baseAddress! + g.row, weights.baseAddress!, inv, loss)
+                o.forEachRow(in: o.shards[s]) { r, position in
+                    let row = o.z.p + position * c
+                    for k in 0..<c { row[k] += b[k] }
+                    for e in starts[r] ..< starts[r + 1] {
+                        let j = Int(cols[e]), v = vals[e]
+                        let p0 = Int(pStart[j]), p1 = Int(pStart[j + 1])
+                        if p1 - p0 == c { axpy(v, ws + p0, row, c); continue }
+                        for p in p0 ..< p1 { row[Int(pClass[p])] += v * ws[p] }
+                    }
+                    var m = -Float.infinity
+                    for k in 0..<c { m = max(m, row[k]) }
+                    var sum: Float = 0
+                    for k in 0..<c { let e = expf(row[k] - m); row[k] = e; sum += e }
+                    let y = Int(lab[r])
+                    let w = weights[y]
+                    loss += Double(w) * (Double(logf(sum)) - Double(logf(max(row[y], .leastNormalMagnitude))))
+                    let scale = w * inv / sum
+                    for k in 0..<c { row[k] *= scale }
+                    row[y] -= w * inv
                 }
             }}}}}}
             }
             o.losses[s] = loss
         }
 
-        /// The shard's bias and pair gradients from its rows of G (`recd_softmax_train_backward`).
         func backward(shard s: Int) {
             let o = objective, data = o.data
             let c = data.classCount, d = data.denseDimension
@@ -271,10 +287,15 @@ final class SoftmaxObjective {
             data.values.withUnsafeBufferPointer { vals in
             data.pairStart.withUnsafeBufferPointer { pStart in
             data.pairClass.withUnsafeBufferPointer { pClass in
-                for g in o.segments[s] {
-                    recd_softmax_train_backward(Int32(g.count), Int32(c), o.z.p + g.position * c,
-                                                starts.baseAddress! + g.row, cols.baseAddress!, vals.baseAddress!,
-                                                pStart.baseAddress!, pClass.baseAddress!, gb, gws)
+                o.forEachRow(in: o.shards[s]) { r, position in
+                    let g = o.z.p + position * c
+                    for k in 0..<c { gb[k] += g[k] }
+                    for e in starts[r] ..< starts[r + 1] {
+                        let j = Int(cols[e]), v = vals[e]
+                        let p0 = Int(pStart[j]), p1 = Int(pStart[j + 1])
+                        if p1 - p0 == c { axpy(v, g, gws + p0, c); continue }
+                        for p in p0 ..< p1 { gws[p] += v * g[Int(pClass[p])] }
+                    }
                 }
             }}}}}
         }
