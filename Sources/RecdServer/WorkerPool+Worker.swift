@@ -119,7 +119,6 @@ extension WorkerPool {
         } else {
             costs.recordTask(nanos: report.runNanos)
         }
-        if busy == 0 && queue.isEmpty { spinning.poolIdle(at: monotonicNanos()) }
         let collectors = parking.wakeCollectors()
         for w in collectors { activity[w].claimed = monotonicNanos() }
         lock.unlock()
@@ -169,10 +168,8 @@ extension WorkerPool {
         return batch
     }
 
-    /// Parks this worker until a wake-up claims it, after a short spin for the next job when that pays
-    /// (``WorkerSpinning``; then it may return without parking). Caller holds `lock`; holds it again on return.
+    /// Parks this worker until a wake-up claims it. Caller holds `lock`; holds it again on return.
     private func parkIdle(_ index: Int) {
-        if spinForJob(index) { return }
         parking.parkIdle(index)
         activity[index].claimed = 0
         lock.unlock()

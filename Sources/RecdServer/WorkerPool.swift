@@ -1,4 +1,3 @@
-import Atomics
 import Foundation
 import Logging
 import RecdProtocol
@@ -64,16 +63,12 @@ public final class WorkerPool: @unchecked Sendable {
     /// Each worker's parking spot: it waits here when it has nothing to do (or holds a partial batch
     /// and waits for more); ``WorkerParking`` decides who posts it. Never blocks the poster.
     let parkers: [DispatchSemaphore]
-    /// Bumped (under `lock`) when an arrival claims the spinning worker; the spinner watches it without the lock.
-    let spinClaims = ManagedAtomic<UInt64>(0)
     /// Signalled as workers finish their warm-up (``waitUntilWarm()``); not used while serving.
     let warmCondition = NSCondition()
 
     // Everything below is protected by `lock`.
     let lock = NSLock()
     var parking = WorkerParking()
-    /// Whether an idle worker spins for the next job before parking, and which one does (``WorkerSpinning``).
-    var spinning = WorkerSpinning(budgetNanos: WorkerPool.spinBudgetNanos())
     /// The two lanes, with their texts and tasks: what the wait estimates are made of.
     var queue: PoolQueue<Queued>
     /// Whether each lane's queue is standing (used with `.adaptive` admission).
@@ -191,15 +186,8 @@ public final class WorkerPool: @unchecked Sendable {
         let isEmbed: Bool
         if case .embed = job { isEmbed = true } else { isEmbed = false }
         lastArrival = now
-        spinning.arrival(at: now)
-        var wake: Int?
-        if let spinner = spinning.claim(embed: isEmbed, collectorWaiting: !parking.collecting.isEmpty) {
-            activity[spinner].claimed = now
-            spinClaims.wrappingIncrement(ordering: .releasing)   // the spinner takes the job: no semaphore
-        } else {
-            wake = parking.wakeForArrival(embed: isEmbed)
-            if let wake { activity[wake].claimed = now }
-        }
+        let wake = parking.wakeForArrival(embed: isEmbed)
+        if let wake { activity[wake].claimed = now }
         lock.unlock()
         if let wake { parkers[wake].signal() }
         return true
