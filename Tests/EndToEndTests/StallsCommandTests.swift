@@ -2,18 +2,25 @@ import Foundation
 import Testing
 
 /// `recbench stalls` finds a stall it is given: the test stops the process (SIGSTOP) for 150 ms in the
-/// middle of its run, so at least one unit spans the stop, took ≥ 150 ms of wall time with almost no CPU
+/// middle of its run (0.4 s after it says it started timing), so at least one unit spans the stop, took ≥ 150 ms of wall time with almost no CPU
 /// time, and is reported as a descheduled event of that size.
 @Suite struct StallsCommandTests {
     @Test func aStoppedProcessIsReportedAsADescheduledStall() async throws {
         let p = Process()
         p.executableURL = Executables.url("recbench")
-        p.arguments = ["stalls", "--threads", "1", "--duration", "1.2", "--unit-us", "500", "--json"]
-        let out = Pipe()
+        p.arguments = ["stalls", "--threads", "1", "--duration", "3", "--unit-us", "500", "--json"]
+        let out = Pipe(), err = Pipe()
         p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
+        p.standardError = err
         try p.run()
-        try await Task.sleep(for: .milliseconds(500))
+        // Stop it only once it is timing units (a loaded machine can take longer than the run to start it).
+        var said = Data()
+        while !String(decoding: said, as: UTF8.self).contains("timing units") {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            said.append(chunk)
+        }
+        try await Task.sleep(for: .milliseconds(400))
         kill(p.processIdentifier, SIGSTOP)
         try await Task.sleep(for: .milliseconds(150))
         kill(p.processIdentifier, SIGCONT)

@@ -38,6 +38,7 @@ struct StallsCommand: ParsableCommand {
 
     func run() throws {
         let count = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
+        FileHandle.standardError.write(Data("recbench: timing units on \(count) threads for \(duration) s\n".utf8))
         let start = StallClock.monotonicMs()
         let results = StallResults(threads: count)
         let group = DispatchGroup()
