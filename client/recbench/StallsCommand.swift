@@ -91,7 +91,9 @@ struct StallWorker {
         let repeats = max(1, Int((Double(unitMicros) / 1000) / max(best, 1e-6)))
         var units: [StallUnit] = []
         units.reserveCapacity(Int(seconds * 1000 * 1000 / Double(unitMicros)) * 2 + 16)
-        let end = start + seconds * 1000
+        // Each thread times `seconds` of units from when it is ready (thread start-up can take seconds
+        // under a sanitizer or a loaded machine); `start` only aligns the threads' clocks for merging.
+        let end = StallClock.monotonicMs() + seconds * 1000
         while true {
             let t0 = StallClock.monotonicMs(), c0 = StallClock.threadCPUMs()
             if t0 >= end { break }
