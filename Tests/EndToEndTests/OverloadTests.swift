@@ -126,12 +126,17 @@ import Testing
         flooding.send(bytes)
         try await Task.sleep(for: .milliseconds(1500))
         d.process.terminate()
+        let stoppedAfter = ContinuousClock.now - start
         let replies = try read(flooding, count: 14, since: start)
         let statuses = replies.map { ($0.frame.header.requestID, $0.frame.header.status.name) }
         #expect(Set(replies.map(\.frame.header.requestID)).count == 14, "every frame answered once: \(statuses)")
         #expect(replies.contains { $0.frame.header.requestID == 1 && $0.frame.header.status == .ok }, "\(statuses)")
         #expect(replies.allSatisfy { [.ok, .busy, .unavailable].contains($0.frame.header.status) }, "\(statuses)")
-        #expect(replies.contains { $0.frame.header.status == .unavailable }, "frames read after the stop are refused: \(statuses)")
+        // Only when the stop came inside the eleventh pause (under make test's load the sleep can overrun
+        // it, and then the last frames are served normally before the stop: still every frame answered).
+        if stoppedAfter < .milliseconds(1950) {
+            #expect(replies.contains { $0.frame.header.status == .unavailable }, "frames read after the stop are refused (stopped after \(stoppedAfter)): \(statuses)")
+        }
         #expect(await d.waitForExit() == 0)
     }
 
