@@ -139,7 +139,7 @@ struct LoadCommand: AsyncParsableCommand {
             let escaped = e.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             fields.append(("first_error", "\"\(escaped)\""))
         }
-        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+        return jsonObject(fields)
     }
 }
 

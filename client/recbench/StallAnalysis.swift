@@ -88,6 +88,6 @@ struct StallSummary: Sendable {
         if let longest {
             fields.append(("longest", "{\"at_s\":\(f(longest.startMs / 1000)),\"wall_ms\":\(f(longest.wallMs)),\"cpu_share\":\(f(longest.cpuShare))}"))
         }
-        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+        return jsonObject(fields)
     }
 }

@@ -39,7 +39,7 @@ struct StallsCommand: ParsableCommand {
     func run() throws {
         let count = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         FileHandle.standardError.write(Data("recbench: timing units on \(count) threads for \(duration) s\n".utf8))
-        let start = StallClock.monotonicMs()
+        let start = now() * 1000
         let results = StallResults(threads: count)
         let group = DispatchGroup()
         for t in 0..<count {
@@ -86,19 +86,19 @@ struct StallWorker {
         // Calibrate on the fastest of a few tries, so a stall during calibration does not shorten every unit.
         var best = Double.infinity
         for _ in 0..<5 {
-            let t0 = StallClock.monotonicMs(); pass(1); best = min(best, StallClock.monotonicMs() - t0)
+            let t0 = now() * 1000; pass(1); best = min(best, now() * 1000 - t0)
         }
         let repeats = max(1, Int((Double(unitMicros) / 1000) / max(best, 1e-6)))
         var units: [StallUnit] = []
         units.reserveCapacity(Int(seconds * 1000 * 1000 / Double(unitMicros)) * 2 + 16)
         // Each thread times `seconds` of units from when it is ready (thread start-up can take seconds
         // under a sanitizer or a loaded machine); `start` only aligns the threads' clocks for merging.
-        let end = StallClock.monotonicMs() + seconds * 1000
+        let end = now() * 1000 + seconds * 1000
         while true {
-            let t0 = StallClock.monotonicMs(), c0 = StallClock.threadCPUMs()
+            let t0 = now() * 1000, c0 = threadCPU() * 1000
             if t0 >= end { break }
             pass(repeats)
-            let t1 = StallClock.monotonicMs(), c1 = StallClock.threadCPUMs()
+            let t1 = now() * 1000, c1 = threadCPU() * 1000
             units.append(StallUnit(startMs: t0 - start, wallMs: t1 - t0, cpuMs: c1 - c0))
         }
         if sink.isNaN { print("") }   // keeps the arithmetic alive
@@ -113,14 +113,4 @@ final class StallResults: @unchecked Sendable {
     init(threads: Int) { units = Array(repeating: [], count: threads) }
     func set(_ t: Int, _ u: [StallUnit]) { lock.lock(); units[t] = u; lock.unlock() }
     var all: [[StallUnit]] { lock.lock(); defer { lock.unlock() }; return units }
-}
-
-enum StallClock {
-    static func monotonicMs() -> Double { read(CLOCK_MONOTONIC) }
-    static func threadCPUMs() -> Double { read(CLOCK_THREAD_CPUTIME_ID) }
-    private static func read(_ clock: clockid_t) -> Double {
-        var ts = timespec()
-        clock_gettime(clock, &ts)
-        return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec) / 1e6
-    }
 }
