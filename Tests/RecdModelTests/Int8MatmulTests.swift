@@ -6,12 +6,14 @@ import Testing
 /// integer reference, on the model's shapes and on awkward ones (single row, odd N and K tails, every
 /// 16-row bucket).
 @Suite struct Int8MatmulTests {
-    /// A layer whose fp32 weights are integers with a ±127 entry in every row, so each row's scale is
-    /// exactly 1 and the quantised weights equal the integers.
+    /// A layer whose fp32 weights are integers with a ±weightMax entry in every row (127 with VNNI, 63
+    /// without: this machine's path), so each row's scale is exactly 1 and the quantised weights equal
+    /// the integers.
     static func integerLayer(n: Int, k: Int, seed: UInt64) throws -> (QuantizedLinear, [Int8]) {
         var rng = Int8GEMMTests.Random(state: seed)
-        var w = (0..<n * k).map { _ in Float(Int(rng.next(-127, 128))) }
-        for j in 0..<n { w[j * k + (j % k)] = j % 2 == 0 ? 127 : -127 }
+        let wmax = Float(Int8Path.current.weightMax)
+        var w = (0..<n * k).map { _ in Float(Int(rng.next(-wmax, wmax + 1))) }
+        for j in 0..<n { w[j * k + (j % k)] = j % 2 == 0 ? wmax : -wmax }
         let b = [Float](repeating: 0, count: n)
         let layer = try w.withUnsafeBufferPointer { wp in
             try b.withUnsafeBufferPointer { try QuantizedLinear(weight: wp.baseAddress!, bias: $0.baseAddress!, n: n, k: k) }

@@ -39,8 +39,11 @@ public final class QuantizedLinear: @unchecked Sendable {
 
     /// Quantises `weight` ([n, k] row-major fp32) and reorders it for a matmul made for this shape alone
     /// (`Int8Weights` shares one per shape across layers instead). `bias` ([n]) is referenced, not copied: it must outlive this object (it does for views
-    /// into `Weights`, which the model keeps alive). Throws `.int8Failed` if oneDNN cannot run this shape.
-    public convenience init(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, n: Int, k: Int, weightMax: Int32 = 127) throws {
+    /// into `Weights`, which the model keeps alive). `weightMax` defaults to this machine's path (127 with
+    /// VNNI, 63 without, where ±127 would saturate oneDNN's 16-bit pair sums). Throws `.int8Failed` if
+    /// oneDNN cannot run this shape.
+    public convenience init(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, n: Int, k: Int,
+                            weightMax: Int32 = Int8Path.current.weightMax) throws {
         try self.init(weight: weight, bias: bias, n: n, k: k, weightMax: weightMax, matmul: Int8Matmul(n: n, k: k))
     }
 
