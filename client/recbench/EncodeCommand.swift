@@ -87,9 +87,8 @@ struct EncodeCommand: AsyncParsableCommand {
             return
         }
         BLAS.setThreads(threads)
-        // oneDNN (int8 GEMMs) runs on OpenMP threads; this thread runs every encode, so set its count here.
-        Int8GEMM.setThreads(threads)
         let ws = EncoderWorkspace(model: encoder.model, maxBatch: max(batch, docBatch), maxTokens: max(batch, docBatch) * 256)
+        ws.int8?.ompThreads = threads
         let dim = encoder.model.dimension
         let out = UnsafeMutablePointer<Float>.allocate(capacity: max(batch, docBatch) * dim)
         defer { out.deallocate() }
@@ -218,7 +217,10 @@ private final class WorkerSet: @unchecked Sendable {
         self.ompThreads = ompThreads
         self.profiling = profiling
         workspaces = (0..<workers).map { _ in EncoderWorkspace(model: encoder.model, maxBatch: maxBatch, maxTokens: maxBatch * 256) }
-        for ws in workspaces { ws.profiling = profiling }
+        for ws in workspaces {
+            ws.profiling = profiling
+            ws.int8?.ompThreads = ompThreads
+        }
         out = .allocate(capacity: maxBatch * encoder.model.dimension)
         busy = .allocate(capacity: workers)
         tokenizing = .allocate(capacity: workers)
@@ -260,7 +262,6 @@ private final class WorkerSet: @unchecked Sendable {
         DispatchQueue.concurrentPerform(iterations: n) { k in
             let lo = min(k * per, texts.count), hi = min(lo + per, texts.count)
             guard lo < hi else { return }
-            Int8GEMM.setThreads(ompThreads)
             do {
                 try run(texts[lo..<hi], worker: k)
             } catch { errors.set(error) }

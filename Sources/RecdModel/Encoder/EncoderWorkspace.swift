@@ -28,7 +28,7 @@ public final class EncoderWorkspace {
     var starts: [Int]
     var lengths: [Int]
     /// int8 scratch, allocated only for a model loaded at `.int8` precision.
-    let int8: Int8Scratch?
+    public let int8: Int8Scratch?
     /// Whether fp32 forward passes on this workspace record a `ForwardProfile` (default: `RECD_PROFILE=1`).
     public var profiling: Bool
     var profileData = ForwardProfile()

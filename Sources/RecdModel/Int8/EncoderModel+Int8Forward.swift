@@ -8,6 +8,7 @@ extension EncoderModel {
         let c = config, w = weights
         let h = c.hidden
         let qmax = q.path.activationMax
+        Int8GEMM.setThreads(scratch.ompThreads)
         embedTokens(ids: ids, first: first, count: count, ws: ws)
         VectorMath.layerNormInPlace(ws.x, rows: t, n: h, gamma: w.embedNormGamma, beta: w.embedNormBeta, eps: c.layerNormEps)
         for (index, (layer, ql)) in zip(w.layers, q.layers).enumerated() {

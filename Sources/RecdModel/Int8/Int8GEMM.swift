@@ -36,14 +36,32 @@ public enum Int8GEMM {
     private typealias SetThreadsFn = @convention(c) (Int32) -> Void
     private typealias GetThreadsFn = @convention(c) () -> Int32
 
+    /// libgomp's `omp_set_num_threads`, looked up once (nil if libgomp is not loaded).
+    private static let setThreadsFn: SetThreadsFn? = {
+        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_set_num_threads") else { return nil }
+        return unsafeBitCast(sym, to: SetThreadsFn.self)
+    }()
+
     /// Sets the OpenMP thread count oneDNN uses for calls made later from the calling thread.
     /// Returns false if libgomp's `omp_set_num_threads` is not loaded (then only `OMP_NUM_THREADS` works).
     @discardableResult
     public static func setThreads(_ n: Int) -> Bool {
-        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_set_num_threads") else { return false }
-        unsafeBitCast(sym, to: SetThreadsFn.self)(Int32(max(1, n)))
+        guard let setThreadsFn else { return false }
+        setThreadsFn(Int32(max(1, n)))
         return true
     }
+
+    /// The OpenMP threads one int8 forward pass uses unless its ``Int8Scratch/ompThreads`` says otherwise:
+    /// `OMP_NUM_THREADS` when set to a positive number, else 1. libgomp's own default is one thread per
+    /// CPU for every calling thread, so each worker of a pool would start a team as large as the machine
+    /// and the teams' spinning threads would take the CPUs the other workers need (recd's daemon served
+    /// int8 EMBED at 1 connection 2–4× slower than the encoder alone until session 9).
+    public static let defaultThreadsPerCall: Int = {
+        if let v = getenv("OMP_NUM_THREADS"), let n = Int(String(cString: v).split(separator: ",").first ?? ""), n > 0 {
+            return n
+        }
+        return 1
+    }()
 
     /// OpenMP's maximum thread count for the calling thread (what oneDNN will use), or nil if unknown.
     public static var threads: Int? {

@@ -7,6 +7,10 @@ import CDNNL
 ///
 /// Not Sendable: one per worker thread, like the workspace that owns it.
 public final class Int8Scratch {
+    /// OpenMP threads per oneDNN call of the forward passes run with this scratch: the int8 pass sets
+    /// the calling thread's count to it before its first matmul (OpenMP's count is per calling thread,
+    /// and a worker may never have set its own). Default ``Int8GEMM/defaultThreadsPerCall``.
+    public var ompThreads: Int = Int8GEMM.defaultThreadsPerCall
     /// Rows a call may pass (informational: calls are cut into blocks of `Int8Matmul.rowBlock` rows).
     public let maxRows: Int
     /// Widest input or output of any layer (max(k, n)).
