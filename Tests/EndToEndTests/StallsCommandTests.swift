@@ -5,10 +5,11 @@ import Testing
 /// 0.45 s while it runs, so units span stops, took ≥ 150 ms of wall time with almost no CPU time, and are
 /// reported as descheduled events of that size.
 @Suite struct StallsCommandTests {
-    @Test func aStoppedProcessIsReportedAsADescheduledStall() async throws {
+    /// Runs `recbench stalls` for 2 s while stopping it for 150 ms every 0.45 s; returns its status and output.
+    static func runStopped() async throws -> (Int32, Data) {
         // On its own thread with blocking sleeps: under the parallel test run the cooperative pool can be
         // busy for seconds, and a Task.sleep there could let the run end before the stop.
-        let (status, data) = try await withCheckedThrowingContinuation { (done: CheckedContinuation<(Int32, Data), any Error>) in
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<(Int32, Data), any Error>) in
             Thread.detachNewThread {
                 do {
                     let p = Process()
@@ -35,18 +36,34 @@ import Testing
                 }
             }
         }
-        #expect(status == 0)
-        let r = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any], "\(String(decoding: data, as: UTF8.self))")
-        let units = try #require(r["units"] as? Int)
-        let slow = try #require(r["slow_units"] as? Int)
-        let events = try #require(r["events"] as? Int)
-        #expect(units > 100)
-        #expect(events >= 1 && events <= slow && slow <= units)
-        #expect(try #require(r["unit_ms_max"] as? Double) >= 140, "\(String(decoding: data, as: UTF8.self))")
-        #expect(try #require(r["event_lost_ms_max"] as? Double) >= 130)
-        #expect(try #require(r["events_descheduled"] as? Int) >= 1)
-        let longest = try #require(r["longest"] as? [String: Any])
-        #expect(try #require(longest["cpu_share"] as? Double) < 0.5, "\(longest)")
+    }
+
+    /// Whether a report shows the stops: a unit of ≥ 140 ms wall, an event that lost ≥ 130 ms, descheduled.
+    static func showsTheStops(_ r: [String: Any]) -> Bool {
+        guard let unitMax = r["unit_ms_max"] as? Double, let lostMax = r["event_lost_ms_max"] as? Double,
+              let descheduled = r["events_descheduled"] as? Int,
+              let longest = r["longest"] as? [String: Any], let share = longest["cpu_share"] as? Double else { return false }
+        return unitMax >= 140 && lostMax >= 130 && descheduled >= 1 && share < 0.5
+    }
+
+    @Test func aStoppedProcessIsReportedAsADescheduledStall() async throws {
+        // Up to three runs: under make test's parallel load one run (of three full suites on a 2-core
+        // AMD EPYC) timed only a quarter of its window's units and saw none of the stops. Every run must
+        // still be a well-formed report; one of them must show the stops.
+        var last = ""
+        for _ in 0..<3 {
+            let (status, data) = try await Self.runStopped()
+            #expect(status == 0)
+            last = String(decoding: data, as: UTF8.self)
+            let r = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any], "\(last)")
+            let units = try #require(r["units"] as? Int)
+            let slow = try #require(r["slow_units"] as? Int)
+            let events = try #require(r["events"] as? Int)
+            #expect(units > 100)
+            #expect(events <= slow && slow <= units)
+            if Self.showsTheStops(r) { return }
+        }
+        Issue.record("no run showed a ≥ 140 ms descheduled stall; last report: \(last)")
     }
 
     @Test func badArgumentsAreNamed() async throws {
