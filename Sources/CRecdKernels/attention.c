@@ -11,6 +11,7 @@
 #include "recd_kernels.h"
 #include "recd_ops.h"
 #include "vmath_avx512.h"
+#include "kernels_avx2.h"
 #include <math.h>
 #include <string.h>
 
@@ -180,8 +181,13 @@ void recd_attention(int len, int heads, int d, float scale, const float *q, cons
                     int ldqkv, float *ctx, int ldctx, float *scratch) {
     if (len <= 0 || heads <= 0 || d <= 0) return;
 #if defined(__x86_64__)
-    if (recd_kernels_have_avx512() && d % 16 == 0 && ((size_t)scratch & 63) == 0) {
+    const int isa = recd_kernels_isa();
+    if (isa == RECD_ISA_AVX512 && d % 16 == 0 && ((size_t)scratch & 63) == 0) {
         attention_avx512(len, heads, d, scale, q, k, v, ldqkv, ctx, ldctx, scratch);
+        return;
+    }
+    if (isa == RECD_ISA_AVX2 && d % 16 == 0 && ((size_t)scratch & 31) == 0) {
+        recd_attention_avx2(len, heads, d, scale, q, k, v, ldqkv, ctx, ldctx, scratch);
         return;
     }
 #endif

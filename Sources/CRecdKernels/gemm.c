@@ -17,6 +17,7 @@
 #include "recd_kernels.h"
 #include "recd_ops.h"
 #include "vmath_avx512.h"
+#include "kernels_avx2.h"
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -63,31 +64,43 @@ static void pack_portable(const float *w, int n, int k, float *dst) {
     }
 }
 
-// Process-wide and read by every worker while tests flip it: relaxed atomics (TSan caught the plain
-// int read by one test's encoder while another test set it). Either path meets parity, so a pass that
-// sees the switch change half way is still within tolerance.
-static int force_portable = 0;
+// The cap on the instruction-set level (recd_kernels_limit_isa). Process-wide and read by every worker
+// while tests flip it: relaxed atomics (TSan caught the plain int read by one test's encoder while
+// another test set it). Every path meets parity, so a pass that sees the switch change half way is
+// still within tolerance.
+static int isa_limit = RECD_ISA_AVX512;
 
-void recd_kernels_force_portable(int force) { __atomic_store_n(&force_portable, force, __ATOMIC_RELAXED); }
+void recd_kernels_limit_isa(int level) { __atomic_store_n(&isa_limit, level, __ATOMIC_RELAXED); }
 
-static int cpu_has_avx512(void) {
+void recd_kernels_force_portable(int force) { recd_kernels_limit_isa(force ? RECD_ISA_PORTABLE : RECD_ISA_AVX512); }
+
+int recd_kernels_cpu_isa(void) {
 #if defined(__x86_64__)
     // Relaxed atomics: threads racing on the first call all compute and store the same value.
     static int cached = -1;
     int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
     if (c < 0) {
         __builtin_cpu_init();
-        c = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
-            && __builtin_cpu_supports("avx512bw") ? 1 : 0;
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw"))
+            c = RECD_ISA_AVX512;
+        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+            c = RECD_ISA_AVX2;
+        else
+            c = RECD_ISA_PORTABLE;
         __atomic_store_n(&cached, c, __ATOMIC_RELAXED);
     }
     return c;
 #else
-    return 0;
+    return RECD_ISA_PORTABLE;
 #endif
 }
 
-int recd_kernels_have_avx512(void) { return cpu_has_avx512() && !__atomic_load_n(&force_portable, __ATOMIC_RELAXED); }
+int recd_kernels_isa(void) {
+    const int cpu = recd_kernels_cpu_isa(), limit = __atomic_load_n(&isa_limit, __ATOMIC_RELAXED);
+    return cpu < limit ? cpu : limit;
+}
+
+int recd_kernels_have_avx512(void) { return recd_kernels_isa() == RECD_ISA_AVX512; }
 
 // Portable path: same packed layout, plain loops (the compiler vectorises the 32-wide inner loop
 // at whatever width the baseline target allows). The epilogue runs as the unfused passes did: bias
@@ -397,9 +410,10 @@ void recd_gemm_packed_ex(int m, int n, int k, const float *a, int lda, const flo
                          float *c, int ldc, int n0, int n1, const float *bias, int gelu) {
     if (m <= 0 || n0 >= n1) return;
 #if defined(__x86_64__)
-    if (recd_kernels_have_avx512()) {
-        gemm_avx512(m, k, a, lda, packed, c, ldc, n, n0, n1, bias, gelu);
-        return;
+    switch (recd_kernels_isa()) {
+    case RECD_ISA_AVX512: gemm_avx512(m, k, a, lda, packed, c, ldc, n, n0, n1, bias, gelu); return;
+    case RECD_ISA_AVX2: recd_gemm_avx2(m, k, a, lda, packed, c, ldc, n, n0, n1, bias, gelu); return;
+    default: break;
     }
 #endif
     gemm_portable(m, k, a, lda, packed, c, ldc, n, n0, n1, bias, gelu);

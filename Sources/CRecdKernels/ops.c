@@ -1,9 +1,10 @@
 // Elementwise and row kernels of the fp32 forward pass: GELU, exp, LayerNorm, softmax.
 // Why C: Swift without target flags emits SSE code for SIMD types (4 registers per SIMD16, spills);
-// these run at full AVX-512 width, with masked tails instead of scalar loops.
+// these run at full AVX-512 width, with masked tails instead of scalar loops (AVX2 bodies: ops_avx2.c).
 #include "recd_kernels.h"
 #include "recd_ops.h"
 #include "vmath_avx512.h"
+#include "kernels_avx2.h"
 #include <math.h>
 
 #define INV_SQRT2 0.70710678118654752440f
@@ -105,28 +106,36 @@ static void softmax_portable(float *x, int n) {
 
 void recd_gelu(float *x, size_t count) {
 #if defined(__x86_64__)
-    if (recd_kernels_have_avx512()) { gelu_avx512(x, count); return; }
+    const int isa = recd_kernels_isa();
+    if (isa == RECD_ISA_AVX512) { gelu_avx512(x, count); return; }
+    if (isa == RECD_ISA_AVX2) { recd_gelu_avx2(x, count); return; }
 #endif
     gelu_portable(x, count);
 }
 
 void recd_exp(const float *x, float *y, size_t count) {
 #if defined(__x86_64__)
-    if (recd_kernels_have_avx512()) { exp_avx512(x, y, count); return; }
+    const int isa = recd_kernels_isa();
+    if (isa == RECD_ISA_AVX512) { exp_avx512(x, y, count); return; }
+    if (isa == RECD_ISA_AVX2) { recd_exp_avx2(x, y, count); return; }
 #endif
     for (size_t i = 0; i < count; i++) y[i] = expf(x[i]);
 }
 
 void recd_one_plus_erf(const float *x, float *y, size_t count) {
 #if defined(__x86_64__)
-    if (recd_kernels_have_avx512()) { one_plus_erf_avx512(x, y, count); return; }
+    const int isa = recd_kernels_isa();
+    if (isa == RECD_ISA_AVX512) { one_plus_erf_avx512(x, y, count); return; }
+    if (isa == RECD_ISA_AVX2) { recd_one_plus_erf_avx2(x, y, count); return; }
 #endif
     for (size_t i = 0; i < count; i++) y[i] = 1.0f + erff(x[i]);
 }
 
 void recd_layer_norm(float *x, int rows, int n, const float *gamma, const float *beta, float eps) {
 #if defined(__x86_64__)
-    if (recd_kernels_have_avx512()) { layer_norm_avx512(x, rows, n, gamma, beta, eps); return; }
+    const int isa = recd_kernels_isa();
+    if (isa == RECD_ISA_AVX512) { layer_norm_avx512(x, rows, n, gamma, beta, eps); return; }
+    if (isa == RECD_ISA_AVX2) { recd_layer_norm_avx2(x, rows, n, gamma, beta, eps); return; }
 #endif
     layer_norm_portable(x, rows, n, gamma, beta, eps);
 }
@@ -134,7 +143,9 @@ void recd_layer_norm(float *x, int rows, int n, const float *gamma, const float 
 void recd_softmax(float *x, int n) {
     if (n <= 0) return;
 #if defined(__x86_64__)
-    if (recd_kernels_have_avx512()) { softmax_avx512(x, n); return; }
+    const int isa = recd_kernels_isa();
+    if (isa == RECD_ISA_AVX512) { softmax_avx512(x, n); return; }
+    if (isa == RECD_ISA_AVX2) { recd_softmax_avx2(x, n); return; }
 #endif
     softmax_portable(x, n);
 }

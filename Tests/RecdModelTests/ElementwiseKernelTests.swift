@@ -3,7 +3,7 @@ import Testing
 @testable import RecdModel
 
 /// The C non-GEMM kernels (exp, erf, GELU, LayerNorm, softmax, fused attention) against plain
-/// double-precision references, on the AVX-512 and the portable path.
+/// double-precision references, on each instruction-set level the CPU has (AVX-512, AVX2, portable).
 /// An extension of `PackedGEMMTests` so these run serialized with the other tests that flip the
 /// process-wide portable switch.
 extension PackedGEMMTests {
@@ -12,16 +12,17 @@ extension PackedGEMMTests {
         (0..<count).map { Float(lo + (hi - lo) * Double($0) / Double(count - 1)) }
     }
 
-    static func withPath(portable: Bool, _ body: () -> Void) {
+    /// Runs `body` with the kernels capped at `isa` (a level above the CPU's runs at the CPU's best).
+    static func withPath(isa: KernelISA, _ body: () -> Void) {
         KernelSwitch.lock.lock(); defer { KernelSwitch.lock.unlock() }
-        PackedGEMM.forcePortable(portable)
-        defer { PackedGEMM.forcePortable(false) }
-        if portable { #expect(!PackedGEMM.usesAVX512) }
+        PackedGEMM.limitISA(isa)
+        defer { PackedGEMM.limitISA(.avx512) }
+        #expect(PackedGEMM.isa == min(isa, PackedGEMM.cpuISA))
         body()
     }
 
-    @Test(arguments: [false, true]) func expIsWithinTwoUlp(portable: Bool) {
-        Self.withPath(portable: portable) {
+    @Test(arguments: KernelISA.allCases) func expIsWithinTwoUlp(isa: KernelISA) {
+        Self.withPath(isa: isa) {
             let x = Self.grid(-87, 88, 400_003)
             let y = ElementwiseKernels.exp(x)
             var worst = 0.0, at: Float = 0
@@ -34,8 +35,8 @@ extension PackedGEMMTests {
         }
     }
 
-    @Test(arguments: [false, true]) func erfIsWithinBound(portable: Bool) {
-        Self.withPath(portable: portable) {
+    @Test(arguments: KernelISA.allCases) func erfIsWithinBound(isa: KernelISA) {
+        Self.withPath(isa: isa) {
             let x = Self.grid(-6, 6, 600_001)
             let y = ElementwiseKernels.onePlusErf(x)
             var worst = 0.0, at: Float = 0
@@ -48,8 +49,8 @@ extension PackedGEMMTests {
         }
     }
 
-    @Test(arguments: [false, true]) func geluMatchesErfForm(portable: Bool) {
-        Self.withPath(portable: portable) {
+    @Test(arguments: KernelISA.allCases) func geluMatchesErfForm(isa: KernelISA) {
+        Self.withPath(isa: isa) {
             // An odd count exercises the masked tail.
             let x = Self.grid(-12, 12, 240_001)
             let y = ElementwiseKernels.gelu(x)
@@ -64,8 +65,8 @@ extension PackedGEMMTests {
         }
     }
 
-    @Test(arguments: [false, true]) func layerNormMatchesDoubleReference(portable: Bool) {
-        Self.withPath(portable: portable) {
+    @Test(arguments: KernelISA.allCases) func layerNormMatchesDoubleReference(isa: KernelISA) {
+        Self.withPath(isa: isa) {
             for n in [384, 1536, 37, 16, 1] {
                 let rows = 5
                 let x = Self.values(rows * n, seed: UInt64(n)).map { $0 * 3 + 0.5 }
@@ -87,8 +88,8 @@ extension PackedGEMMTests {
         }
     }
 
-    @Test(arguments: [false, true]) func softmaxMatchesDoubleReference(portable: Bool) {
-        Self.withPath(portable: portable) {
+    @Test(arguments: KernelISA.allCases) func softmaxMatchesDoubleReference(isa: KernelISA) {
+        Self.withPath(isa: isa) {
             for n in [1, 5, 16, 17, 104, 256] {
                 let x = Self.values(n, seed: UInt64(n) + 99).map { $0 * 20 }
                 let got = ElementwiseKernels.softmax(x)
@@ -101,8 +102,8 @@ extension PackedGEMMTests {
         }
     }
 
-    @Test(arguments: [false, true]) func attentionMatchesDoubleReference(portable: Bool) {
-        Self.withPath(portable: portable) {
+    @Test(arguments: KernelISA.allCases) func attentionMatchesDoubleReference(isa: KernelISA) {
+        Self.withPath(isa: isa) {
             // d = 48 also runs the AVX-512 path's 16-column tail of the context (d = 32 is two full vectors);
             // lengths cover the 32- and 16-wide score steps and partial 12-row blocks.
             for (heads, d, len) in [(12, 32, 1), (12, 32, 12), (12, 32, 17), (12, 32, 40), (4, 48, 13), (4, 48, 40)] {

@@ -2,12 +2,12 @@ import Testing
 @testable import RecdModel
 
 /// The packed GEMM's fused epilogue (C = bias + A·Wᵀ, then GELU) against the passes it replaces: a bias
-/// fill, `multiplyAccumulate`, `VectorMath.geluInPlace`. Bit for bit, on the AVX-512 and the portable path,
+/// fill, `multiplyAccumulate`, `VectorMath.geluInPlace`. Bit for bit, on each kernel level (AVX-512, AVX2, portable),
 /// for few rows (panels-outer order) and many (blocked order, several k blocks), alone and shared with the
 /// intra-op helper. In the serialized `PackedGEMMTests` suite because the kernel switches are process-wide.
 extension PackedGEMMTests {
-    @Test(arguments: [false, true]) func fusedEpilogueIsBitwiseTheUnfusedPasses(portable: Bool) {
-        Self.withPath(portable: portable) {
+    @Test(arguments: KernelISA.allCases) func fusedEpilogueIsBitwiseTheUnfusedPasses(isa: KernelISA) {
+        Self.withPath(isa: isa) {
             let saved = PackedGEMM.intraOpHelper
             defer { PackedGEMM.intraOpHelper = saved }
             for (m, n, k) in [(12, 1152, 384), (7, 45, 384), (25, 1536, 384), (131, 416, 1537), (60, 384, 1536)] {

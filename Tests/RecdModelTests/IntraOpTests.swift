@@ -5,8 +5,8 @@ import Testing
 /// reproduces the reference with the helper on and off. In the serialized `PackedGEMMTests` suite because
 /// `intraOpHelper` is process-wide.
 extension PackedGEMMTests {
-    @Test(arguments: [false, true]) func splitGEMMIsBitwiseTheSame(portable: Bool) {
-        Self.withPath(portable: portable) {
+    @Test(arguments: KernelISA.allCases) func splitGEMMIsBitwiseTheSame(isa: KernelISA) {
+        Self.withPath(isa: isa) {
             var splits = 0
             for (m, n, k) in [(12, 1152, 384), (12, 384, 1536), (100, 1536, 384), (60, 416, 1537), (1, 64, 3), (3, 45, 7), (5, 32, 9)] {
                 let a = Self.values(m * k, seed: UInt64(m * 3 + k))

@@ -1,7 +1,7 @@
 import Testing
 @testable import RecdModel
 
-/// recd's packed GEMM against a naive triple loop on odd shapes, on both the AVX-512 and portable paths,
+/// recd's packed GEMM against a naive triple loop on odd shapes, on the AVX-512, AVX2 and portable paths,
 /// and the encoder end to end on each kernel.
 @Suite(.serialized) struct PackedGEMMTests {
     /// Deterministic pseudo-random floats in [-1, 1).
@@ -52,16 +52,14 @@ import Testing
         (24, 100, 400), (50, 1000, 800), (131, 416, 1537), (203, 96, 384),
     ]
 
-    @Test(arguments: [false, true]) func matchesNaiveLoop(portable: Bool) {
-        KernelSwitch.lock.lock(); defer { KernelSwitch.lock.unlock() }
-        PackedGEMM.forcePortable(portable)
-        defer { PackedGEMM.forcePortable(false) }
-        if portable { #expect(!PackedGEMM.usesAVX512) }
+    @Test(arguments: KernelISA.allCases) func matchesNaiveLoop(isa: KernelISA) {
+        Self.withPath(isa: isa) {
         for s in Self.shapes {
             let (err, touched) = Self.maxError(m: s.m, n: s.n, k: s.k)
             // fp32 accumulation of k products of magnitude ≤ 1: error grows ~ sqrt(k)·eps·|sum|.
             #expect(err <= 2e-4 * Float(s.k).squareRoot(), "m \(s.m) n \(s.n) k \(s.k): max error \(err)")
             #expect(!touched, "m \(s.m) n \(s.n) k \(s.k): wrote past column n")
+        }
         }
     }
 
@@ -86,10 +84,8 @@ import Testing
 
     /// A row's result is bitwise the same whether it is multiplied alone (few-rows order) or among many
     /// (blocked order, k in blocks): a text's embedding must not depend on the batch it was sent in.
-    @Test(arguments: [false, true]) func rowResultDoesNotDependOnRowCount(portable: Bool) {
-        KernelSwitch.lock.lock(); defer { KernelSwitch.lock.unlock() }
-        PackedGEMM.forcePortable(portable)
-        defer { PackedGEMM.forcePortable(false) }
+    @Test(arguments: KernelISA.allCases) func rowResultDoesNotDependOnRowCount(isa: KernelISA) {
+        Self.withPath(isa: isa) {
         for (n, k) in [(384, 1536), (1536, 384), (100, 1537)] {
             let many = 40
             let a = Self.values(many * k, seed: UInt64(k)), w = Self.values(n * k, seed: UInt64(n))
@@ -113,6 +109,7 @@ import Testing
                 #expect(Array(all[0..<(rows * n)]) == some, "n \(n) k \(k): first \(rows) rows differ from the same rows among \(many)")
             }
         }
+        }
     }
 
     @Test func kernelChoiceFollowsLoadOption() throws {
@@ -121,14 +118,15 @@ import Testing
         #expect(try EncoderModel.load(path: path, kernel: .packed).linearKernel == .packed)
     }
 
-    /// Every kernel (packed AVX-512, packed portable, OpenBLAS) reproduces the reference embeddings.
-    @Test(arguments: ["avx512", "portable", "openblas"]) func encoderMatchesReference(path kernelPath: String) throws {
+    /// Every kernel (packed AVX-512, packed AVX2, packed portable, OpenBLAS) reproduces the reference
+    /// embeddings (a level the CPU lacks runs at the CPU's best).
+    @Test(arguments: ["avx512", "avx2", "portable", "openblas"]) func encoderMatchesReference(path kernelPath: String) throws {
         KernelSwitch.lock.lock(); defer { KernelSwitch.lock.unlock() }
         let model = try EncoderModel.load(path: Fixtures.packedPath.get(), kernel: kernelPath == "openblas" ? .openblas : .packed)
-        PackedGEMM.forcePortable(kernelPath == "portable")
-        defer { PackedGEMM.forcePortable(false) }
+        PackedGEMM.limitISA(kernelPath == "portable" ? .portable : kernelPath == "avx2" ? .avx2 : .avx512)
+        defer { PackedGEMM.limitISA(.avx512) }
         let ws = EncoderWorkspace(model: model, maxBatch: 1, maxTokens: 256)
-        for c in Fixtures.reference.cases.prefix(kernelPath == "avx512" ? 33 : 8) {
+        for c in Fixtures.reference.cases.prefix(kernelPath == "avx512" || kernelPath == "avx2" ? 33 : 8) {
             let got = try model.embed(ids: [c.input_ids], workspace: ws)[0]
             let (cosine, maxDiff) = ReferenceEmbeddingTests.compare(got, c.embedding)
             #expect(cosine >= 0.9999 && maxDiff <= 1e-4, "\(kernelPath): cosine \(cosine), max |diff| \(maxDiff) for '\(c.text.prefix(40))'")

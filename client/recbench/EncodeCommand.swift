@@ -151,6 +151,7 @@ struct EncodeCommand: AsyncParsableCommand {
             ("precision", "\"\(precision)\""),
             ("kernel", "\"\(encoder.model.linearKernel.rawValue)\""),
             ("avx512", "\(PackedGEMM.usesAVX512)"),
+            ("kernel_isa", "\"\(PackedGEMM.isa)\""),
             // The GEMM helper thread (on by default, RECD_INTRA_OP=0 turns it off): with it,
             // single_cpu_p50_ms counts only the calling thread's share of the GEMMs.
             ("intra_op", "\(PackedGEMM.intraOpHelper && encoder.model.linearKernel == .packed && encoder.model.precision == .fp32)"),

@@ -23,7 +23,7 @@ void recd_pack_nt(const float *w, int n, int k, float *dst);
 
 /// C[m, n] += A[m, k] · Wᵀ for a weight packed by recd_pack_nt (row-major, leading dimensions).
 /// Columns [n0, n1) only (both multiples of 32, or n1 == n), so callers can split N across threads.
-/// Uses the AVX-512 micro-kernel when the CPU has it, otherwise a portable loop.
+/// Uses the AVX-512 micro-kernel when the CPU has it, else the AVX2 + FMA one, else a portable loop.
 void recd_gemm_packed(int m, int n, int k, const float *a, int lda, const float *packed,
                       float *c, int ldc, int n0, int n1);
 
@@ -33,10 +33,26 @@ void recd_gemm_packed(int m, int n, int k, const float *a, int lda, const float 
 void recd_gemm_packed_ex(int m, int n, int k, const float *a, int lda, const float *packed,
                          float *c, int ldc, int n0, int n1, const float *bias, int gelu);
 
+/// Instruction-set levels of the fp32 kernels (GEMM, elementwise, attention).
+#define RECD_ISA_PORTABLE 0
+/// AVX2 + FMA (e.g. AMD Zen 2/3): 6 × 16 register blocks.
+#define RECD_ISA_AVX2 1
+/// AVX-512 F/BW/VL: 12 × 32 register blocks.
+#define RECD_ISA_AVX512 2
+
+/// The best level this CPU supports.
+int recd_kernels_cpu_isa(void);
+
+/// The level the kernels use now: the CPU's best, capped by recd_kernels_limit_isa.
+int recd_kernels_isa(void);
+
+/// Caps the level (process-wide), for tests and comparison: RECD_ISA_AVX512 removes the cap.
+void recd_kernels_limit_isa(int level);
+
 /// 1 when the AVX-512 micro-kernel is in use on this CPU, else 0.
 int recd_kernels_have_avx512(void);
 
-/// Forces the portable (non-AVX-512) path, for tests: 1 = force, 0 = automatic.
+/// Forces the portable path, for tests: 1 = recd_kernels_limit_isa(RECD_ISA_PORTABLE), 0 = no cap.
 void recd_kernels_force_portable(int force);
 
 #ifdef __cplusplus

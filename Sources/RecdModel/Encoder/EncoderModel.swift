@@ -82,7 +82,7 @@ public final class EncoderModel: @unchecked Sendable {
     /// `int8 (oneDNN 2.6.3 matmul brg:avx512_core_amx_int8, AVX-512 VNNI, s8 weights ±127)`.
     public var pathDescription: String {
         if let int8Weights { return "\(int8Weights)" }
-        return linearKernel == .packed ? "fp32 (recd packed AVX-512 GEMM)" : "fp32 (OpenBLAS sgemm)"
+        return linearKernel == .packed ? "fp32 (recd packed \(PackedGEMM.isa) GEMM)" : "fp32 (OpenBLAS sgemm)"
     }
 
     /// Output vector length (hidden size, 384).

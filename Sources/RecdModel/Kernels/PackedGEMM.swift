@@ -118,13 +118,42 @@ struct PackedLayer: Sendable {
     }
 }
 
+/// The instruction-set level of the fp32 C kernels (GEMM, elementwise, attention), best last.
+public enum KernelISA: Int32, Sendable, CaseIterable, Comparable, CustomStringConvertible {
+    /// Plain C loops (libm per element).
+    case portable = 0
+    /// AVX2 + FMA, 8-wide (e.g. AMD Zen 2/3).
+    case avx2 = 1
+    /// AVX-512 F/BW/VL, 16-wide.
+    case avx512 = 2
+
+    public static func < (a: KernelISA, b: KernelISA) -> Bool { a.rawValue < b.rawValue }
+    /// `portable`, `AVX2` or `AVX-512`.
+    public var description: String {
+        switch self {
+        case .portable: "portable"
+        case .avx2: "AVX2"
+        case .avx512: "AVX-512"
+        }
+    }
+}
+
 /// Test and diagnostics hooks of the C kernels.
 public enum PackedGEMM {
-    /// True when the AVX-512 micro-kernel is in use (CPU support and not forced portable).
+    /// True when the AVX-512 micro-kernel is in use (CPU support and not capped lower).
     public static var usesAVX512: Bool { recd_kernels_have_avx512() != 0 }
 
-    /// Forces the portable C loops instead of AVX-512, for the GEMM and the elementwise kernels
-    /// (process-wide; for tests and comparison).
+    /// The level the kernels use now.
+    public static var isa: KernelISA { KernelISA(rawValue: recd_kernels_isa()) ?? .portable }
+
+    /// The best level this CPU supports.
+    public static var cpuISA: KernelISA { KernelISA(rawValue: recd_kernels_cpu_isa()) ?? .portable }
+
+    /// Caps the level the GEMM and the elementwise kernels use (process-wide; for tests and comparison).
+    /// `.avx512` removes the cap.
+    public static func limitISA(_ level: KernelISA) { recd_kernels_limit_isa(level.rawValue) }
+
+    /// Forces the portable C loops (`limitISA(.portable)`), or removes the cap.
     public static func forcePortable(_ force: Bool) { recd_kernels_force_portable(force ? 1 : 0) }
 
     /// Whether the fp32 forward pass may split each GEMM's columns with one helper thread (process-wide).
