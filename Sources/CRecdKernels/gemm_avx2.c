@@ -68,10 +68,87 @@ void block_avx2(const int mr, const int prefetch, int k, const float *a, int lda
     }
 }
 
+// The full 6-row block's k loop in inline assembly (the epilogue stays in C, block6), as gemm.c's 12-row
+// AVX-512 kernel and for the same reason: the rows of A are two base pointers (rows 0 and 3) plus one or
+// two times the row stride in the address, so a k-step is 2 loads, 6 broadcasts, 12 FMAs and 4 pointer
+// and loop µops. Every accumulator takes acc = a·b + acc (one rounding) for k in order: bitwise
+// block_avx2(6, …). ymm0–1 weights, ymm2–3 broadcasts, ymm4–15 accumulators.
+#define RECD_FMA_ROW2(base, t, a0, a1) \
+    "vbroadcastss " base ", %%ymm" #t "\n\t" \
+    "vfmadd231ps %%ymm" #t ", %%ymm0, %%ymm" #a0 "\n\t" \
+    "vfmadd231ps %%ymm" #t ", %%ymm1, %%ymm" #a1 "\n\t"
+
+#define RECD_KERNEL6(NAME, PREFETCH) \
+static RECD_AVX2 __attribute__((noinline)) \
+void NAME(long kc, const float *a, long lda_bytes, const float *half, float *out) { \
+    const char *a0 = (const char *)a, *a3 = a0 + 3 * lda_bytes; \
+    __asm__ volatile( \
+        "vxorps %%ymm4, %%ymm4, %%ymm4\n\t"   "vxorps %%ymm5, %%ymm5, %%ymm5\n\t" \
+        "vxorps %%ymm6, %%ymm6, %%ymm6\n\t"   "vxorps %%ymm7, %%ymm7, %%ymm7\n\t" \
+        "vxorps %%ymm8, %%ymm8, %%ymm8\n\t"   "vxorps %%ymm9, %%ymm9, %%ymm9\n\t" \
+        "vxorps %%ymm10, %%ymm10, %%ymm10\n\t" "vxorps %%ymm11, %%ymm11, %%ymm11\n\t" \
+        "vxorps %%ymm12, %%ymm12, %%ymm12\n\t" "vxorps %%ymm13, %%ymm13, %%ymm13\n\t" \
+        "vxorps %%ymm14, %%ymm14, %%ymm14\n\t" "vxorps %%ymm15, %%ymm15, %%ymm15\n\t" \
+        ".p2align 5\n" \
+        "1:\n\t" \
+        PREFETCH \
+        "vmovaps (%[p]), %%ymm0\n\t" \
+        "vmovaps 32(%[p]), %%ymm1\n\t" \
+        RECD_FMA_ROW2("(%[a0])", 2, 4, 5) \
+        RECD_FMA_ROW2("(%[a0],%[L],1)", 3, 6, 7) \
+        RECD_FMA_ROW2("(%[a0],%[L],2)", 2, 8, 9) \
+        RECD_FMA_ROW2("(%[a3])", 3, 10, 11) \
+        RECD_FMA_ROW2("(%[a3],%[L],1)", 2, 12, 13) \
+        RECD_FMA_ROW2("(%[a3],%[L],2)", 3, 14, 15) \
+        "addq $4, %[a0]\n\t" "addq $4, %[a3]\n\t" \
+        "subq $-128, %[p]\n\t" \
+        "decq %[k]\n\t" \
+        "jnz 1b\n\t" \
+        "vmovaps %%ymm4, 0(%[o])\n\t"    "vmovaps %%ymm5, 32(%[o])\n\t" \
+        "vmovaps %%ymm6, 64(%[o])\n\t"   "vmovaps %%ymm7, 96(%[o])\n\t" \
+        "vmovaps %%ymm8, 128(%[o])\n\t"  "vmovaps %%ymm9, 160(%[o])\n\t" \
+        "vmovaps %%ymm10, 192(%[o])\n\t" "vmovaps %%ymm11, 224(%[o])\n\t" \
+        "vmovaps %%ymm12, 256(%[o])\n\t" "vmovaps %%ymm13, 288(%[o])\n\t" \
+        "vmovaps %%ymm14, 320(%[o])\n\t" "vmovaps %%ymm15, 352(%[o])\n\t" \
+        "vzeroupper\n\t" \
+        : [k] "+r"(kc), [p] "+r"(half), [a0] "+r"(a0), [a3] "+r"(a3) \
+        : [L] "r"(lda_bytes), [o] "r"(out), [pf] "i"(PREFETCH2_K * RECD_PANEL * 4), \
+          [pf2] "i"(PREFETCH2_K * RECD_PANEL * 4 + 64), [pfl2] "i"(PREFETCH2_K_L2 * RECD_PANEL * 4) \
+        : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", \
+          "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"); \
+}
+
+RECD_KERNEL6(kernel6_l3, "prefetcht0 %c[pf](%[p])\n\t" "prefetcht0 %c[pf2](%[p])\n\t")
+RECD_KERNEL6(kernel6_l2, "prefetcht0 %c[pfl2](%[p])\n\t")
+
+// A full 6-row block: the assembly k loop, then block_avx2's epilogue on the stored accumulators.
+static inline __attribute__((always_inline)) RECD_AVX2
+void block6(const int prefetch, int k, const float *a, int lda, const float *half,
+            float *c, int ldc, int w, const float *bias, int gelu) {
+    float acc[2 * MR2 * 8] __attribute__((aligned(32)));
+    if (prefetch == 1) kernel6_l3(k, a, (long)lda * 4, half, acc);
+    else kernel6_l2(k, a, (long)lda * 4, half, acc);
+    const __m256i m0 = recd_tail_mask8(w), m1 = recd_tail_mask8(w - 8);
+    for (int r = 0; r < MR2; r++) {
+        float *cr = c + (size_t)r * ldc;
+        __m256 x0 = _mm256_load_ps(acc + 16 * r), x1 = _mm256_load_ps(acc + 16 * r + 8);
+        if (bias) {
+            x0 = _mm256_add_ps(_mm256_maskload_ps(bias, m0), x0);
+            x1 = _mm256_add_ps(_mm256_maskload_ps(bias + 8, m1), x1);
+        } else {
+            x0 = _mm256_add_ps(_mm256_maskload_ps(cr, m0), x0);
+            x1 = _mm256_add_ps(_mm256_maskload_ps(cr + 8, m1), x1);
+        }
+        if (gelu) { x0 = recd_gelu256(x0); x1 = recd_gelu256(x1); }
+        _mm256_maskstore_ps(cr, m0, x0);
+        _mm256_maskstore_ps(cr + 8, m1, x1);
+    }
+}
+
 #define BLOCK2_CASE(R) case R: \
     if (pf == 1) block_avx2(R, 1, kc, ar, lda, hp, cr, ldc, w, bp, gl); \
     else block_avx2(R, 2, kc, ar, lda, hp, cr, ldc, w, bp, gl); break;
-#define BLOCK2_SWITCH switch (mr) { BLOCK2_CASE(6) BLOCK2_CASE(5) BLOCK2_CASE(4) BLOCK2_CASE(3) BLOCK2_CASE(2) \
+#define BLOCK2_SWITCH switch (mr) { case 6: block6(pf, kc, ar, lda, hp, cr, ldc, w, bp, gl); break; BLOCK2_CASE(5) BLOCK2_CASE(4) BLOCK2_CASE(3) BLOCK2_CASE(2) \
     BLOCK2_CASE(1) default: break; }
 
 // Few rows: panels outer, then halves, row blocks and k blocks (as gemm_avx512_small).
