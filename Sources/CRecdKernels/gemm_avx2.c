@@ -26,6 +26,29 @@
 #define RECD_SMALL_M 24
 #endif
 
+// One row of a block's epilogue: C = bias + acc when `bias` is given, else C += acc; then GELU when
+// `gelu`; `w` (1...16) valid columns. Full rows use plain loads and stores: AMD Zen 2/3 run a masked
+// store (vmaskmovps) as many µops, which took a large share of the epilogue.
+static inline __attribute__((always_inline)) RECD_AVX2
+void epilogue_row(float *cr, __m256 x0, __m256 x1, int w, const float *bias, int gelu) {
+    if (w == 16) {
+        const float *base = bias ? bias : cr;
+        x0 = _mm256_add_ps(_mm256_loadu_ps(base), x0);
+        x1 = _mm256_add_ps(_mm256_loadu_ps(base + 8), x1);
+        if (gelu) { x0 = recd_gelu256(x0); x1 = recd_gelu256(x1); }
+        _mm256_storeu_ps(cr, x0);
+        _mm256_storeu_ps(cr + 8, x1);
+        return;
+    }
+    const __m256i m0 = recd_tail_mask8(w), m1 = recd_tail_mask8(w - 8);
+    const float *base = bias ? bias : cr;
+    x0 = _mm256_add_ps(_mm256_maskload_ps(base, m0), x0);
+    x1 = _mm256_add_ps(_mm256_maskload_ps(base + 8, m1), x1);
+    if (gelu) { x0 = recd_gelu256(x0); x1 = recd_gelu256(x1); }
+    _mm256_maskstore_ps(cr, m0, x0);
+    _mm256_maskstore_ps(cr + 8, m1, x1);
+}
+
 // One mr × 16 block (one half of a panel) over k-steps [0, k); `half` points at the half's first column
 // of the panel's first k-step. `w` is the half's valid columns (1...16). Epilogue as gemm.c's: C = bias +
 // acc when `bias` is given (offset to the half's first column), else C += acc; then GELU when `gelu`.
@@ -51,21 +74,7 @@ void block_avx2(const int mr, const int prefetch, int k, const float *a, int lda
             acc1[r] = _mm256_fmadd_ps(av, b1, acc1[r]);
         }
     }
-    const __m256i m0 = recd_tail_mask8(w), m1 = recd_tail_mask8(w - 8);
-    for (int r = 0; r < mr; r++) {
-        float *cr = c + (size_t)r * ldc;
-        __m256 x0, x1;
-        if (bias) {
-            x0 = _mm256_add_ps(_mm256_maskload_ps(bias, m0), acc0[r]);
-            x1 = _mm256_add_ps(_mm256_maskload_ps(bias + 8, m1), acc1[r]);
-        } else {
-            x0 = _mm256_add_ps(_mm256_maskload_ps(cr, m0), acc0[r]);
-            x1 = _mm256_add_ps(_mm256_maskload_ps(cr + 8, m1), acc1[r]);
-        }
-        if (gelu) { x0 = recd_gelu256(x0); x1 = recd_gelu256(x1); }
-        _mm256_maskstore_ps(cr, m0, x0);
-        _mm256_maskstore_ps(cr + 8, m1, x1);
-    }
+    for (int r = 0; r < mr; r++) epilogue_row(c + (size_t)r * ldc, acc0[r], acc1[r], w, bias, gelu);
 }
 
 // The full 6-row block's k loop in inline assembly (the epilogue stays in C, block6), as gemm.c's 12-row
@@ -128,21 +137,8 @@ void block6(const int prefetch, int k, const float *a, int lda, const float *hal
     float acc[2 * MR2 * 8] __attribute__((aligned(32)));
     if (prefetch == 1) kernel6_l3(k, a, (long)lda * 4, half, acc);
     else kernel6_l2(k, a, (long)lda * 4, half, acc);
-    const __m256i m0 = recd_tail_mask8(w), m1 = recd_tail_mask8(w - 8);
-    for (int r = 0; r < MR2; r++) {
-        float *cr = c + (size_t)r * ldc;
-        __m256 x0 = _mm256_load_ps(acc + 16 * r), x1 = _mm256_load_ps(acc + 16 * r + 8);
-        if (bias) {
-            x0 = _mm256_add_ps(_mm256_maskload_ps(bias, m0), x0);
-            x1 = _mm256_add_ps(_mm256_maskload_ps(bias + 8, m1), x1);
-        } else {
-            x0 = _mm256_add_ps(_mm256_maskload_ps(cr, m0), x0);
-            x1 = _mm256_add_ps(_mm256_maskload_ps(cr + 8, m1), x1);
-        }
-        if (gelu) { x0 = recd_gelu256(x0); x1 = recd_gelu256(x1); }
-        _mm256_maskstore_ps(cr, m0, x0);
-        _mm256_maskstore_ps(cr + 8, m1, x1);
-    }
+    for (int r = 0; r < MR2; r++)
+        epilogue_row(c + (size_t)r * ldc, _mm256_load_ps(acc + 16 * r), _mm256_load_ps(acc + 16 * r + 8), w, bias, gelu);
 }
 
 #define BLOCK2_CASE(R) case R: \

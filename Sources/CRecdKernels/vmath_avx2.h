@@ -18,6 +18,18 @@ static inline __attribute__((always_inline)) RECD_AVX2 __m256i recd_tail_mask8(l
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(r), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+/// The first `remaining` floats at `p` (all 8 when ≥ 8) with 0 in the other lanes: a plain load for a
+/// full vector, vmaskmovps only for a tail (AMD Zen 2/3 run masked moves as many µops).
+static inline __attribute__((always_inline)) RECD_AVX2 __m256 recd_load8(const float *p, long remaining) {
+    return remaining >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, recd_tail_mask8(remaining));
+}
+
+/// Stores the first `remaining` lanes of `v` at `p` (all 8 when ≥ 8), as recd_load8.
+static inline __attribute__((always_inline)) RECD_AVX2 void recd_store8(float *p, long remaining, __m256 v) {
+    if (remaining >= 8) _mm256_storeu_ps(p, v);
+    else _mm256_maskstore_ps(p, recd_tail_mask8(remaining), v);
+}
+
 /// Sum of the 8 lanes.
 static inline __attribute__((always_inline)) RECD_AVX2 float recd_hsum256(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
