@@ -48,7 +48,7 @@ let package = Package(
 
         // Engines.
         .target(name: "RecdIntent", dependencies: [
-            "COpenBLAS",
+            "COpenBLAS", "CRecdKernels",
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["INTENTS.md"]),
         .target(name: "RecdRecommend", dependencies: [

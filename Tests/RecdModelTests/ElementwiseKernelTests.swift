@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RecdModel
+import CRecdKernels
 
 /// The C non-GEMM kernels (exp, erf, GELU, LayerNorm, softmax, fused attention) against plain
 /// double-precision references, on each instruction-set level the CPU has (AVX-512, AVX2, portable).
@@ -127,6 +128,27 @@ extension PackedGEMMTests {
                     }
                 }
                 #expect(worst <= 1e-5, "attention len \(len), d \(d): max error \(worst)")
+            }
+        }
+    }
+}
+
+extension PackedGEMMTests {
+    /// `recd_axpy` (the intent trainer's sparse rows) is bitwise y + a·x computed as a multiply then an
+    /// add, on every level and every tail length: training results must not depend on the CPU.
+    @Test(arguments: KernelISA.allCases) func axpyIsBitwiseMultiplyThenAdd(isa: KernelISA) {
+        Self.withPath(isa: isa) {
+            for n in [1, 7, 8, 15, 16, 17, 31, 150, 1000] {
+                let x = Self.values(n, seed: UInt64(n) + 3), y0 = Self.values(n, seed: UInt64(n) + 4)
+                let a: Float = 0.7310586
+                var y = y0
+                x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { recd_axpy(Int32(n), a, xp.baseAddress!, $0.baseAddress!) } }
+                let want = (0..<n).map { k -> Float in
+                    let product = a * x[k]
+                    return y0[k] + product
+                }
+                let diff = (0..<n).first { y[$0].bitPattern != want[$0].bitPattern }
+                #expect(diff == nil, "n \(n): first difference at \(diff ?? -1)")
             }
         }
     }

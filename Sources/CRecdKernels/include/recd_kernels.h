@@ -49,6 +49,9 @@ int recd_kernels_isa(void);
 /// Caps the level (process-wide), for tests and comparison: RECD_ISA_AVX512 removes the cap.
 void recd_kernels_limit_isa(int level);
 
+/// y[0 ..< n] += a · x[0 ..< n], multiply then add (no FMA): bitwise a plain loop's result, 8 or 16 lanes wide.
+void recd_axpy(int n, float a, const float *x, float *y);
+
 /// 1 when the AVX-512 micro-kernel is in use on this CPU, else 0.
 int recd_kernels_have_avx512(void);
 

@@ -1,3 +1,4 @@
+import CRecdKernels
 /// Training inputs laid out for the trainer: dense rows back to back (each block L2-normalised and
 /// scaled), sparse rows in CSR form with n-gram hashes mapped to compact rows, the (n-gram, class)
 /// pairs that get a weight, and integer labels.
@@ -113,16 +114,9 @@ enum DenseInput {
     }
 }
 
-/// `y[0..<n] += a · x[0..<n]`, 16 lanes at a time.
+/// `y[0..<n] += a · x[0..<n]` (multiply, then add): CRecdKernels' `recd_axpy`, 8 or 16 lanes per step
+/// (Swift's SIMD16 on baseline x86-64 is four SSE registers).
 @inline(__always)
 func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-    var k = 0
-    let va = SIMD16<Float>(repeating: a)
-    while k + 16 <= n {
-        let r = UnsafeMutableRawPointer(y + k)
-        r.storeBytes(of: r.loadUnaligned(as: SIMD16<Float>.self) + va * UnsafeRawPointer(x + k).loadUnaligned(as: SIMD16<Float>.self),
-                     as: SIMD16<Float>.self)
-        k += 16
-    }
-    while k < n { y[k] += a * x[k]; k += 1 }
+    recd_axpy(Int32(n), a, x, y)
 }
