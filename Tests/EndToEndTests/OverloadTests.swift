@@ -132,9 +132,12 @@ import Testing
         #expect(Set(replies.map(\.frame.header.requestID)).count == 14, "every frame answered once: \(statuses)")
         #expect(replies.contains { $0.frame.header.requestID == 1 && $0.frame.header.status == .ok }, "\(statuses)")
         #expect(replies.allSatisfy { [.ok, .busy, .unavailable].contains($0.frame.header.status) }, "\(statuses)")
-        // Only when the stop came inside the eleventh pause (under make test's load the sleep can overrun
-        // it, and then the last frames are served normally before the stop: still every frame answered).
-        if stoppedAfter < .milliseconds(1950) {
+        // Only when the stop came inside the eleventh pause: under make test's load the sleep can overrun
+        // it, or the frames are read so late that the first EMBED has finished and frame 12 is admitted
+        // (seen on a 2-core AMD EPYC: ten BUSY, then 12 OK, which resets the back-off, so nothing was
+        // paused at the stop). Either way every frame is still answered, checked above.
+        let elevenRefused = replies.filter { (2...12).contains($0.frame.header.requestID) && $0.frame.header.status == .busy }.count == 11
+        if stoppedAfter < .milliseconds(1950) && elevenRefused {
             #expect(replies.contains { $0.frame.header.status == .unavailable }, "frames read after the stop are refused (stopped after \(stoppedAfter)): \(statuses)")
         }
         #expect(await d.waitForExit() == 0)
