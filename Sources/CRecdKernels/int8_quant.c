@@ -7,6 +7,8 @@
 // rounding mode), so the two agree bit for bit except where an FMA's single rounding differs from a
 // multiply-add's two (within one code step).
 #include "recd_int8.h"
+#include "recd_kernels.h"
+#include "int8_rows.h"
 #include <math.h>
 
 #if defined(__x86_64__)
@@ -31,7 +33,6 @@ static int i8_cpu_avx512(void) {
 
 int recd_i8_have_avx512(void) { return i8_cpu_avx512(); }
 
-static inline float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 // ---- weights ----
 
@@ -91,13 +92,6 @@ void recd_i8_quantize_weights(const float *w, int n, int k, int qmax, int8_t *q,
 
 // ---- activations ----
 
-static inline void row_params(float low, float high, int qmax, float *scale, float *inv, int32_t *zero) {
-    const float qm = (float)qmax, range = high - low;
-    float s = range > 0 ? range / qm : 1.0f, i = 1.0f / s;
-    *scale = s;
-    *inv = i;
-    *zero = range > 0 ? (int32_t)clampf(nearbyintf(-low * i), 0, qm) : 0;
-}
 
 void recd_i8_quantize_rows_portable(const float *x, int rows, int k, int qmax, uint8_t *q, float *scale, int32_t *zero) {
     const float qm = (float)qmax;
@@ -141,7 +135,9 @@ AVX512 static void quantize_rows_avx512(const float *x, int rows, int k, int qma
 
 void recd_i8_quantize_rows(const float *x, int rows, int k, int qmax, uint8_t *q, float *scale, int32_t *zero) {
 #if defined(__x86_64__)
-    if (recd_i8_have_avx512()) { quantize_rows_avx512(x, rows, k, qmax, q, scale, zero); return; }
+    const int isa = recd_kernels_isa();
+    if (isa == RECD_ISA_AVX512 && recd_i8_have_avx512()) { quantize_rows_avx512(x, rows, k, qmax, q, scale, zero); return; }
+    if (isa >= RECD_ISA_AVX2) { recd_i8_quantize_rows_avx2(x, rows, k, qmax, q, scale, zero); return; }
 #endif
     recd_i8_quantize_rows_portable(x, rows, k, qmax, q, scale, zero);
 }
@@ -184,7 +180,12 @@ AVX512 static void dequantize_avx512(const int32_t *p, int rows, int n, const fl
 void recd_i8_dequantize_rows(const int32_t *p, int rows, int n, const float *a_scale, const int32_t *a_zero,
                              const float *w_scale, const int32_t *w_sum, const float *bias, float *out, int accumulate) {
 #if defined(__x86_64__)
-    if (recd_i8_have_avx512()) { dequantize_avx512(p, rows, n, a_scale, a_zero, w_scale, w_sum, bias, out, accumulate); return; }
+    const int isa = recd_kernels_isa();
+    if (isa == RECD_ISA_AVX512 && recd_i8_have_avx512()) {
+        dequantize_avx512(p, rows, n, a_scale, a_zero, w_scale, w_sum, bias, out, accumulate);
+        return;
+    }
+    if (isa >= RECD_ISA_AVX2) { recd_i8_dequantize_rows_avx2(p, rows, n, a_scale, a_zero, w_scale, w_sum, bias, out, accumulate); return; }
 #endif
     recd_i8_dequantize_rows_portable(p, rows, n, a_scale, a_zero, w_scale, w_sum, bias, out, accumulate);
 }
@@ -281,8 +282,13 @@ void recd_i8_dequantize_gelu_quantize_rows(const int32_t *p, int rows, int n, co
         const int32_t *a_zero, const float *w_scale, const int32_t *w_sum, const float *bias, float *tmp,
         int qmax, uint8_t *q, float *scale, int32_t *zero) {
 #if defined(__x86_64__)
-    if (recd_i8_have_avx512()) {
+    const int isa = recd_kernels_isa();
+    if (isa == RECD_ISA_AVX512 && recd_i8_have_avx512()) {
         dequantize_gelu_quantize_avx512(p, rows, n, a_scale, a_zero, w_scale, w_sum, bias, tmp, qmax, q, scale, zero);
+        return;
+    }
+    if (isa >= RECD_ISA_AVX2) {
+        recd_i8_dequantize_gelu_quantize_rows_avx2(p, rows, n, a_scale, a_zero, w_scale, w_sum, bias, tmp, qmax, q, scale, zero);
         return;
     }
 #endif
