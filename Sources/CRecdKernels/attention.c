@@ -11,7 +11,7 @@
 #include "recd_kernels.h"
 #include "recd_ops.h"
 #include "vmath_avx512.h"
-#include "kernels_avx2.h"
+#include "kernels_internal.h"
 #include <math.h>
 #include <string.h>
 
@@ -126,11 +126,7 @@ static RECD_AVX512 void attention_avx512(int len, int heads, int d, float scale,
     const __m512 vscale = _mm512_set1_ps(scale);
     for (int h = 0; h < heads; h++) {
         const int off = h * d;
-        for (int dd = 0; dd < d; dd++) {
-            float *dst = kt + (size_t)dd * lp;
-            for (int j = 0; j < len; j++) dst[j] = k[(size_t)j * ld + off + dd];
-            for (int j = len; j < lp; j++) dst[j] = 0;
-        }
+        recd_attention_copy_kt(k, ld, off, len, lp, d, kt);
         const float *qh = q + off, *vh = v + off;
         float *ch = ctx + off;
         for (int i = 0; i < len; i += RB) {

@@ -4,7 +4,7 @@
 // Every row's sums run in the same order whatever the blocking (d in order for a score, j in order for a
 // context column).
 #include "recd_ops.h"
-#include "kernels_avx2.h"
+#include "kernels_internal.h"
 #include "vmath_avx2.h"
 #include <math.h>
 
@@ -81,11 +81,7 @@ RECD_AVX2 void recd_attention_avx2(int len, int heads, int d, float scale, const
     const __m256 vscale = _mm256_set1_ps(scale);
     for (int h = 0; h < heads; h++) {
         const int off = h * d;
-        for (int dd = 0; dd < d; dd++) {
-            float *dst = kt + (size_t)dd * lp;
-            for (int j = 0; j < len; j++) dst[j] = k[(size_t)j * ld + off + dd];
-            for (int j = len; j < lp; j++) dst[j] = 0;
-        }
+        recd_attention_copy_kt(k, ld, off, len, lp, d, kt);
         const float *qh = q + off, *vh = v + off;
         float *ch = ctx + off;
         for (int i = 0; i < len; i += RB2) {

@@ -17,7 +17,7 @@
 #include "recd_kernels.h"
 #include "recd_ops.h"
 #include "vmath_avx512.h"
-#include "kernels_avx2.h"
+#include "kernels_internal.h"
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -32,17 +32,9 @@
 /// Prefetch distance for the later row blocks, which find the panel in L2: just far enough ahead to hide
 /// L2's latency (16 k-steps = 2 KB; 8–32 measured alike, FORMAT.md "Where the fp32 time goes").
 #define PREFETCH_K_L2 16
-#ifndef RECD_KC
-/// k block of the many-rows order (A's 12 × RECD_KC slice stays in L1).
-#define RECD_KC 384
-#endif
 #ifndef RECD_NB
 /// Panels per column block of the many-rows order (RECD_NB × RECD_KC × 128 B stays in L2).
 #define RECD_NB 12
-#endif
-#ifndef RECD_SMALL_M
-/// Largest m that runs the panels-outer order.
-#define RECD_SMALL_M 24
 #endif
 
 size_t recd_packed_floats(int n, int k) {

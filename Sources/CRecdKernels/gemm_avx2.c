@@ -6,7 +6,7 @@
 // for k in order within a k block of RECD_KC, and each k block is added into C, as in gemm.c, so a row's
 // result does not depend on the number of rows, the loop order or the column split.
 #include "recd_kernels.h"
-#include "kernels_avx2.h"
+#include "kernels_internal.h"
 #include "vmath_avx2.h"
 
 #if defined(__x86_64__)
@@ -17,14 +17,8 @@
 /// Software prefetch distances in k-steps of a panel (128 B each), as PREFETCH_K / PREFETCH_K_L2 in gemm.c.
 #define PREFETCH2_K 128
 #define PREFETCH2_K_L2 16
-#ifndef RECD_KC
-#define RECD_KC 384
-#endif
 /// Panels per column block of the many-rows order: 8 × RECD_KC × 128 B = 384 KB stays in a 512 KB L2.
 #define RECD_NB2 8
-#ifndef RECD_SMALL_M
-#define RECD_SMALL_M 24
-#endif
 
 // One row of a block's epilogue: C = bias + acc when `bias` is given, else C += acc; then GELU when
 // `gelu`; `w` (1...16) valid columns. Full rows use plain loads and stores: AMD Zen 2/3 run a masked

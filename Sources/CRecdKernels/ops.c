@@ -4,7 +4,7 @@
 #include "recd_kernels.h"
 #include "recd_ops.h"
 #include "vmath_avx512.h"
-#include "kernels_avx2.h"
+#include "kernels_internal.h"
 #include <math.h>
 
 #define INV_SQRT2 0.70710678118654752440f

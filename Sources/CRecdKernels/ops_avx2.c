@@ -1,6 +1,6 @@
 // AVX2 + FMA bodies of the elementwise and row kernels (ops.c), with masked loads and stores for tails.
 #include "recd_ops.h"
-#include "kernels_avx2.h"
+#include "kernels_internal.h"
 #include "vmath_avx2.h"
 #include <math.h>
 
