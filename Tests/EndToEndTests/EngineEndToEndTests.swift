@@ -129,6 +129,30 @@ import Testing
         await f.stop()
     }
 
+    /// `recbench overhead` (#3 / #4's one-connection comparison): one in-process encode and one daemon
+    /// request per pair, both p50s and the overhead consistent with them; a daemon error is an error.
+    @Test func overheadPairsInProcessEncodesWithDaemonRequests() async throws {
+        let f = try await Fixture()
+        for op in ["embed", "intent"] {
+            let r = try await run("recbench", ["overhead", "--socket", f.socket, "--op", op, "--runs", "12", "--model", f.weights])
+            #expect(r.status == 0, "\(r.err)")
+            let j = try #require(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any], "\(r.out)")
+            #expect(j["op"] as? String == op && j["runs"] as? Int == 12, "\(r.out)")
+            let local = try #require(j["inproc_p50_ms"] as? Double), remote = try #require(j["daemon_p50_ms"] as? Double)
+            let overhead = try #require(j["overhead_p50_ms"] as? Double)
+            #expect(local > 0 && remote > 0, "\(r.out)")
+            #expect(abs(overhead - (remote - local)) < 0.001, "\(r.out)")
+        }
+        let bad = try await run("recbench", ["overhead", "--socket", f.socket, "--op", "ping", "--runs", "3"])
+        #expect(bad.status != 0 && bad.err.contains("--op must be embed or intent"), "\(bad.err)")
+        await f.stop()
+        // A daemon without an intent engine answers UNAVAILABLE: the pair cannot be timed.
+        let bare = try DaemonProcess()
+        defer { bare.terminate() }
+        let refused = try await run("recbench", ["overhead", "--socket", bare.socketPath, "--op", "intent", "--runs", "3", "--model", f.weights])
+        #expect(refused.status != 0 && refused.err.contains("UNAVAILABLE"), "\(refused.err)")
+    }
+
     @Test func intentAnswersWithSlotsAndRefusesPaths() async throws {
         let f = try await Fixture()
         let r = try await f.client.intent("I want to buy a Lenovo laptop under $800")

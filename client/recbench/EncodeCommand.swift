@@ -195,7 +195,7 @@ private func processCPU() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
-private func fmt(_ x: Double) -> String { String(format: "%.4f", x) }
+func fmt(_ x: Double) -> String { String(format: "%.4f", x) }
 
 
 /// Splits a batch across worker threads, each with its own workspace and output rows.

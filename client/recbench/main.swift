@@ -12,6 +12,7 @@ struct RecBench: AsyncParsableCommand {
             EvalIntentCommand.self,
             EvalRecCommand.self,
             StallsCommand.self,
+            OverheadCommand.self,
         ])
 }
 
