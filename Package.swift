@@ -82,7 +82,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "client/recctl"),
         .executableTarget(name: "recbench", dependencies: [
-            "RecdClient", "RecdModel", "RecdProtocol",
+            "RecdClient", "RecdIntent", "RecdModel", "RecdProtocol",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], path: "client/recbench"),

@@ -153,6 +153,25 @@ import Testing
         #expect(refused.status != 0 && refused.err.contains("UNAVAILABLE"), "\(refused.err)")
     }
 
+    /// `recbench eval-intent` takes a recd intents file as its training set (a comment line, intent lines
+    /// with example arrays, example lines) and counts its examples as recd does.
+    @Test func evalIntentTrainsOnAnIntentsFile() async throws {
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("recd-evalintent-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let train = dir.appendingPathComponent("intents.jsonl"), test = dir.appendingPathComponent("test.jsonl")
+        let greeting = #"{"intent": "greeting", "description": "Hello.", "examples": ["hello there", "hi", "good morning"]}"#
+        try Data(("# a comment, as the demo intents file has\n" + greeting + "\n" + Self.intents()).utf8).write(to: train)
+        try Data([#"{"text": "where is my parcel", "intent": "order_status"}"#,
+                  #"{"text": "I would like to buy new headphones", "intent": "purchase"}"#].joined(separator: "\n").utf8).write(to: test)
+        let r = try await run("recbench", ["eval-intent", "--train", train.path, "--test", test.path,
+                                           "--model", DefaultWeightsPath.path, "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let j = try #require(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any], "\(r.out)\(r.err)")
+        #expect(j["n_train"] as? Int == 31 && j["n_test"] as? Int == 2, "\(r.out)")
+        #expect(j["busy_retries"] as? Int == 0 && j["accuracy"] != nil, "\(r.out)")
+    }
+
     @Test func intentAnswersWithSlotsAndRefusesPaths() async throws {
         let f = try await Fixture()
         let r = try await f.client.intent("I want to buy a Lenovo laptop under $800")

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Atomics
 import Foundation
 import RecdClient
+import RecdIntent
 import RecdModel
 import RecdProtocol
 
@@ -19,7 +21,11 @@ struct EvalIntentCommand: AsyncParsableCommand {
 
     func run() async throws {
         let tests = try IntentScoring.load(test)
-        let trainCount = try IntentScoring.load(train).count
+        // Counted by recd's own loader, so an intents file (intent lines with example arrays) counts right.
+        let trainCount: Int
+        do { trainCount = try IntentSet.load(contentsOf: URL(fileURLWithPath: train)).examples.count } catch {
+            throw ValidationError("--train \(train): \(error)")
+        }
         let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("recbench-intent-\(getpid())")
         defer { try? FileManager.default.removeItem(at: dir) }
         let started = Date()
@@ -33,8 +39,15 @@ struct EvalIntentCommand: AsyncParsableCommand {
         let trainCPU = daemon.cpuSeconds()
         let predictions = PredictionBox(count: tests.count)
         let evalStart = Date()
+        // recd answers BUSY when its queue is longer than it admits (daemon/CONFIG.md, admission): a
+        // refused INTENT did nothing and is sent again after a growing delay, as a web app would.
+        let busyRetries = ManagedAtomic(0)
+        let retry = BusyRetry()
         try await forEachConcurrently(Array(tests.indices), width: concurrency) { i in
-            let r = try await client.intent(tests[i].text)
+            let text = tests[i].text
+            let r = try await retry.run(onBusy: { busyRetries.wrappingIncrement(ordering: .relaxed) }) {
+                try await client.intent(text)
+            }
             predictions.set(i, r.oos ? "oos" : r.intent)
         }
         let evalSeconds = Date().timeIntervalSince(evalStart)
@@ -50,6 +63,7 @@ struct EvalIntentCommand: AsyncParsableCommand {
         result["train_seconds"] = (trainSeconds * 100).rounded() / 100
         result["eval_seconds"] = (evalSeconds * 100).rounded() / 100
         if let trainCPU { result["train_cpu_seconds"] = (trainCPU * 100).rounded() / 100 }
+        result["busy_retries"] = busyRetries.load(ordering: .relaxed)
         try printJSON(result)
     }
 }

@@ -52,7 +52,9 @@ struct EvalRecCommand: AsyncParsableCommand {
                 f.event = .purchase
                 f.timestampMs = e.timestamp
                 f.idempotencyKey = "\(e.user)/\(e.item)/\(e.timestamp)"
-                _ = try await feeder.feedback(f)
+                let request = f
+                // BUSY: refused, nothing stored; the idempotency key makes any resend safe anyway.
+                _ = try await BusyRetry().run { try await feeder.feedback(request) }
             }
         }
         await feeder.close()
@@ -95,7 +97,8 @@ struct EvalRecCommand: AsyncParsableCommand {
             r.user = tests[i].user
             r.k = 20
             r.consumed = .excludeSeen
-            let got = try await c.recommend(r).items.map(\.itemID)
+            let request = r
+            let got = try await BusyRetry().run { try await c.recommend(request) }.items.map(\.itemID)
             ranks.set(i, got.firstIndex(of: tests[i].item).map(String.init) ?? "")
         }
         let evalSeconds = Date().timeIntervalSince(evalStart)
