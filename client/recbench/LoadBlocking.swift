@@ -84,30 +84,10 @@ final class BlockingLoadConnection: ClosedLoopClient, @unchecked Sendable {
 
     /// Reads one whole reply frame into `buffer` (grown if needed); nil after recording why it failed.
     private func readReply(into buffer: inout [UInt8], _ tally: inout ReplyTally) -> FrameHeader? {
-        var have = 0
-        var need = FrameHeader.size
-        var header: FrameHeader?
-        while have < need {
-            if buffer.count < need { buffer += [UInt8](repeating: 0, count: need - buffer.count) }
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + have, $0.count - have) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                tally.fail("no reply within 2 s")
-                return nil
-            }
-            if n <= 0 {
-                tally.fail(n == 0 ? "recd closed the connection" : "read failed: \(String(cString: strerror(errno)))")
-                return nil
-            }
-            have += n
-            if header == nil && have >= FrameHeader.size {
-                guard let h = LoadSocket.parseReplyHeader(buffer, &tally) else { return nil }
-                header = h
-                need = FrameHeader.size + Int(h.bodyLength)
-            }
+        do { return try LoadSocket.readReply(fd, into: &buffer) } catch {
+            tally.fail("\(error)")
+            return nil
         }
-        // One request in flight: the reply is exactly one frame, nothing follows it.
-        return header
     }
 }
 

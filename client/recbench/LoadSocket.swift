@@ -31,15 +31,47 @@ enum LoadSocket {
     /// The reply header at the start of `buffer` (at least `FrameHeader.size` bytes); nil after
     /// recording why it is unreadable.
     static func parseReplyHeader(_ buffer: [UInt8], _ tally: inout ReplyTally) -> FrameHeader? {
+        do { return try replyHeader(buffer) } catch {
+            tally.fail("\(error)")
+            return nil
+        }
+    }
+
+    /// The reply header at the start of `buffer` (at least `FrameHeader.size` bytes); throws when unreadable.
+    static func replyHeader(_ buffer: [UInt8]) throws -> FrameHeader {
         do {
             return try buffer.withUnsafeBytes { raw in
                 try FrameHeader.parse(UnsafeRawBufferPointer(rebasing: raw[0..<FrameHeader.size]),
                                       limits: FrameLimits(maxBodyBytes: 64 << 20), direction: .response)
             }
         } catch {
-            tally.fail("unreadable reply header: \(error)")
-            return nil
+            throw LoadError("unreadable reply header: \(error)")
         }
+    }
+
+    /// Reads one whole reply frame from the blocking socket `fd` into `buffer` (grown if needed) and
+    /// returns its header; throws with what went wrong. With one request in flight the reply is exactly
+    /// one frame and nothing follows it.
+    static func readReply(_ fd: Int32, into buffer: inout [UInt8]) throws -> FrameHeader {
+        var have = 0
+        var need = FrameHeader.size
+        var header: FrameHeader?
+        while have < need {
+            if buffer.count < need { buffer += [UInt8](repeating: 0, count: need - buffer.count) }
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + have, $0.count - have) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { throw LoadError("no reply within 2 s") }
+            if n <= 0 {
+                throw LoadError(n == 0 ? "recd closed the connection" : "read failed: \(String(cString: strerror(errno)))")
+            }
+            have += n
+            if header == nil && have >= FrameHeader.size {
+                let h = try replyHeader(buffer)
+                header = h
+                need = FrameHeader.size + Int(h.bodyLength)
+            }
+        }
+        return header!
     }
 
     /// A connected blocking Unix socket with a 2 s receive timeout; throws with the path and errno text.

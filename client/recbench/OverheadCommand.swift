@@ -80,7 +80,7 @@ struct OverheadCommand: AsyncParsableCommand {
             guard LoadSocket.writeAll(fd, frames[i % frames.count]) else {
                 throw LoadError("write to \(socket) failed: \(String(cString: strerror(errno)))")
             }
-            let header = try readReply(fd, into: &buffer)
+            let header = try LoadSocket.readReply(fd, into: &buffer)
             let elapsed = now() - t
             guard header.status == .ok else {
                 let body = String(decoding: buffer[FrameHeader.size ..< FrameHeader.size + Int(header.bodyLength)], as: UTF8.self)
@@ -110,29 +110,5 @@ struct OverheadCommand: AsyncParsableCommand {
             ("inproc_p90_ms", fmt(quantile(inProcess, 0.9))), ("daemon_p90_ms", fmt(quantile(daemon, 0.9))),
         ]
         print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
-    }
-
-    /// Reads one whole reply frame into `buffer` (grown if needed) and returns its header.
-    private func readReply(_ fd: Int32, into buffer: inout [UInt8]) throws -> FrameHeader {
-        var have = 0, need = FrameHeader.size
-        var header: FrameHeader?
-        while have < need {
-            if buffer.count < need { buffer += [UInt8](repeating: 0, count: need - buffer.count) }
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + have, $0.count - have) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                throw LoadError(n == 0 ? "recd closed the connection" : "no reply from recd: \(String(cString: strerror(errno)))")
-            }
-            have += n
-            if header == nil && have >= FrameHeader.size {
-                let h = try buffer.withUnsafeBytes { raw in
-                    try FrameHeader.parse(UnsafeRawBufferPointer(rebasing: raw[0..<FrameHeader.size]),
-                                          limits: FrameLimits(maxBodyBytes: 64 << 20), direction: .response)
-                }
-                header = h
-                need = FrameHeader.size + Int(h.bodyLength)
-            }
-        }
-        return header!
     }
 }
