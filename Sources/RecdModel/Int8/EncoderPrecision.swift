@@ -7,7 +7,8 @@ public enum EncoderPrecision: String, Sendable, CaseIterable, CustomStringConver
     case fp32
     /// Per-row symmetric int8 weights (quantised at load from the fp32 file) and per-row asymmetric u8
     /// activations (quantised per call), multiplied by oneDNN matmul primitives (AMX or VNNI brgemm) over
-    /// weights reordered once at load.
+    /// weights reordered once at load, or by recd's AVX2 GEMM over weights packed once where oneDNN has
+    /// no brgemm for the CPU (`Int8Kernel`).
     case int8
 
     public var description: String { rawValue }

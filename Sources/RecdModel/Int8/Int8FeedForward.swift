@@ -17,16 +17,14 @@ enum Int8FeedForward {
         var start = 0
         while start < m {
             let rows = min(Int8Matmul.rowBlock, m - start)
-            let bucket = Int8Matmul.bucket(rows: rows)
             let block = x + start * h
             ActivationQuantizer.quantizeRows(block, rows: rows, width: h, qmax: activationMax, into: scratch.activations,
                                              scales: scratch.rowScales, zeroPoints: scratch.rowZeroPoints)
-            guard up.matmul.run(bucket: bucket.index, rows: bucket.rows, weights: up.packedMemory, scratch: scratch) else { return false }
+            guard up.product(rows: rows, scratch: scratch) else { return false }
             recd_i8_dequantize_gelu_quantize_rows(scratch.product, Int32(rows), Int32(f), scratch.rowScales, scratch.rowZeroPoints,
                                                   up.scales, up.colSums, up.bias, scratch.hiddenRow, activationMax,
                                                   scratch.hiddenCodes, scratch.hiddenScales, scratch.hiddenZeroPoints)
-            guard down.matmul.run(bucket: bucket.index, rows: bucket.rows, weights: down.packedMemory, scratch: scratch,
-                                  source: .hiddenCodes) else { return false }
+            guard down.product(rows: rows, scratch: scratch, source: .hiddenCodes) else { return false }
             recd_i8_dequantize_rows(scratch.product, Int32(rows), Int32(h), scratch.hiddenScales, scratch.hiddenZeroPoints,
                                     down.scales, down.colSums, down.bias, block, 1)
             start += rows

@@ -26,9 +26,11 @@ public struct Int8Path: Sendable, Equatable, CustomStringConvertible {
     /// E.g. `int8 (oneDNN 2.6.3 matmul, isa avx512_core_amx, AVX-512 VNNI, s8 weights ±127)`.
     public var description: String { description(implementation: "isa \(Int8GEMM.effectiveISA)") }
 
-    /// The description with oneDNN's implementation name, e.g. `brg:avx512_core_amx_int8`.
+    /// The description with the implementation's name, e.g. oneDNN's `brg:avx512_core_amx_int8`, or
+    /// recd's own GEMM (an implementation starting `recd`).
     func description(implementation: String) -> String {
         let vnni = cpu.avx512VNNI ? "AVX-512 VNNI" : cpu.avxVNNI ? "AVX-VNNI" : "no VNNI: 7-bit weights"
-        return "int8 (oneDNN \(Int8GEMM.version) matmul \(implementation), \(vnni), s8 weights ±\(weightMax))"
+        let what = implementation.hasPrefix("recd") ? implementation : "oneDNN \(Int8GEMM.version) matmul \(implementation)"
+        return "int8 (\(what), \(vnni), s8 weights ±\(weightMax))"
     }
 }

@@ -24,11 +24,15 @@ public final class QuantizedLinear: @unchecked Sendable {
     public let k: Int
     /// Quantised weights, [n, k] row-major (kept for tests and for reordering; the GEMM reads `packed`).
     let weights: UnsafeMutablePointer<Int8>
-    /// The same weights in the matmul primitive's preferred (blocked) layout, reordered once here.
-    private let packed: UnsafeMutableRawPointer
-    /// oneDNN memory object over `packed`.
-    let packedMemory: dnnl_memory_t
-    /// The primitives for this shape (shared by every layer of the same shape).
+    /// Which code computes the products (`Int8Kernel`): it decides which packed form exists.
+    let kernel: Int8Kernel
+    /// For `.onednn`: the weights in the matmul primitive's preferred (blocked) layout, reordered once here.
+    private let packed: UnsafeMutableRawPointer?
+    /// For `.onednn`: oneDNN memory object over `packed`.
+    let packedMemory: dnnl_memory_t?
+    /// For `.recd`: the weights in `recd_i8_gemm`'s 16-column panels, packed once here.
+    let recdWeights: UnsafeMutablePointer<Int8>?
+    /// The primitives for this shape (shared by every layer of the same shape; run only for `.onednn`).
     let matmul: Int8Matmul
     /// Per-output-row scale, [n].
     let scales: UnsafeMutablePointer<Float>
@@ -44,12 +48,18 @@ public final class QuantizedLinear: @unchecked Sendable {
     /// oneDNN cannot run this shape.
     public convenience init(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, n: Int, k: Int,
                             weightMax: Int32 = Int8Path.current.weightMax) throws {
-        try self.init(weight: weight, bias: bias, n: n, k: k, weightMax: weightMax, matmul: Int8Matmul(n: n, k: k))
+        let matmul = try Int8Matmul(n: n, k: k)
+        try self.init(weight: weight, bias: bias, n: n, k: k, weightMax: weightMax, matmul: matmul,
+                      kernel: Int8Kernel.forLayer(n: n, k: k, matmul: matmul, weightMax: weightMax))
     }
 
-    init(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, n: Int, k: Int, weightMax: Int32, matmul: Int8Matmul) throws {
+    init(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, n: Int, k: Int, weightMax: Int32, matmul: Int8Matmul,
+         kernel: Int8Kernel) throws {
         precondition(matmul.n == n && matmul.k == k, "matmul for \(matmul.n)×\(matmul.k) given a \(n)×\(k) layer")
+        precondition(kernel == .onednn || (weightMax <= 63 && recd_i8_packable(Int32(n), Int32(k)) != 0),
+                     "recd's int8 GEMM needs 7-bit weights and a 16-column panel shape, given ±\(weightMax) and \(n)×\(k)")
         self.matmul = matmul
+        self.kernel = kernel
         self.n = n
         self.k = k
         self.bias = bias
@@ -57,8 +67,20 @@ public final class QuantizedLinear: @unchecked Sendable {
         scales = .allocate(capacity: n)
         colSums = .allocate(capacity: n)
         recd_i8_quantize_weights(weight, Int32(n), Int32(k), weightMax, weights, scales, colSums)
+        if kernel == .recd {
+            let bytes = recd_i8_packed_bytes(Int32(n), Int32(k))
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64).bindMemory(to: Int8.self, capacity: bytes)
+            recd_i8_pack_weights(weights, Int32(n), Int32(k), buffer)
+            recdWeights = buffer
+            packed = nil
+            packedMemory = nil
+            return
+        }
+        recdWeights = nil
         do {
-            (packed, packedMemory) = try Self.reorder(weights, n: n, k: k, into: matmul.weightsDesc)
+            let (buffer, memory) = try Self.reorder(weights, n: n, k: k, into: matmul.weightsDesc)
+            packed = buffer
+            packedMemory = memory
         } catch {
             weights.deallocate(); scales.deallocate(); colSums.deallocate()
             throw error
@@ -99,8 +121,9 @@ public final class QuantizedLinear: @unchecked Sendable {
     }
 
     deinit {
-        dnnl_memory_destroy(packedMemory)
-        packed.deallocate()
+        if let packedMemory { dnnl_memory_destroy(packedMemory) }
+        packed?.deallocate()
+        recdWeights?.deallocate()
         weights.deallocate()
         scales.deallocate()
         colSums.deallocate()
@@ -120,13 +143,27 @@ public final class QuantizedLinear: @unchecked Sendable {
         var start = 0
         while start < m {
             let rows = min(Int8Matmul.rowBlock, m - start)
-            let bucket = Int8Matmul.bucket(rows: rows)
             ActivationQuantizer.quantizeRows(x + start * k, rows: rows, width: k, qmax: activationMax, into: scratch.activations,
                                              scales: scratch.rowScales, zeroPoints: scratch.rowZeroPoints)
-            guard matmul.run(bucket: bucket.index, rows: bucket.rows, weights: packedMemory, scratch: scratch) else { return false }
+            guard product(rows: rows, scratch: scratch) else { return false }
             dequantize(rows: rows, scratch: scratch, out: out + start * n, accumulate: accumulate)
             start += rows
         }
         return true
+    }
+
+    /// `scratch.product` (s32 [rows, n]) = the block's u8 codes [rows, k] in `source` · this layer's s8
+    /// weights, by `kernel`: recd's GEMM on exactly `rows` rows, or oneDNN's primitive for the bucket
+    /// holding them (its padding rows computed, never read). `rows` ≤ `Int8Matmul.rowBlock`. Returns false
+    /// only if oneDNN reports an error.
+    @inline(__always)
+    func product(rows: Int, scratch: Int8Scratch, source: Int8Scratch.Buffer = .activations) -> Bool {
+        if let recdWeights {
+            let codes = source == .hiddenCodes ? scratch.hiddenCodes : scratch.activations
+            recd_i8_gemm(codes, Int32(rows), Int32(k), Int32(k), recdWeights, Int32(n), scratch.product, Int32(n))
+            return true
+        }
+        let bucket = Int8Matmul.bucket(rows: rows)
+        return matmul.run(bucket: bucket.index, rows: bucket.rows, weights: packedMemory!, scratch: scratch, source: source)
     }
 }
