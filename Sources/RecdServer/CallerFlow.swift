@@ -64,14 +64,23 @@ public struct PipelineDepth: Sendable, Equatable {
         return CallerFlow(id: id, depth: depth)
     }
 
-    /// The connection was answered BUSY at `nowMicros`: it counts as deep for `hold` from now.
+    /// The connection was answered BUSY at `nowMicros`: when it had more frames waiting to be read
+    /// (`framesWaiting`: it pipelines), it counts as deep for `hold` from now; a caller with nothing else
+    /// waiting keeps its depth by rate.
     ///
-    /// Why: with its reads paused after each BUSY (``BusyBackoff``) a flooding connection is read only a
-    /// few requests per window, so by rate alone it looked light again. Measured (session 7, first run of
-    /// `daemon/overload.sh` with the pause): the 64 flooding connections moved to the light lane, it
-    /// stood, and the 50/s probe was refused 38 % of the time. A caller recd had to refuse is not an
-    /// interactive one.
-    public mutating func refused(nowMicros: UInt64) {
+    /// Why the hold: with its reads paused after each BUSY (``BusyBackoff``) a flooding connection is read
+    /// only a few requests per window, so by rate alone it looked light again. Measured (session 7, first
+    /// run of `daemon/overload.sh` with the pause): the 64 flooding connections moved to the light lane, it
+    /// stood, and the 50/s probe was refused 38 % of the time.
+    ///
+    /// Why only when frames wait (session 11): held deep for any BUSY, a caller sending one request at a
+    /// time was locked out. One refusal (the queue full, or the light lane standing) put it in the bulk
+    /// lane for a second; there each request was refused again, which renewed the hold, and so on: in
+    /// `daemon/overload.sh` with `max_batch_ms` 8 the 50/s probe was answered BUSY 75.5 % and 99.5 % of the
+    /// time in two of three runs. The flood's connections, 32 requests deep, have frames waiting when
+    /// refused (the same test the read pause uses); the probe has none.
+    public mutating func refused(nowMicros: UInt64, framesWaiting: Bool) {
+        guard framesWaiting else { return }
         deepUntil = max(deepUntil, nowMicros &+ Self.hold)
     }
 }

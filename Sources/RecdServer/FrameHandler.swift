@@ -114,11 +114,13 @@ final class FrameHandler: ChannelDuplexHandler {
 
     /// The request just handled was answered BUSY: stop reading for the back-off's pause (none when off).
     private func refusedBusy() {
-        pipeline.refused(nowMicros: monotonicMicros())
-        // Only a connection with more frames already waiting is paused: a caller sending one request at a
-        // time (the probe, a web request) gets its BUSY and nothing else, and a paused open-loop caller
-        // whose requests keep being refused would be read slower than it sends, its wait growing without bound.
-        guard let waiting = cumulation, waiting.readableBytes >= FrameHeader.size else { return }
+        // Only a connection with more frames already waiting is paused, or held deep: a caller sending one
+        // request at a time (the probe, a web request) gets its BUSY and nothing else. A paused open-loop
+        // caller whose requests keep being refused would be read slower than it sends, its wait growing
+        // without bound; one held deep would be put in the bulk lane and refused again (``PipelineDepth``).
+        let framesWaiting = (cumulation?.readableBytes ?? 0) >= FrameHeader.size
+        pipeline.refused(nowMicros: monotonicMicros(), framesWaiting: framesWaiting)
+        guard framesWaiting else { return }
         let pause = backoff.refused()
         guard pause > 0, !paused, let context else { return }
         paused = true

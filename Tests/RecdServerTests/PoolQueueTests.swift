@@ -90,10 +90,24 @@ private func v<T>(_ value: T) -> T { value }
         var p = PipelineDepth()
         let t: UInt64 = 1_000_000
         #expect(v(p.flow(id: 1, nowMicros: t)).isLight)
-        p.refused(nowMicros: t)
+        p.refused(nowMicros: t, framesWaiting: true)
         #expect(!v(p.flow(id: 1, nowMicros: t + PipelineDepth.window)).isLight, "refused: deep though it sends slowly")
         #expect(!v(p.flow(id: 1, nowMicros: t + PipelineDepth.hold - 1)).isLight)
         #expect(v(p.flow(id: 1, nowMicros: t + PipelineDepth.hold)).isLight, "light again a hold time after the BUSY")
+    }
+
+    /// A caller sending one request at a time, refused with nothing else waiting, stays light: held deep
+    /// it would be put in the bulk lane, refused there again, held again (the lockout of session 11).
+    @Test func aCallerWithNothingWaitingStaysLightWhenRefused() {
+        var p = PipelineDepth()
+        var t: UInt64 = 1_000_000
+        for _ in 0..<50 {   // 50 requests a second, every one refused
+            #expect(v(p.flow(id: 1, nowMicros: t)).isLight, "at \(t) µs")
+            p.refused(nowMicros: t, framesWaiting: false)
+            t += 20_000
+        }
+        p.refused(nowMicros: t, framesWaiting: true)
+        #expect(!v(p.flow(id: 1, nowMicros: t + 1)).isLight, "with frames waiting the same refusal holds it deep")
     }
 
     /// The pool itself: with one worker held busy, a light caller's job queued after a deep pipeline's
