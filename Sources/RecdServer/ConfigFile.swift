@@ -19,6 +19,8 @@ public struct ConfigFile: Decodable, Sendable {
     /// Longest a micro-batch should run (ms, may be fractional); 0 = no budget.
     public var max_batch_ms: Double?
     public var batch_wait_us: Int?
+    /// Nice value of the worker threads, 0...19 (0 = unchanged).
+    public var worker_nice: Int?
     public var max_body_bytes: Int?
     public var max_texts_per_request: Int?
     public var max_text_bytes: Int?
@@ -70,6 +72,12 @@ public struct ConfigFile: Decodable, Sendable {
             c.maxBatchRun = .microseconds(Int64((v * 1000).rounded()))
         }
         if let v = batch_wait_us { c.maxBatchWait = .microseconds(v) }
+        if let v = worker_nice {
+            guard (0...19).contains(v) else {
+                throw Error(description: "worker_nice must be from 0 (unchanged) to 19 (lowest priority), found \(v); raising a thread's priority needs privilege, so recd only lowers it")
+            }
+            c.workerNice = v
+        }
         if let v = max_body_bytes { c.frameLimits.maxBodyBytes = v }
         if let v = max_texts_per_request { c.requestLimits.maxTextsPerRequest = v }
         if let v = max_text_bytes { c.requestLimits.maxTextBytes = v }

@@ -44,12 +44,13 @@ public final class RecdDaemon: @unchecked Sendable {
                                                      maxWait: configuration.maxBatchWait.nanoseconds,
                                                      maxRunNanos: configuration.maxBatchRun.nanoseconds),
                                queueDelay: configuration.queueDelayLimit, logger: logger,
-                               stallReportMs: configuration.slowRequestMs,
+                               stallReportMs: configuration.slowRequestMs, nice: configuration.workerNice,
                                onBatch: { metrics.recordPool($0) },
                                warmUp: Self.warmUp(engines))
         self.enginePool = WorkerPool(workers: configuration.workers, capacity: configuration.queueCapacity,
                                      encoder: nil, batching: BatchPolicy(maxTexts: 1, maxWait: 0), logger: logger,
-                                     threadName: "recd-rank", stallReportMs: configuration.slowRequestMs)
+                                     threadName: "recd-rank", stallReportMs: configuration.slowRequestMs,
+                                     nice: configuration.workerNice)
         self.dispatcher = Dispatcher(engines: engines, pool: pool, enginePool: enginePool, metrics: metrics,
                                      configuration: configuration, logger: logger, slowLog: slowLog)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)

@@ -35,6 +35,11 @@ public struct ServerConfiguration: Sendable {
     /// Longest a worker holding fewer than `maxBatchTexts` waits for more, and only while every other
     /// worker is busy (``BatchPolicy``); 0 = never.
     public var maxBatchWait: Duration = .microseconds(500)
+    /// Nice value (0...19) of the worker threads (model and ranking pools), set by each as it starts (only
+    /// ever lowering its priority); the event loop keeps the process's own. 0 (the default) leaves them alone. A higher value lets the
+    /// event loop, which reads requests and writes replies, run first when the workers hold every core
+    /// (``WorkerPool``; daemon/DAEMON.md, "Overload on the Zen 3 machine").
+    public var workerNice: Int = 0
     /// Frame size limit.
     public var frameLimits: FrameLimits = .default
     /// Per-request limits.

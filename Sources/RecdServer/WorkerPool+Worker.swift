@@ -13,6 +13,10 @@ extension WorkerPool {
 
     func workerMain(index: Int) {
         Self.setKernelThreadName("\(threadName)-\(index)")
+        // Only ever lowered: a thread already at this nice value or beyond keeps its own.
+        if nice > 0, Self.threadNice() < nice, !Self.setThreadNice(nice) {
+            logger.warning("worker \(index) could not set its nice value to \(nice): \(String(cString: strerror(errno)))")
+        }
         var worker: (any TextEncoderWorker)?
         var workerError: (any Error)?
         if let encoder {
@@ -65,6 +69,27 @@ extension WorkerPool {
         let bytes = Array(name.utf8.prefix(15))
         _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
+        #endif
+    }
+
+    /// Sets the calling thread's nice value (on Linux a nice value belongs to a thread, and
+    /// `setpriority(PRIO_PROCESS, 0, …)` changes the caller's alone). Lowering one's own priority needs
+    /// no privilege. Returns false if the kernel refused.
+    static func setThreadNice(_ value: Int) -> Bool {
+        #if os(Linux)
+        return setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Int32(value)) == 0
+        #else
+        return setpriority(PRIO_PROCESS, 0, Int32(value)) == 0
+        #endif
+    }
+
+    /// The calling thread's nice value (for tests and STATS-like reports).
+    static func threadNice() -> Int {
+        #if os(Linux)
+        errno = 0
+        return Int(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0))
+        #else
+        return Int(getpriority(PRIO_PROCESS, 0))
         #endif
     }
 

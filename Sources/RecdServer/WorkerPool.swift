@@ -94,6 +94,8 @@ public final class WorkerPool: @unchecked Sendable {
     /// Log a job that waited longer than this (ns) with every worker's activity; 0 = off.
     let stallReportNanos: UInt64
     let threadName: String
+    /// Nice value each worker thread gives itself (0 = unchanged).
+    let nice: Int
     /// Whether only a batch that starts with every other worker idle may use the encoder's intra-op helper
     /// (``BatchPolicy/mayShareCores(otherWorkersBusy:onlyWhenAlone:)``); `RECD_HELPER_ALONE=0` (or `off`)
     /// restores the earlier rule, for comparison.
@@ -111,9 +113,11 @@ public final class WorkerPool: @unchecked Sendable {
     ///     passes (``waitUntilWarm()`` returns when all are done).
     ///   - stallReportMs: log (warning) every job that waited longer than this for a worker, with what
     ///     each worker was doing then (``StallReport``); nil = off. The daemon passes `slow_request_ms`.
+    ///   - nice: each worker thread sets its own nice value to this (1...19) as it starts; 0 = unchanged
+    ///     (`worker_nice`).
     public init(workers: Int, capacity: Int, encoder: (any TextEncoder)?, batching: BatchPolicy,
                 queueDelay: QueueDelayLimit = .off, logger: Logger, threadName: String = "recd-worker",
-                stallReportMs: Double? = nil,
+                stallReportMs: Double? = nil, nice: Int = 0,
                 onBatch: @escaping @Sendable (BatchReport) -> Void = { _ in },
                 warmUp: (@Sendable (HandlerContext) -> Void)? = nil) {
         precondition(workers >= 1 && capacity >= 1)
@@ -130,6 +134,7 @@ public final class WorkerPool: @unchecked Sendable {
         self.stallReportNanos = stallReportMs.map { UInt64(max(0, $0) * 1e6) } ?? 0
         self.parkers = (0..<workers).map { _ in DispatchSemaphore(value: 0) }
         self.threadName = threadName
+        self.nice = nice
         var threads: [Thread] = []
         for i in 0..<workers {
             exited.enter()
