@@ -1,5 +1,5 @@
-// Intra-op parallelism for the packed GEMM: one persistent helper thread shares a GEMM's column panels
-// with the calling thread.
+// Intra-op parallelism for the packed GEMM (and recd's int8 GEMM, session 11): one persistent helper
+// thread shares a GEMM's column panels with the calling thread.
 //
 // Why: a single query (M ≈ 12) streams all 42.5 MB of packed weights once and is bound by one core's
 // cache bandwidth; two cores streaming part each nearly halve the GEMM time. Why one helper and not a
@@ -28,6 +28,7 @@
 #define _GNU_SOURCE
 #include "recd_kernels.h"
 #include "recd_intra_op.h"
+#include "recd_int8.h"
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
@@ -52,13 +53,17 @@
 #define RECD_BACKOFF_NS 200000000LL
 
 typedef struct {
+    int int8;                    // 0: recd_gemm_packed_ex (fp32), 1: recd_i8_gemm (u8 · s8 → s32)
     int m, n, k, lda, ldc;
-    int chunk_cols;              // columns per chunk (a multiple of RECD_PANEL)
+    int chunk_cols;              // columns per chunk (a multiple of the kernel's panel width)
     int gelu;                    // epilogue: GELU after the product (recd_gemm_packed_ex)
     const float *a;
     const float *packed;
     const float *bias;           // epilogue: C = bias + A·Wᵀ when non-null
     float *c;
+    const uint8_t *qa;           // int8: activation codes, weights in 16-column panels, s32 products
+    const int8_t *qpacked;
+    int32_t *qc;
 } gemm_job;
 
 // The claim word: job sequence number (high 32 bits), chunk count (16 bits), next unclaimed chunk (low 16).
@@ -139,6 +144,11 @@ static int claim_next(uint32_t seq) {
 static void run_chunk(const gemm_job *j, int index) {
     int n0 = index * j->chunk_cols;
     int n1 = n0 + j->chunk_cols < j->n ? n0 + j->chunk_cols : j->n;
+    if (j->int8) {
+        // Panels are independent: columns [n0, n1) are the panels from n0 / 16 on, n0 · k bytes in.
+        recd_i8_gemm(j->qa, j->m, j->k, j->lda, j->qpacked + (size_t)n0 * j->k, n1 - n0, j->qc + n0, j->ldc);
+        return;
+    }
     recd_gemm_packed_ex(j->m, j->n, j->k, j->a, j->lda, j->packed, j->c, j->ldc, n0, n1, j->bias, j->gelu);
 }
 
@@ -218,15 +228,16 @@ int recd_passes_in_progress(void) { return atomic_load(&team.passes); }
 /// (or not scheduled at all) leaves the caller at most a chunk to wait for, never half the GEMM.
 #define RECD_CHUNKS 8
 
-int recd_gemm_packed_split(int m, int n, int k, const float *a, int lda, const float *packed,
-                           float *c, int ldc, const float *bias, int gelu) {
-    int panels = (n + RECD_PANEL - 1) / RECD_PANEL;
+/// Shares `job` (its chunk width not yet set) of `panels` panels `panel_cols` wide with the helper: 1 when
+/// the helper computed at least one chunk, 0 when this thread computed them all, -1 when the helper was
+/// not free (or could not start): then nothing was computed and the caller runs the job alone.
+static int share(gemm_job job, int panels, int panel_cols) {
     if (panels >= 2 && !atomic_flag_test_and_set_explicit(&team.busy, memory_order_acquire)) {
         if (ensure_started()) {
             int per = (panels + RECD_CHUNKS - 1) / RECD_CHUNKS;
             int chunks = (panels + per - 1) / per;
-            team.job = (gemm_job){ .m = m, .n = n, .k = k, .lda = lda, .ldc = ldc, .chunk_cols = per * RECD_PANEL,
-                                   .gelu = gelu, .a = a, .packed = packed, .bias = bias, .c = c };
+            job.chunk_cols = per * panel_cols;
+            team.job = job;
             atomic_store(&team.helper_done, 0);
             // Only the holder of `busy` writes job_seq, so this is the next sequence number.
             uint32_t seq = atomic_load(&team.job_seq) + 1;
@@ -256,7 +267,24 @@ int recd_gemm_packed_split(int m, int n, int k, const float *a, int lda, const f
         }
         atomic_flag_clear_explicit(&team.busy, memory_order_release);
     }
+    return -1;
+}
+
+int recd_gemm_packed_split(int m, int n, int k, const float *a, int lda, const float *packed,
+                           float *c, int ldc, const float *bias, int gelu) {
+    const gemm_job job = { .m = m, .n = n, .k = k, .lda = lda, .ldc = ldc, .gelu = gelu, .a = a, .packed = packed,
+                           .bias = bias, .c = c };
+    int shared = share(job, (n + RECD_PANEL - 1) / RECD_PANEL, RECD_PANEL);
+    if (shared >= 0) return shared;
     recd_gemm_packed_ex(m, n, k, a, lda, packed, c, ldc, 0, n, bias, gelu);
+    return 0;
+}
+
+int recd_i8_gemm_split(const uint8_t *a, int rows, int k, int lda, const int8_t *packed, int n, int32_t *c, int ldc) {
+    const gemm_job job = { .int8 = 1, .m = rows, .n = n, .k = k, .lda = lda, .ldc = ldc, .qa = a, .qpacked = packed, .qc = c };
+    int shared = share(job, n / RECD_I8_PANEL, RECD_I8_PANEL);
+    if (shared >= 0) return shared;
+    recd_i8_gemm(a, rows, k, lda, packed, n, c, ldc);
     return 0;
 }
 
@@ -265,10 +293,21 @@ void recd_intra_op_counts(unsigned long long *shared_gemms, unsigned long long *
     *helper_chunks = atomic_load_explicit(&team.helper_chunks, memory_order_relaxed);
 }
 
+/// Whether a GEMM on this thread may go to the helper now: the thread allows it, the helper is enabled,
+/// this is the only pass in progress, and no late helper made the caller back off.
+static int helper_usable(void) {
+    return !thread_declines_helper && recd_intra_op_enabled() == 1 && atomic_load_explicit(&team.passes, memory_order_relaxed) <= 1
+        && now_ns() >= atomic_load_explicit(&team.backoff_until, memory_order_relaxed);
+}
+
+void recd_i8_gemm_auto(const uint8_t *a, int rows, int k, int lda, const int8_t *packed, int n, int32_t *c, int ldc) {
+    if (helper_usable()) recd_i8_gemm_split(a, rows, k, lda, packed, n, c, ldc);
+    else recd_i8_gemm(a, rows, k, lda, packed, n, c, ldc);
+}
+
 void recd_gemm_packed_auto(int m, int n, int k, const float *a, int lda, const float *packed,
                            float *c, int ldc, const float *bias, int gelu) {
-    if (!thread_declines_helper && recd_intra_op_enabled() == 1 && atomic_load_explicit(&team.passes, memory_order_relaxed) <= 1
-        && now_ns() >= atomic_load_explicit(&team.backoff_until, memory_order_relaxed)) {
+    if (helper_usable()) {
         recd_gemm_packed_split(m, n, k, a, lda, packed, c, ldc, bias, gelu);
     } else {
         recd_gemm_packed_ex(m, n, k, a, lda, packed, c, ldc, 0, n, bias, gelu);

@@ -77,6 +77,30 @@ import Testing
         }
     }
 
+    /// Shared with the intra-op helper (column chunks of whole panels), the products are the same.
+    @Test func splitWithTheHelperIsExact() {
+        KernelSwitch.lock.lock(); defer { KernelSwitch.lock.unlock() }
+        var splits = 0
+        for (m, k, n) in [(12, 384, 1152), (12, 1536, 384), (37, 384, 1536), (5, 8, 32), (3, 4, 16)] {
+            let (a, q) = Self.operands(m: m, n: n, k: k, seed: UInt64(m + n + k))
+            let p = Self.packed(q, n: n, k: k)
+            defer { p.deallocate() }
+            var single = [Int32](repeating: 0, count: m * n)
+            recd_i8_gemm(a, Int32(m), Int32(k), Int32(k), p, Int32(n), &single, Int32(n))
+            #expect(single == Self.reference(a: a, q: q, m: m, n: n, k: k))
+            for _ in 0..<5 {
+                var split = [Int32](repeating: -1, count: m * n)
+                if recd_i8_gemm_split(a, Int32(m), Int32(k), Int32(k), p, Int32(n), &split, Int32(n)) != 0 { splits += 1 }
+                #expect(split == single, "m \(m) k \(k) n \(n): the split products differ")
+                split = [Int32](repeating: -1, count: m * n)
+                recd_i8_gemm_auto(a, Int32(m), Int32(k), Int32(k), p, Int32(n), &split, Int32(n))
+                #expect(split == single, "m \(m) k \(k) n \(n): the auto products differ")
+            }
+        }
+        // n = 16 is one panel and never splits; the others do whenever the helper is free.
+        #expect(splits > 0, "the helper never took a chunk")
+    }
+
     @Test func choiceFollowsOneDNNsImplementationAndTheWeightRange() {
         func choose(_ impl: String, _ wmax: Int32, simd: Bool = true, packable: Bool = true, _ o: String? = nil) -> Int8Kernel {
             Int8Kernel.choose(implementation: impl, weightMax: wmax, simd: simd, packable: packable, override: o)

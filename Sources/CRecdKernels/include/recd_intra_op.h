@@ -3,6 +3,8 @@
 #ifndef RECD_INTRA_OP_H
 #define RECD_INTRA_OP_H
 
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -45,6 +47,15 @@ int recd_gemm_packed_split(int m, int n, int k, const float *a, int lda, const f
 /// recd_gemm_packed_ex's epilogue (`bias`, `gelu`).
 void recd_gemm_packed_auto(int m, int n, int k, const float *a, int lda, const float *packed,
                            float *c, int ldc, const float *bias, int gelu);
+
+/// recd_i8_gemm (recd_int8.h: c[rows, n] = a[rows, k] · packed s8 weights, s32) with its 16-column panels
+/// shared with the helper thread whenever it is free, as recd_gemm_packed_split. Exact either way.
+/// Returns 1 when the helper computed at least one chunk.
+int recd_i8_gemm_split(const uint8_t *a, int rows, int k, int lda, const int8_t *packed, int n, int32_t *c, int ldc);
+
+/// recd_i8_gemm, shared with the helper under recd_gemm_packed_auto's conditions (enabled, free, allowed
+/// on this thread, the only pass in progress), else on this thread.
+void recd_i8_gemm_auto(const uint8_t *a, int rows, int k, int lda, const int8_t *packed, int n, int32_t *c, int ldc);
 
 #ifdef __cplusplus
 }

@@ -160,7 +160,8 @@ public final class QuantizedLinear: @unchecked Sendable {
     func product(rows: Int, scratch: Int8Scratch, source: Int8Scratch.Buffer = .activations) -> Bool {
         if let recdWeights {
             let codes = source == .hiddenCodes ? scratch.hiddenCodes : scratch.activations
-            recd_i8_gemm(codes, Int32(rows), Int32(k), Int32(k), recdWeights, Int32(n), scratch.product, Int32(n))
+            // With the intra-op helper when this is the only pass in the process (as the fp32 GEMMs).
+            recd_i8_gemm_auto(codes, Int32(rows), Int32(k), Int32(k), recdWeights, Int32(n), scratch.product, Int32(n))
             return true
         }
         let bucket = Int8Matmul.bucket(rows: rows)
