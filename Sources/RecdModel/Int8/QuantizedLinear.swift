@@ -22,7 +22,7 @@ public final class QuantizedLinear: @unchecked Sendable {
     public let n: Int
     /// Input features (columns of W).
     public let k: Int
-    /// Quantised weights, [n, k] row-major (kept for tests and for reordering; the GEMM reads `packed`).
+    /// Quantised weights, [n, k] row-major (kept for tests and for packing; the products read `packed` or `recdWeights`).
     let weights: UnsafeMutablePointer<Int8>
     /// Which code computes the products (`Int8Kernel`): it decides which packed form exists.
     let kernel: Int8Kernel
