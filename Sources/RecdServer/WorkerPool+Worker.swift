@@ -83,10 +83,9 @@ extension WorkerPool {
         #endif
     }
 
-    /// The calling thread's nice value (for tests and STATS-like reports).
+    /// The calling thread's nice value.
     static func threadNice() -> Int {
         #if os(Linux)
-        errno = 0
         return Int(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0))
         #else
         return Int(getpriority(PRIO_PROCESS, 0))

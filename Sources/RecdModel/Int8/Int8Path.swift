@@ -26,11 +26,11 @@ public struct Int8Path: Sendable, Equatable, CustomStringConvertible {
     /// E.g. `int8 (oneDNN 2.6.3 matmul, isa avx512_core_amx, AVX-512 VNNI, s8 weights ±127)`.
     public var description: String { description(implementation: "isa \(Int8GEMM.effectiveISA)") }
 
-    /// The description with the implementation's name, e.g. oneDNN's `brg:avx512_core_amx_int8`, or
-    /// recd's own GEMM (an implementation starting `recd`).
-    func description(implementation: String) -> String {
+    /// The description with the implementation's name: oneDNN's (e.g. `brg:avx512_core_amx_int8`) for
+    /// `.onednn`, recd's own GEMM's, as given, for `.recd`.
+    func description(implementation: String, kernel: Int8Kernel = .onednn) -> String {
         let vnni = cpu.avx512VNNI ? "AVX-512 VNNI" : cpu.avxVNNI ? "AVX-VNNI" : "no VNNI: 7-bit weights"
-        let what = implementation.hasPrefix("recd") ? implementation : "oneDNN \(Int8GEMM.version) matmul \(implementation)"
+        let what = kernel == .recd ? implementation : "oneDNN \(Int8GEMM.version) matmul \(implementation)"
         return "int8 (\(what), \(vnni), s8 weights ±\(weightMax))"
     }
 }

@@ -64,5 +64,5 @@ public final class Int8Weights: Sendable, CustomStringConvertible {
     }
 
     /// E.g. `int8 (oneDNN 2.6.3 matmul brg:avx512_core_amx_int8, AVX-512 VNNI, s8 weights ±127)`.
-    public var description: String { path.description(implementation: implementation) }
+    public var description: String { path.description(implementation: implementation, kernel: kernel) }
 }
