@@ -21,6 +21,8 @@ public struct ConfigFile: Decodable, Sendable {
     public var batch_wait_us: Int?
     /// Nice value of the worker threads, 0...19 (0 = unchanged).
     public var worker_nice: Int?
+    /// Light embed requests run between a bulk batch's blocks (true / false).
+    public var light_preemption: Bool?
     public var max_body_bytes: Int?
     public var max_texts_per_request: Int?
     public var max_text_bytes: Int?
@@ -78,6 +80,7 @@ public struct ConfigFile: Decodable, Sendable {
             }
             c.workerNice = v
         }
+        if let v = light_preemption { c.lightPreemption = v }
         if let v = max_body_bytes { c.frameLimits.maxBodyBytes = v }
         if let v = max_texts_per_request { c.requestLimits.maxTextsPerRequest = v }
         if let v = max_text_bytes { c.requestLimits.maxTextBytes = v }

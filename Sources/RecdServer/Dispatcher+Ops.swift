@@ -138,6 +138,7 @@ extension Dispatcher {
         out["pool.batch_budget_texts"] = String(pool.batching.textsWithinBudget(single: costs.currentSingle,
                                                                                 extraPerText: costs.extraPerText))
         out["pool.admission_limit_ms"] = pool.admissionLimitNanos.map(ms) ?? "off"
+        out["pool.light_between_blocks"] = String(pool.lightBatchesBetweenBlocks)
         if pool.admission.limit == .adaptive { out["pool.admission_standing"] = pool.standingLanes }
         out["connections.busy_pauses"] = String(metrics.busyPauseCount)
         if let slowLog {

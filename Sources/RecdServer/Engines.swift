@@ -10,6 +10,9 @@ public protocol TextEncoder: Sendable {
     var info: Recd_V1_ModelInfo { get }
     /// Called once on each worker thread at start; the worker owns that thread's scratch memory.
     func makeWorker() throws -> any TextEncoderWorker
+    /// A worker sized for calls of at most `maxBatch` texts (longer calls still work, in chunks): the
+    /// second, small one each pool worker keeps for light requests run between a bulk batch's blocks.
+    func makeWorker(maxBatch: Int) throws -> any TextEncoderWorker
     /// Transformer blocks (1-based) whose masked mean pools the intent features append to the
     /// embedding; `[]` (the default) for an encoder without them, whose intent features are the embedding.
     var intentLayers: [Int] { get }
@@ -17,6 +20,8 @@ public protocol TextEncoder: Sendable {
 
 extension TextEncoder {
     public var intentLayers: [Int] { [] }
+
+    public func makeWorker(maxBatch: Int) throws -> any TextEncoderWorker { try makeWorker() }
 
     /// Length of the intent features: the embedding plus one pool per intent layer.
     public var intentFeatureDimension: Int { dimension * (1 + intentLayers.count) }
@@ -37,9 +42,14 @@ public protocol TextEncoderWorker {
     /// Per text, the vector `embed` gives followed by the masked mean pools of transformer blocks
     /// `layers` (each `dimension` floats, unnormalised). The default serves only `layers == []`.
     func embed(_ texts: [String], layerPools layers: [Int]) throws -> [[Float]]
+    /// Sets what every later call runs between two transformer blocks, on this thread (nil: nothing).
+    /// The hook must not use this worker. An encoder without blocks ignores it (the default).
+    func setBetweenBlocks(_ hook: (() -> Void)?)
 }
 
 extension TextEncoderWorker {
+    public func setBetweenBlocks(_ hook: (() -> Void)?) {}
+
     public func embed(_ texts: [String], layerPools layers: [Int]) throws -> [[Float]] {
         guard layers.isEmpty else {
             throw RequestError(.internal, "this encoder has no layer pools; expected layerPools [] (its intentLayers), found \(layers)")

@@ -15,12 +15,16 @@ public struct HashingEncoder: TextEncoder {
     public let delayPerText: Duration
     /// Called with each batch's texts (tests observe batching through it).
     public let onBatch: (@Sendable ([String]) -> Void)?
+    /// The call's sleep is cut into this many "blocks", with the worker's between-blocks hook
+    /// (``TextEncoderWorker/setBetweenBlocks(_:)``) run between them, like the real encoder's six.
+    public let blocks: Int
 
-    public init(dimension: Int = 384, delay: Duration = .zero, delayPerText: Duration = .zero,
+    public init(dimension: Int = 384, delay: Duration = .zero, delayPerText: Duration = .zero, blocks: Int = 1,
                 onBatch: (@Sendable ([String]) -> Void)? = nil) {
         self.dimension = dimension
         self.delay = delay
         self.delayPerText = delayPerText
+        self.blocks = max(1, blocks)
         self.onBatch = onBatch
     }
 
@@ -47,13 +51,19 @@ public struct HashingEncoder: TextEncoder {
         return v
     }
 
-    struct Worker: TextEncoderWorker {
+    final class Worker: TextEncoderWorker {
         let encoder: HashingEncoder
+        var betweenBlocks: (() -> Void)?
+        init(encoder: HashingEncoder) { self.encoder = encoder }
         func embed(_ texts: [String]) throws -> [[Float]] {
             encoder.onBatch?(texts)
             let sleep = encoder.delay + encoder.delayPerText * texts.count
-            if sleep > .zero { Thread.sleep(forTimeInterval: sleep.seconds) }
+            for block in 0..<encoder.blocks {
+                if sleep > .zero { Thread.sleep(forTimeInterval: sleep.seconds / Double(encoder.blocks)) }
+                if block + 1 < encoder.blocks { betweenBlocks?() }
+            }
             return texts.map(encoder.vector)
         }
+        func setBetweenBlocks(_ hook: (() -> Void)?) { betweenBlocks = hook }
     }
 }

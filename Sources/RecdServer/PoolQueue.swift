@@ -100,16 +100,27 @@ struct PoolQueue<Entry: PoolQueueEntry> {
 
     /// Takes the next job (``nextLane(now:)``) with its lane.
     mutating func removeNext(now: UInt64) -> (entry: Entry, lane: QueueLane)? {
-        guard let lane = nextLane(now: now) else { return nil }
+        guard let lane = nextLane(now: now), let entry = removeFirst(lane) else { return nil }
+        return (entry, lane)
+    }
+
+    /// The oldest job of `lane`, whatever ``nextLane(now:)`` says.
+    func first(_ lane: QueueLane) -> Entry? { lane == .light ? lightJobs.first : bulkJobs.first }
+
+    /// Takes the oldest job of `lane`, whatever ``nextLane(now:)`` says (a light job run between the
+    /// blocks of a bulk batch); nil when the lane is empty.
+    mutating func removeFirst(_ lane: QueueLane) -> Entry? {
         let entry: Entry
         if lane == .light {
+            guard !lightJobs.isEmpty else { return nil }
             entry = lightJobs.removeFirst(); Self.add(&light, entry, -1)
         } else {
+            guard !bulkJobs.isEmpty else { return nil }
             entry = bulkJobs.removeFirst(); Self.add(&bulk, entry, -1)
         }
         let id = entry.flow.id
         if let n = perFlow[id], n > 1 { perFlow[id] = n - 1 } else { perFlow[id] = nil }
-        return (entry, lane)
+        return entry
     }
 
     private static func add(_ load: inout LaneLoad, _ entry: Entry, _ sign: Int) {

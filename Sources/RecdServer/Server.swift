@@ -45,6 +45,7 @@ public final class RecdDaemon: @unchecked Sendable {
                                                      maxRunNanos: configuration.maxBatchRun.nanoseconds),
                                queueDelay: configuration.queueDelayLimit, logger: logger,
                                stallReportMs: configuration.slowRequestMs, nice: configuration.workerNice,
+                               lightPreemption: configuration.lightPreemption,
                                onBatch: { metrics.recordPool($0) },
                                warmUp: Self.warmUp(engines))
         self.enginePool = WorkerPool(workers: configuration.workers, capacity: configuration.queueCapacity,

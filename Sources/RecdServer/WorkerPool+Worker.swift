@@ -8,7 +8,8 @@ extension WorkerPool {
         /// `sharesCores` (both cases): the encoder may split this batch's or task's GEMMs with its intra-op
         /// helper thread (``BatchPolicy/mayShareCores(otherWorkersBusy:onlyWhenAlone:)``).
         case task(@Sendable (HandlerContext) -> Void, enqueued: UInt64, sharesCores: Bool)
-        case embeds([EmbedJob], oldest: UInt64, sharesCores: Bool)
+        /// `lane`: where the batch's first job waited (a bulk batch may run light jobs between its blocks).
+        case embeds([EmbedJob], oldest: UInt64, sharesCores: Bool, lane: QueueLane)
     }
 
     func workerMain(index: Int) {
@@ -26,15 +27,30 @@ extension WorkerPool {
             }
         }
         let layers = encoder?.intentLayers ?? []
-        let context = HandlerContext(embed: { texts in
-            if let worker { return try worker.embed(texts) }
-            if let workerError { throw workerError }
-            throw RequestError.unavailable("no encoder is configured; start recd with --model FILE")
-        }, intentFeatures: { texts in
-            if let worker { return try worker.embed(texts, layerPools: layers) }
-            if let workerError { throw workerError }
-            throw RequestError.unavailable("no encoder is configured; start recd with --model FILE")
-        })
+        func makeContext(_ worker: (any TextEncoderWorker)?) -> HandlerContext {
+            HandlerContext(embed: { texts in
+                if let worker { return try worker.embed(texts) }
+                if let workerError { throw workerError }
+                throw RequestError.unavailable("no encoder is configured; start recd with --model FILE")
+            }, intentFeatures: { texts in
+                if let worker { return try worker.embed(texts, layerPools: layers) }
+                if let workerError { throw workerError }
+                throw RequestError.unavailable("no encoder is configured; start recd with --model FILE")
+            })
+        }
+        let context = makeContext(worker)
+        // The second, small worker for light jobs run between a bulk batch's blocks: its own scratch, so
+        // the paused batch's is untouched.
+        var between: (hook: () -> Void, clock: BetweenBlocksClock)?
+        if lightPreemption, worker != nil, let encoder {
+            do {
+                let small = try encoder.makeWorker(maxBatch: Self.betweenBlocksTexts)
+                let smallContext = makeContext(small), clock = BetweenBlocksClock()
+                between = ({ clock.nanos &+= self.runLightBetweenBlocks(index, context: smallContext) }, clock)
+            } catch {
+                logger.warning("worker \(index) runs without light jobs between blocks: its second encoder failed: \(error)")
+            }
+        }
         if let warmUp {
             // One worker at a time, so each times its passes without the others competing for the cores.
             warmUpLock.lock()
@@ -50,11 +66,16 @@ extension WorkerPool {
                 PackedGEMM.allowHelperOnThisThread(sharesCores)
                 body(context)
                 finished(index, BatchReport(texts: 0, jobs: 1, oldestWaitNanos: start &- enqueued, runNanos: monotonicNanos() &- start))
-            case .embeds(let jobs, let oldest, let sharesCores):
+            case .embeds(let jobs, let oldest, let sharesCores, let lane):
                 PackedGEMM.allowHelperOnThisThread(sharesCores)
+                let preempts = lane == .bulk && between != nil
+                if preempts, let between { between.clock.nanos = 0; worker?.setBetweenBlocks(between.hook) }
                 let texts = runBatch(jobs, context: context)
+                if preempts { worker?.setBetweenBlocks(nil) }
+                // The light batches run in between are reported on their own, not as this batch's time.
+                let inBetween = preempts ? between?.clock.nanos ?? 0 : 0
                 finished(index, BatchReport(texts: texts, jobs: jobs.count, oldestWaitNanos: start &- oldest,
-                                     runNanos: monotonicNanos() &- start))
+                                     runNanos: (monotonicNanos() &- start) &- inBetween))
             }
         }
     }
@@ -151,7 +172,7 @@ extension WorkerPool {
     }
 
     /// Runs one encoder call for `jobs` and completes each; returns the texts embedded.
-    private func runBatch(_ jobs: [EmbedJob], context: HandlerContext) -> Int {
+    func runBatch(_ jobs: [EmbedJob], context: HandlerContext) -> Int {
         let texts: [String] = jobs.count == 1 ? jobs[0].texts : jobs.flatMap(\.texts)
         let features = jobs.contains { $0.intentFeatures }
         let result: Result<[[Float]], any Error> = Result { try features ? context.intentFeatures(texts) : context.embed(texts) }
@@ -272,7 +293,8 @@ extension WorkerPool {
             }
             runningTexts += count
             runningBatches += 1
-            return .embeds(jobs, oldest: head.enqueued, sharesCores: BatchPolicy.mayShareCores(otherWorkersBusy: busy, onlyWhenAlone: helperOnlyWhenAlone))
+            return .embeds(jobs, oldest: head.enqueued, sharesCores: BatchPolicy.mayShareCores(otherWorkersBusy: busy, onlyWhenAlone: helperOnlyWhenAlone),
+                           lane: lane)
         }
     }
 
@@ -303,7 +325,7 @@ extension WorkerPool {
     }
 
     /// Tells the lane's standing-queue detector how long a job waited. Caller holds `lock`.
-    private func noteTaken(_ job: Queued, from lane: QueueLane, at now: UInt64) {
+    func noteTaken(_ job: Queued, from lane: QueueLane, at now: UInt64) {
         guard admission.limit == .adaptive, let target = admission.limitNanos(costs) else { return }
         control.taken(from: lane, sojourn: now &- job.enqueued, target: target, now: now)
     }

@@ -96,6 +96,11 @@ public final class WorkerPool: @unchecked Sendable {
     let threadName: String
     /// Nice value each worker thread gives itself (0 = unchanged).
     let nice: Int
+    /// Whether a worker running a bulk batch runs waiting light embed jobs between its blocks
+    /// (``runLightBetweenBlocks(_:context:)``; `light_preemption`).
+    let lightPreemption: Bool
+    /// Light batches run between a bulk batch's blocks so far (STATS `pool.light_between_blocks`).
+    var lightRunsBetweenBlocks = 0
     /// Whether only a batch that starts with every other worker idle may use the encoder's intra-op helper
     /// (``BatchPolicy/mayShareCores(otherWorkersBusy:onlyWhenAlone:)``); `RECD_HELPER_ALONE=0` (or `off`)
     /// restores the earlier rule, for comparison.
@@ -115,9 +120,11 @@ public final class WorkerPool: @unchecked Sendable {
     ///     each worker was doing then (``StallReport``); nil = off. The daemon passes `slow_request_ms`.
     ///   - nice: each worker thread sets its own nice value to this (1...19) as it starts; 0 = unchanged
     ///     (`worker_nice`).
+    ///   - lightPreemption: a worker running a bulk batch runs waiting light embed jobs between the
+    ///     encoder's blocks, on a second small encoder worker (`light_preemption`).
     public init(workers: Int, capacity: Int, encoder: (any TextEncoder)?, batching: BatchPolicy,
                 queueDelay: QueueDelayLimit = .off, logger: Logger, threadName: String = "recd-worker",
-                stallReportMs: Double? = nil, nice: Int = 0,
+                stallReportMs: Double? = nil, nice: Int = 0, lightPreemption: Bool = false,
                 onBatch: @escaping @Sendable (BatchReport) -> Void = { _ in },
                 warmUp: (@Sendable (HandlerContext) -> Void)? = nil) {
         precondition(workers >= 1 && capacity >= 1)
@@ -135,6 +142,7 @@ public final class WorkerPool: @unchecked Sendable {
         self.parkers = (0..<workers).map { _ in DispatchSemaphore(value: 0) }
         self.threadName = threadName
         self.nice = nice
+        self.lightPreemption = lightPreemption && encoder != nil
         var threads: [Thread] = []
         for i in 0..<workers {
             exited.enter()

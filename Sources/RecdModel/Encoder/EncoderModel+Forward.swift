@@ -98,6 +98,7 @@ extension EncoderModel {
             VectorMath.layerNormInPlace(ws.x, rows: t, n: h, gamma: layer.outNormGamma, beta: layer.outNormBeta, eps: c.layerNormEps)
             if let layerPools { poolLayer(index + 1, target: layerPools, count: count, ws: ws) }
             clock.mark(.ffnNorm, into: ws)
+            if index + 1 < w.layers.count, let hook = ws.betweenBlocks { hook() }
         }
         pool(count: count, ws: ws, out: out)
         clock.mark(.pool, into: ws)

@@ -32,6 +32,11 @@ public final class EncoderWorkspace {
     /// Whether fp32 forward passes on this workspace record a `ForwardProfile` (default: `RECD_PROFILE=1`).
     public var profiling: Bool
     var profileData = ForwardProfile()
+    /// Called on the pass's own thread after every transformer block but the last (nil: nothing), where
+    /// the pass holds no lock and no GEMM is in progress. recd's workers use it to run a waiting
+    /// interactive request on a second workspace in the middle of a long batch (daemon/DAEMON.md,
+    /// "Light requests between the blocks of a bulk batch"). The hook must not use this workspace.
+    public var betweenBlocks: (() -> Void)?
 
     /// Time per forward-pass step since the workspace was made or `resetProfile()` was called; all zero
     /// unless `profiling` is on. Not thread-safe: read it on the workspace's own thread.

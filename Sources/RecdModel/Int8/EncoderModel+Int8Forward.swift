@@ -24,6 +24,10 @@ extension EncoderModel {
                 throw ModelError(.int8Failed, "a oneDNN matmul primitive returned an error on \(q); run with --precision fp32")
             }
             if let layerPools { poolLayer(index + 1, target: layerPools, count: count, ws: ws) }
+            if index + 1 < w.layers.count, let hook = ws.betweenBlocks {
+                hook()
+                Int8GEMM.setThreads(scratch.ompThreads)   // the hook may have run a pass of its own
+            }
         }
         pool(count: count, ws: ws, out: out)
     }

@@ -39,11 +39,14 @@ public struct ModelTextEncoder: TextEncoder {
         return m
     }
 
-    public func makeWorker() throws -> any TextEncoderWorker {
+    public func makeWorker() throws -> any TextEncoderWorker { try makeWorker(maxBatch: maxBatch) }
+
+    public func makeWorker(maxBatch: Int) throws -> any TextEncoderWorker {
         // A typical micro-batch is short queries; long texts are chunked by the forward pass.
-        let tokens = max(encoder.model.maxSequenceLength, maxBatch * 32)
+        let batch = max(1, maxBatch)
+        let tokens = max(encoder.model.maxSequenceLength, batch * 32)
         return Worker(encoder: encoder,
-                      workspace: EncoderWorkspace(model: encoder.model, maxBatch: maxBatch, maxTokens: tokens))
+                      workspace: EncoderWorkspace(model: encoder.model, maxBatch: batch, maxTokens: tokens))
     }
 
     /// One per worker thread; owns that thread's scratch memory.
@@ -60,5 +63,6 @@ public struct ModelTextEncoder: TextEncoder {
         func embed(_ texts: [String], layerPools layers: [Int]) throws -> [[Float]] {
             layers.isEmpty ? try embed(texts) : try encoder.embed(texts: texts, layerPools: layers, workspace: workspace)
         }
+        func setBetweenBlocks(_ hook: (() -> Void)?) { workspace.betweenBlocks = hook }
     }
 }

@@ -1,0 +1,118 @@
+import Foundation
+import Logging
+@testable import RecdServer
+import Testing
+
+/// Light embed jobs run between the blocks of a bulk batch (`light_preemption`).
+///
+/// The stand-in encoder sleeps 100 ms per text in six "blocks" and calls the worker's between-blocks hook
+/// between them, so a bulk batch of six texts runs 600 ms and a light job of one text 100 ms.
+@Suite struct LightPreemptionTests {
+    let logger = Logger(label: "test")
+    static let bulk = CallerFlow(id: 1, depth: 50)
+    static let light = CallerFlow(id: 2, depth: 1)
+
+    /// When each job completed (ns) and what it got back.
+    final class Completions: Sendable {
+        let order = Locked<[String]>([])
+        let vectors = Locked<[String: [[Float]]]>([:])
+        let done = DispatchGroup()
+    }
+
+    func pool(workers: Int, preemption: Bool, log: BatchLog, encoder: HashingEncoder? = nil) -> WorkerPool {
+        let encoder = encoder ?? HashingEncoder(dimension: 8, delayPerText: .milliseconds(100), blocks: 6, onBatch: log.add)
+        return WorkerPool(workers: workers, capacity: 64, encoder: encoder,
+                          batching: BatchPolicy(maxTexts: 32, maxWait: 0), logger: logger, lightPreemption: preemption)
+    }
+
+    func submit(_ pool: WorkerPool, _ name: String, texts: [String], flow: CallerFlow, _ c: Completions) {
+        c.done.enter()
+        #expect(pool.submitEmbed(.init(texts: texts) { result, _ in
+            c.order.withLock { $0.append(name) }
+            c.vectors.withLock { $0[name] = try? result.get() }
+            c.done.leave()
+        }, flow: flow))
+    }
+
+    @Test func aLightJobIsAnsweredInsideARunningBulkBatch() throws {
+        let log = BatchLog()
+        let encoder = HashingEncoder(dimension: 8, delayPerText: .milliseconds(100), blocks: 6, onBatch: log.add)
+        let pool = pool(workers: 1, preemption: true, log: log, encoder: encoder)
+        defer { pool.shutdown() }
+        let c = Completions()
+        let bulkTexts = (0..<6).map { "bulk text \($0)" }
+        submit(pool, "bulk", texts: bulkTexts, flow: Self.bulk, c)
+        Thread.sleep(forTimeInterval: 0.05)   // the worker is inside the bulk batch's first block
+        submit(pool, "light", texts: ["a light query"], flow: Self.light, c)
+        #expect(c.done.wait(timeout: .now() + 10) == .success)
+        #expect(c.order.withLock { $0 } == ["light", "bulk"])
+        #expect(log.all == [bulkTexts, ["a light query"]])   // the bulk call began first
+        #expect(pool.lightBatchesBetweenBlocks == 1)
+        // Both got their own texts' vectors: the paused batch's results are untouched.
+        #expect(c.vectors.withLock { $0["light"] } == [encoder.vector("a light query")])
+        #expect(c.vectors.withLock { $0["bulk"] } == bulkTexts.map(encoder.vector))
+    }
+
+    /// The control: the same pool without the option answers the light job after the bulk batch.
+    @Test func withoutTheOptionTheLightJobWaitsForTheBatch() throws {
+        let log = BatchLog()
+        let pool = pool(workers: 1, preemption: false, log: log)
+        defer { pool.shutdown() }
+        let c = Completions()
+        submit(pool, "bulk", texts: (0..<6).map { "bulk text \($0)" }, flow: Self.bulk, c)
+        Thread.sleep(forTimeInterval: 0.05)
+        submit(pool, "light", texts: ["a light query"], flow: Self.light, c)
+        #expect(c.done.wait(timeout: .now() + 10) == .success)
+        #expect(c.order.withLock { $0 } == ["bulk", "light"])
+        #expect(pool.lightBatchesBetweenBlocks == 0)
+    }
+
+    /// A light batch never interrupts another light batch, nor is a bulk job run in between.
+    @Test func onlyABulkBatchIsInterruptedAndOnlyByLightJobs() throws {
+        let log = BatchLog()
+        let pool = pool(workers: 1, preemption: true, log: log)
+        defer { pool.shutdown() }
+        let c = Completions()
+        // One text (100 ms): the bulk job queued at 50 ms has not waited the 100 ms after which bulk goes first.
+        submit(pool, "light 1", texts: ["a light text"], flow: Self.light, c)
+        Thread.sleep(forTimeInterval: 0.05)
+        submit(pool, "light 2", texts: ["another light query"], flow: CallerFlow(id: 3, depth: 1), c)
+        submit(pool, "bulk", texts: ["bulk text"], flow: Self.bulk, c)
+        #expect(c.done.wait(timeout: .now() + 10) == .success)
+        #expect(c.order.withLock { $0 } == ["light 1", "light 2", "bulk"])
+        #expect(pool.lightBatchesBetweenBlocks == 0)
+    }
+
+    /// A task waiting in the light lane is not run in between (it may embed with the worker's own,
+    /// paused encoder): it runs after the bulk batch.
+    @Test func aLightTaskWaitsForTheBulkBatch() throws {
+        let log = BatchLog()
+        let pool = pool(workers: 1, preemption: true, log: log)
+        defer { pool.shutdown() }
+        let c = Completions()
+        submit(pool, "bulk", texts: (0..<6).map { "bulk text \($0)" }, flow: Self.bulk, c)
+        Thread.sleep(forTimeInterval: 0.05)
+        c.done.enter()
+        #expect(pool.submitTask(flow: Self.light) { _ in
+            c.order.withLock { $0.append("task") }
+            c.done.leave()
+        })
+        #expect(c.done.wait(timeout: .now() + 10) == .success)
+        #expect(c.order.withLock { $0 } == ["bulk", "task"])
+        #expect(pool.lightBatchesBetweenBlocks == 0)
+    }
+
+    /// With another worker idle, that worker takes the light job; the bulk batch is not interrupted.
+    @Test func anIdleWorkerTakesTheLightJobItself() throws {
+        let log = BatchLog()
+        let pool = pool(workers: 2, preemption: true, log: log)
+        defer { pool.shutdown() }
+        let c = Completions()
+        submit(pool, "bulk", texts: (0..<6).map { "bulk text \($0)" }, flow: Self.bulk, c)
+        Thread.sleep(forTimeInterval: 0.05)
+        submit(pool, "light", texts: ["a light query"], flow: Self.light, c)
+        #expect(c.done.wait(timeout: .now() + 10) == .success)
+        #expect(c.order.withLock { $0 } == ["light", "bulk"])
+        #expect(pool.lightBatchesBetweenBlocks == 0)
+    }
+}
