@@ -100,7 +100,8 @@ kill "$sampler_pid" 2>/dev/null || true; sampler_pid=""
 [[ -n "$probe_pid" ]] && { wait "$probe_pid" || true; probe_pid=""; }
 peak=$(cat "$tmp/peak" 2>/dev/null || echo 0)
 echo "{\"phase\":\"flood\",\"connections\":$conns,\"pipeline\":$depth,\"load\":$flood}"
-stats=$("$bin/recctl" stats --socket "$tmp/recd.sock" 2>/dev/null || true)
+recctl="$bin/recctl"; [[ -x "$recctl" ]] || recctl="$root/.build/release/recctl"   # a RECD_BIN_DIR may hold only recd and recbench
+stats=$("$recctl" stats --socket "$tmp/recd.sock" 2>/dev/null || true)
 extra() { echo "$stats" | awk -v k="$1:" '$1 == k {print $2; found=1} END {if (!found) print "null"}'; }
 inside="{\"busy_pauses\":$(extra connections.busy_pauses),\"queue_wait_p99_ms\":$(extra pool.queue_wait_ms.p99),\"queue_wait_max_ms\":$(extra pool.queue_wait_ms.max),\"batch_run_p99_ms\":$(extra pool.batch_run_ms.p99),\"batch_texts_mean\":$(extra pool.batch_texts.mean),\"admission_limit_ms\":\"$(extra pool.admission_limit_ms)\",\"standing\":\"$(extra pool.admission_standing)\"}"
 # The flood's slow-log lines: count, and p50 / p99 of the total and of each stage (ms).
