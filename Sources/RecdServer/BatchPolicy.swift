@@ -32,16 +32,22 @@ public struct BatchPolicy: Sendable, Equatable {
     /// Longest a batch should run (ns), by the measured costs (``textsWithinBudget(single:extraPerText:)``);
     /// 0 = no budget, only `maxTexts`.
     public var maxRunNanos: UInt64
+    /// Longest a batch whose first job came from the bulk lane should run (ns): a flood's or a fast
+    /// pipelining client's batch, which a light request arriving meanwhile would otherwise wait for
+    /// (``textsWithinBudget(single:extraPerText:lane:)``); 0 = only `maxRunNanos` applies.
+    public var bulkMaxRunNanos: UInt64
 
     /// The gap used unless a caller picks another: 150 µs, above the reply → next-request round trip
     /// of a client on the same machine and short enough that a lone batch loses little.
     public static let defaultIdleGap: UInt64 = 150_000
 
-    public init(maxTexts: Int, maxWait: UInt64, idleGap: UInt64 = BatchPolicy.defaultIdleGap, maxRunNanos: UInt64 = 0) {
+    public init(maxTexts: Int, maxWait: UInt64, idleGap: UInt64 = BatchPolicy.defaultIdleGap, maxRunNanos: UInt64 = 0,
+                bulkMaxRunNanos: UInt64 = 0) {
         self.maxTexts = max(1, maxTexts)
         self.maxWait = maxWait
         self.idleGap = min(idleGap, maxWait)
         self.maxRunNanos = maxRunNanos
+        self.bulkMaxRunNanos = bulkMaxRunNanos
     }
 
     /// Most texts a batch may hold so that it runs within `maxRunNanos`, when one text alone takes
@@ -55,9 +61,25 @@ public struct BatchPolicy: Sendable, Equatable {
     /// where it saves a lot (int8), the same budget holds many more texts. A request's own texts are
     /// never split: the budget limits what is added to it.
     public func textsWithinBudget(single: UInt64, extraPerText: UInt64) -> Int {
-        guard maxRunNanos > 0, single > 0 else { return maxTexts }
-        guard maxRunNanos > single else { return 1 }
-        let extra = (maxRunNanos - single) / max(1, extraPerText)
+        texts(within: maxRunNanos, single: single, extraPerText: extraPerText)
+    }
+
+    /// The same for a batch whose first job came from `lane`: a bulk batch is held to the shorter of
+    /// `maxRunNanos` and `bulkMaxRunNanos` (whichever are set). Why only bulk batches by default: the
+    /// budget is what keeps a light caller's wait next to a flood short (with `light_preemption`, one
+    /// block of a short batch), while light traffic alone — a few requests a second per connection,
+    /// answered in batches that form and drain — keeps its full batches, so its queue, and the admission
+    /// that judges it, are as before (daemon/DAEMON.md, "A run budget for bulk batches only").
+    public func textsWithinBudget(single: UInt64, extraPerText: UInt64, lane: QueueLane) -> Int {
+        var budget = maxRunNanos
+        if lane == .bulk, bulkMaxRunNanos > 0 { budget = budget > 0 ? min(budget, bulkMaxRunNanos) : bulkMaxRunNanos }
+        return texts(within: budget, single: single, extraPerText: extraPerText)
+    }
+
+    private func texts(within budget: UInt64, single: UInt64, extraPerText: UInt64) -> Int {
+        guard budget > 0, single > 0 else { return maxTexts }
+        guard budget > single else { return 1 }
+        let extra = (budget - single) / max(1, extraPerText)
         return Int(min(UInt64(maxTexts - 1), extra)) + 1
     }
 

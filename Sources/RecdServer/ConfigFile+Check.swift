@@ -3,7 +3,7 @@ import Foundation
 extension ConfigFile {
     /// Every key a config file may hold, in the order `daemon/CONFIG.md` lists them.
     public static let knownKeys: [String] = [
-        "workers", "event_loop_threads", "queue_capacity", "max_queue_delay_ms", "max_batch_texts", "max_batch_ms", "batch_wait_us",
+        "workers", "event_loop_threads", "queue_capacity", "max_queue_delay_ms", "max_batch_texts", "max_batch_ms", "max_bulk_batch_ms", "batch_wait_us",
         "worker_nice", "light_preemption",
         "max_body_bytes", "max_texts_per_request", "max_text_bytes", "max_k", "max_items_per_request",
         "max_connections", "max_in_flight_per_connection", "busy_backoff_ms", "socket_mode", "socket_group",
@@ -57,6 +57,7 @@ extension ServerConfiguration {
             "max_queue_delay_ms": QueueDelaySetting(queueDelayLimit).jsonValue,
             "max_batch_texts": maxBatchTexts,
             "max_batch_ms": Double(maxBatchRun.wholeMicroseconds) / 1000,
+            "max_bulk_batch_ms": Double(maxBulkBatchRun.wholeMicroseconds) / 1000,
             "batch_wait_us": Int(maxBatchWait.wholeMicroseconds),
             "worker_nice": workerNice,
             "light_preemption": lightPreemption,

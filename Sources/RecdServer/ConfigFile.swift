@@ -18,6 +18,8 @@ public struct ConfigFile: Decodable, Sendable {
     public var max_batch_texts: Int?
     /// Longest a micro-batch should run (ms, may be fractional); 0 = no budget.
     public var max_batch_ms: Double?
+    /// Longest a bulk-lane micro-batch should run (ms, may be fractional); 0 = no budget of its own.
+    public var max_bulk_batch_ms: Double?
     public var batch_wait_us: Int?
     /// Nice value of the worker threads, 0...19 (0 = unchanged).
     public var worker_nice: Int?
@@ -72,6 +74,12 @@ public struct ConfigFile: Decodable, Sendable {
                 throw Error(description: "max_batch_ms must be a number of milliseconds from 0 to 60000, found \(v)")
             }
             c.maxBatchRun = .microseconds(Int64((v * 1000).rounded()))
+        }
+        if let v = max_bulk_batch_ms {
+            guard v.isFinite, v >= 0, v <= 60_000 else {
+                throw Error(description: "max_bulk_batch_ms must be a number of milliseconds from 0 to 60000, found \(v)")
+            }
+            c.maxBulkBatchRun = .microseconds(Int64((v * 1000).rounded()))
         }
         if let v = batch_wait_us { c.maxBatchWait = .microseconds(v) }
         if let v = worker_nice {

@@ -137,6 +137,8 @@ extension Dispatcher {
         if costs.extraPerText > 0 { out["pool.extra_per_text_ms"] = ms(costs.extraPerText) }
         out["pool.batch_budget_texts"] = String(pool.batching.textsWithinBudget(single: costs.currentSingle,
                                                                                 extraPerText: costs.extraPerText))
+        out["pool.bulk_batch_budget_texts"] = String(pool.batching.textsWithinBudget(single: costs.currentSingle,
+                                                                                     extraPerText: costs.extraPerText, lane: .bulk))
         out["pool.admission_limit_ms"] = pool.admissionLimitNanos.map(ms) ?? "off"
         out["pool.light_between_blocks"] = String(pool.lightBatchesBetweenBlocks)
         if pool.admission.limit == .adaptive { out["pool.admission_standing"] = pool.standingLanes }

@@ -32,6 +32,12 @@ public struct ServerConfiguration: Sendable {
     /// queue's sojourn, then refused ordinary load (eval-intent's INTENT stream got BUSY; daemon/DAEMON.md,
     /// "Batch run budget").
     public var maxBatchRun: Duration = .zero
+    /// The same budget for batches whose first job came from the bulk lane only (a flood's, a fast
+    /// pipelining client's; ``BatchPolicy/textsWithinBudget(single:extraPerText:lane:)``); `.zero` = none.
+    /// 8 ms by default: with `lightPreemption` it keeps a light caller next to a flood within 2× of its
+    /// latency alone, while light traffic keeps its full batches (daemon/DAEMON.md, "A run budget for
+    /// bulk batches only").
+    public var maxBulkBatchRun: Duration = .milliseconds(8)
     /// Longest a worker holding fewer than `maxBatchTexts` waits for more, and only while every other
     /// worker is busy (``BatchPolicy``); 0 = never.
     public var maxBatchWait: Duration = .microseconds(500)

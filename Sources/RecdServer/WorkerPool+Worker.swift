@@ -278,9 +278,9 @@ extension WorkerPool {
             let lightOnly = lane == .light && control.bulk.standing
             collecting += 1   // before the first take: `fairShare` counts this worker as collecting
             defer { collecting -= 1 }
-            takeQueuedEmbeds(into: &jobs, count: &count, lightOnly: lightOnly)
+            takeQueuedEmbeds(into: &jobs, count: &count, lightOnly: lightOnly, lane: lane)
             let started = monotonicNanos()
-            while !stopping && count < fairShare(holding: count) {
+            while !stopping && count < fairShare(holding: count, lane: lane) {
                 let others = busy   // this worker is not counted in `busy` yet
                 let idle = workers - 1 - others - (collecting - 1)
                 let decision = batching.decide(texts: count, otherWorkersBusy: others, otherWorkersIdle: idle,
@@ -288,7 +288,7 @@ extension WorkerPool {
                 guard case .wait(let until) = decision else { break }
                 parkCollecting(index, until: until)
                 let before = jobs.count
-                takeQueuedEmbeds(into: &jobs, count: &count, lightOnly: lightOnly)
+                takeQueuedEmbeds(into: &jobs, count: &count, lightOnly: lightOnly, lane: lane)
                 if jobs.count == before && !queue.isEmpty { break }  // a task (or an oversized job) is next: run
             }
             runningTexts += count
@@ -300,19 +300,20 @@ extension WorkerPool {
 
     /// Most texts a worker holding `count` may take now (``BatchPolicy/share(ownTexts:queuedTexts:runningTexts:sharingWorkers:)``):
     /// shared with the idle workers and those running embed batches, and no more than the batch run
-    /// budget allows (``BatchPolicy/textsWithinBudget(single:extraPerText:)``). Caller holds `lock`.
-    private func fairShare(holding count: Int) -> Int {
+    /// budget for a batch headed from `lane` allows (``BatchPolicy/textsWithinBudget(single:extraPerText:lane:)``).
+    /// Caller holds `lock`.
+    private func fairShare(holding count: Int, lane: QueueLane) -> Int {
         let idle = workers - busy - collecting   // other idle workers: this one is counted in `collecting`
         let share = batching.share(ownTexts: count, queuedTexts: queue.total.texts, runningTexts: runningTexts,
                                    sharingWorkers: 1 + max(0, idle) + runningBatches)
-        let budget = batching.textsWithinBudget(single: costs.currentSingle, extraPerText: costs.extraPerText)
+        let budget = batching.textsWithinBudget(single: costs.currentSingle, extraPerText: costs.extraPerText, lane: lane)
         return max(count, min(share, budget))
     }
 
     /// Takes queued embed jobs, in lane order, up to this worker's fair share (only light ones when
-    /// `lightOnly`). Caller holds `lock`.
-    private func takeQueuedEmbeds(into jobs: inout [EmbedJob], count: inout Int, lightOnly: Bool) {
-        let limit = fairShare(holding: count)
+    /// `lightOnly`) for a batch whose first job came from `lane`. Caller holds `lock`.
+    private func takeQueuedEmbeds(into jobs: inout [EmbedJob], count: inout Int, lightOnly: Bool, lane: QueueLane) {
+        let limit = fairShare(holding: count, lane: lane)
         let now = monotonicNanos()
         while let head = queue.peekNext(now: now), case .embed(let next) = head.job, count + next.texts.count <= limit,
               !lightOnly || queue.nextLane(now: now) == .light {

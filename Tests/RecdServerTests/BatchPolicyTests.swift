@@ -86,6 +86,21 @@ import Testing
         #expect(p.textsWithinBudget(single: 8 * ms, extraPerText: ms) == 1)
     }
 
+    /// `bulkMaxRunNanos` holds bulk batches only, to the shorter of the two budgets.
+    @Test func theBulkBudgetAppliesToBulkBatchesOnly() {
+        let bulkOnly = BatchPolicy(maxTexts: 32, maxWait: 0, bulkMaxRunNanos: 8 * ms)
+        #expect(bulkOnly.textsWithinBudget(single: 2 * ms, extraPerText: 2 * ms, lane: .bulk) == 4)
+        #expect(bulkOnly.textsWithinBudget(single: 2 * ms, extraPerText: 2 * ms, lane: .light) == 32)
+        #expect(bulkOnly.textsWithinBudget(single: 2 * ms, extraPerText: 2 * ms) == 32, "the lane-less budget is max_batch_ms's")
+        let both = BatchPolicy(maxTexts: 32, maxWait: 0, maxRunNanos: 12 * ms, bulkMaxRunNanos: 8 * ms)
+        #expect(both.textsWithinBudget(single: 2 * ms, extraPerText: 2 * ms, lane: .light) == 6)
+        #expect(both.textsWithinBudget(single: 2 * ms, extraPerText: 2 * ms, lane: .bulk) == 4)
+        let looser = BatchPolicy(maxTexts: 32, maxWait: 0, maxRunNanos: 8 * ms, bulkMaxRunNanos: 20 * ms)
+        #expect(looser.textsWithinBudget(single: 2 * ms, extraPerText: 2 * ms, lane: .bulk) == 4, "never longer than max_batch_ms")
+        let none = BatchPolicy(maxTexts: 32, maxWait: 0)
+        #expect(none.textsWithinBudget(single: 2 * ms, extraPerText: 2 * ms, lane: .bulk) == 32)
+    }
+
     @Test func noBudgetOrNothingMeasuredMeansMaxTexts() {
         #expect(BatchPolicy(maxTexts: 16, maxWait: 0).textsWithinBudget(single: 2 * ms, extraPerText: 2 * ms) == 16)
         #expect(BatchPolicy(maxTexts: 16, maxWait: 0, maxRunNanos: 8 * ms).textsWithinBudget(single: 0, extraPerText: 0) == 16)

@@ -32,6 +32,26 @@ import Testing
         #expect(ConfigFile.knownKeys.contains("max_batch_ms"))
     }
 
+    @Test func bulkBatchRunBudgetIsReadInMillisecondsAndChecked() throws {
+        var c = ServerConfiguration()
+        #expect(c.maxBulkBatchRun == .milliseconds(8), "the documented default")
+        try load(#"{"max_bulk_batch_ms": 0}"#).apply(to: &c)
+        #expect(c.maxBulkBatchRun == .zero)
+        try load(#"{"max_bulk_batch_ms": 12.5}"#).apply(to: &c)
+        #expect(c.maxBulkBatchRun == .microseconds(12500))
+        let e = #expect(throws: ConfigFile.Error.self) { try load(#"{"max_bulk_batch_ms": 60001}"#).apply(to: &c) }
+        #expect(e?.description.contains("max_bulk_batch_ms") == true)
+        #expect(ConfigFile.knownKeys.contains("max_bulk_batch_ms"))
+    }
+
+    @Test func lightPreemptionIsReadAndOnByDefault() throws {
+        var c = ServerConfiguration()
+        #expect(c.lightPreemption, "the documented default")
+        try load(#"{"light_preemption": false}"#).apply(to: &c)
+        #expect(!c.lightPreemption)
+        #expect(ConfigFile.knownKeys.contains("light_preemption"))
+    }
+
     @Test func badValuesNameTheField() throws {
         var c = ServerConfiguration()
         let e = #expect(throws: ConfigFile.Error.self) { try load(#"{"socket_mode": "rw-r--r--"}"#).apply(to: &c) }

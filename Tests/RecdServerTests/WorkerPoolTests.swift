@@ -90,6 +90,36 @@ final class BatchLog: Sendable {
         #expect(unbudgeted == [10], "batches \(unbudgeted)")
     }
 
+    /// The same ten texts with a 25 ms budget for bulk batches only: from a bulk connection they come out
+    /// in batches of at most 2, from a light one as one batch of 10.
+    @Test func theBulkBudgetCutsOnlyBulkBatches() throws {
+        func batchSizes(flow: CallerFlow) -> [Int] {
+            let log = BatchLog()
+            let encoder = HashingEncoder(dimension: 8, delayPerText: .milliseconds(10), onBatch: log.add)
+            let pool = WorkerPool(workers: 1, capacity: 64, encoder: encoder,
+                                  batching: BatchPolicy(maxTexts: 32, maxWait: 0, bulkMaxRunNanos: 25_000_000), logger: logger,
+                                  warmUp: { _ in })
+            defer { pool.shutdown() }
+            pool.waitUntilWarm()
+            let warmUpCalls = log.all.count
+            let done = DispatchGroup()
+            func submit(_ text: String) {
+                done.enter()
+                #expect(pool.submitEmbed(.init(texts: [text]) { _, _ in done.leave() }, flow: flow))
+            }
+            submit("first")
+            Thread.sleep(forTimeInterval: 0.003)  // the worker is now inside the first call
+            for i in 0..<10 { submit("text \(i)") }
+            #expect(done.wait(timeout: .now() + 10) == .success)
+            return log.all.dropFirst(warmUpCalls + 1).map(\.count)
+        }
+        let bulk = batchSizes(flow: CallerFlow(id: 1, depth: 50))
+        #expect(bulk.reduce(0, +) == 10)
+        #expect(bulk.allSatisfy { $0 <= 2 }, "batches \(bulk)")
+        let light = batchSizes(flow: CallerFlow(id: 1, depth: 1))
+        #expect(light == [10], "batches \(light)")
+    }
+
     @Test func batchWaitCollectsRequestsArrivingWhileTheOtherWorkerIsBusy() throws {
         let log = BatchLog()
         let encoder = HashingEncoder(dimension: 8, onBatch: log.add)
