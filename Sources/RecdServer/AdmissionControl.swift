@@ -92,10 +92,16 @@ public struct AdmissionControl: Sendable, Equatable {
     ///   - wait: its estimated wait (ns): the work queued ahead of it divided by the workers.
     ///   - target: the admission target (ns); nil = not measured yet: admit.
     ///   - otherFlowsQueued: whether another connection has jobs queued.
+    ///   - bound: the longest wait admitted while the lane is *not* standing (nil: none). The pool passes
+    ///     ``WorkerPool/bulkBoundMultiple`` times the target for bulk jobs, so the queue a flood builds
+    ///     before it is judged standing (in its first interval, or after one without refusals) is bounded
+    ///     too, not only by `queue_capacity`.
     public mutating func admits(_ lane: QueueLane, wait: UInt64, target: UInt64?, otherFlowsQueued: Bool,
-                                now: UInt64) -> Bool {
+                                now: UInt64, bound: UInt64? = nil) -> Bool {
         self[lane].expire(now: now)
-        guard let target, self[lane].standing, otherFlowsQueued, wait > target else { return true }
+        guard let target, otherFlowsQueued else { return true }
+        let limit = self[lane].standing ? target : bound
+        guard let limit, wait > limit else { return true }
         self[lane].refused(now: now)
         return false
     }

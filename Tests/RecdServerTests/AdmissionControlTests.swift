@@ -87,6 +87,24 @@ private func v<T>(_ value: T) -> T { value }
         #expect(c.describe(now: t + interval) == "none")
     }
 
+    /// `bound` holds while the lane is not standing: a burst from several connections is admitted up to it
+    /// (not to the queue's capacity), one connection's own pipeline is not, and a standing lane still
+    /// refuses at the target.
+    @Test func theBoundHoldsBeforeTheQueueStands() {
+        var c = AdmissionControl()
+        let t0: UInt64 = 1_000 * ms, bound = 4 * target
+        #expect(!c.bulk.standing)
+        #expect(v(c.admits(.bulk, wait: bound, target: target, otherFlowsQueued: true, now: t0, bound: bound)))
+        #expect(!v(c.admits(.bulk, wait: bound + 1, target: target, otherFlowsQueued: true, now: t0, bound: bound)))
+        #expect(v(c.admits(.bulk, wait: bound + 1, target: target, otherFlowsQueued: false, now: t0, bound: bound)),
+                "a connection's own pipeline is its choice")
+        #expect(v(c.admits(.bulk, wait: 100 * target, target: target, otherFlowsQueued: true, now: t0)), "no bound: as before")
+        take(&c, from: t0, to: t0 + interval + 2 * ms, sojourn: target)
+        #expect(c.bulk.standing)
+        #expect(!v(c.admits(.bulk, wait: target + 1, target: target, otherFlowsQueued: true, now: t0 + interval + 2 * ms, bound: bound)),
+                "standing: the target, not the bound")
+    }
+
     @Test func nothingMeasuredAdmits() {
         var c = AdmissionControl()
         let t0: UInt64 = 1_000 * ms

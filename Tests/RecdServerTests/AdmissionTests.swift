@@ -105,3 +105,27 @@ import Testing
         #expect(c.effectiveJSON(engines: [:]).contains(#""max_queue_delay_ms" : "adaptive""#))
     }
 }
+
+/// The admission's estimate of the queued work: bulk texts costed in the batches `max_bulk_batch_ms` forms.
+@Suite struct QueuedWorkEstimateTests {
+    let ms: UInt64 = 1_000_000
+
+    /// A model at 4 ms alone and 4 ms per further text (fp32-like: its `perText` is capped at 1 ms, its
+    /// fixed part 3 ms). Ten queued texts are one batch of 10 light (13 ms) but five batches of 2 under an
+    /// 8 ms bulk budget (25 ms).
+    @Test func bulkTextsAreCostedInTheBatchesTheirBudgetForms() {
+        var costs = ServiceCosts()
+        costs.calibrate(single: 4 * ms, batch: 32 * ms, texts: 8)
+        let ten = LaneLoad(jobs: 10, texts: 10, tasks: 0), none = LaneLoad()
+        let bulkBudget = BatchPolicy(maxTexts: 32, maxWait: 0, bulkMaxRunNanos: 8 * ms)
+        #expect(WorkerPool.estimatedWork(light: ten, bulk: none, costs: costs, batching: bulkBudget) == 13 * ms)
+        #expect(WorkerPool.estimatedWork(light: none, bulk: ten, costs: costs, batching: bulkBudget) == 25 * ms)
+        #expect(WorkerPool.estimatedWork(light: ten, bulk: ten, costs: costs, batching: bulkBudget) == 38 * ms)
+        // Without a bulk budget, bulk texts are costed like light ones.
+        let noBudget = BatchPolicy(maxTexts: 32, maxWait: 0)
+        #expect(WorkerPool.estimatedWork(light: none, bulk: ten, costs: costs, batching: noBudget) == 13 * ms)
+        // `max_batch_ms` alone leaves the light estimate at batches of `maxTexts` (session 8).
+        let allBudget = BatchPolicy(maxTexts: 32, maxWait: 0, maxRunNanos: 8 * ms)
+        #expect(WorkerPool.estimatedWork(light: ten, bulk: none, costs: costs, batching: allBudget) == 13 * ms)
+    }
+}
