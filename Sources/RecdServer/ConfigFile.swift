@@ -62,6 +62,14 @@ public struct ConfigFile: Decodable, Sendable {
         }
     }
 
+    /// A batch run budget given in (possibly fractional) milliseconds, 0 … 60000.
+    private static func batchRun(_ ms: Double, key: String) throws(ConfigFile.Error) -> Duration {
+        guard ms.isFinite, ms >= 0, ms <= 60_000 else {
+            throw Error(description: "\(key) must be a number of milliseconds from 0 to 60000, found \(ms)")
+        }
+        return .microseconds(Int64((ms * 1000).rounded()))
+    }
+
     /// Applies the fields that are present.
     public func apply(to c: inout ServerConfiguration) throws(ConfigFile.Error) {
         if let v = workers { c.workers = v }
@@ -69,18 +77,8 @@ public struct ConfigFile: Decodable, Sendable {
         if let v = queue_capacity { c.queueCapacity = v }
         if let v = max_queue_delay_ms { c.queueDelayLimit = v.limit }
         if let v = max_batch_texts { c.maxBatchTexts = v }
-        if let v = max_batch_ms {
-            guard v.isFinite, v >= 0, v <= 60_000 else {
-                throw Error(description: "max_batch_ms must be a number of milliseconds from 0 to 60000, found \(v)")
-            }
-            c.maxBatchRun = .microseconds(Int64((v * 1000).rounded()))
-        }
-        if let v = max_bulk_batch_ms {
-            guard v.isFinite, v >= 0, v <= 60_000 else {
-                throw Error(description: "max_bulk_batch_ms must be a number of milliseconds from 0 to 60000, found \(v)")
-            }
-            c.maxBulkBatchRun = .microseconds(Int64((v * 1000).rounded()))
-        }
+        if let v = max_batch_ms { c.maxBatchRun = try Self.batchRun(v, key: "max_batch_ms") }
+        if let v = max_bulk_batch_ms { c.maxBulkBatchRun = try Self.batchRun(v, key: "max_bulk_batch_ms") }
         if let v = batch_wait_us { c.maxBatchWait = .microseconds(v) }
         if let v = worker_nice {
             guard (0...19).contains(v) else {

@@ -19,16 +19,11 @@ extension WorkerPool {
     /// with more is still taken whole (its encoder call runs in chunks).
     static let betweenBlocksTexts = 4
 
-    /// What the light batches run between one bulk batch's blocks took, in ns (for that batch's report).
-    final class BetweenBlocksClock {
-        var nanos: UInt64 = 0
-    }
-
-    /// Between two blocks of a bulk batch on worker `index`: when light embed jobs wait and every worker
+    /// Between two blocks of a bulk batch: when light embed jobs wait and every worker
     /// is busy, takes them from the light lane (up to ``betweenBlocksTexts`` texts), runs them with
     /// `context` (the worker's second encoder), completes them and returns the nanoseconds this took;
     /// 0 when it ran nothing.
-    func runLightBetweenBlocks(_ index: Int, context: HandlerContext) -> UInt64 {
+    func runLightBetweenBlocks(context: HandlerContext) -> UInt64 {
         lock.lock()
         // A free worker (parked, collecting) takes a light job itself; stopping workers take nothing new.
         guard !stopping, queue.light.jobs > 0, busy >= workers, collecting == 0 else {

@@ -41,12 +41,12 @@ extension WorkerPool {
         let context = makeContext(worker)
         // The second, small worker for light jobs run between a bulk batch's blocks: its own scratch, so
         // the paused batch's is untouched.
-        var between: (hook: () -> Void, clock: BetweenBlocksClock)?
+        // `inBetween`: what the light batches run in between took during the current bulk batch (ns).
+        var betweenBlocks: (() -> Void)?, inBetween: UInt64 = 0
         if lightPreemption, worker != nil, let encoder {
             do {
-                let small = try encoder.makeWorker(maxBatch: Self.betweenBlocksTexts)
-                let smallContext = makeContext(small), clock = BetweenBlocksClock()
-                between = ({ clock.nanos &+= self.runLightBetweenBlocks(index, context: smallContext) }, clock)
+                let smallContext = makeContext(try encoder.makeWorker(maxBatch: Self.betweenBlocksTexts))
+                betweenBlocks = { inBetween &+= self.runLightBetweenBlocks(context: smallContext) }
             } catch {
                 logger.warning("worker \(index) runs without light jobs between blocks: its second encoder failed: \(error)")
             }
@@ -68,12 +68,12 @@ extension WorkerPool {
                 finished(index, BatchReport(texts: 0, jobs: 1, oldestWaitNanos: start &- enqueued, runNanos: monotonicNanos() &- start))
             case .embeds(let jobs, let oldest, let sharesCores, let lane):
                 PackedGEMM.allowHelperOnThisThread(sharesCores)
-                let preempts = lane == .bulk && between != nil
-                if preempts, let between { between.clock.nanos = 0; worker?.setBetweenBlocks(between.hook) }
+                let hook = lane == .bulk ? betweenBlocks : nil
+                inBetween = 0
+                if let hook { worker?.setBetweenBlocks(hook) }
                 let texts = runBatch(jobs, context: context)
-                if preempts { worker?.setBetweenBlocks(nil) }
+                if hook != nil { worker?.setBetweenBlocks(nil) }
                 // The light batches run in between are reported on their own, not as this batch's time.
-                let inBetween = preempts ? between?.clock.nanos ?? 0 : 0
                 finished(index, BatchReport(texts: texts, jobs: jobs.count, oldestWaitNanos: start &- oldest,
                                      runNanos: (monotonicNanos() &- start) &- inBetween))
             }

@@ -34,37 +34,53 @@ import Testing
         }, flow: flow))
     }
 
-    @Test func aLightJobIsAnsweredInsideARunningBulkBatch() throws {
+    static let bulkTexts = (0..<6).map { "bulk text \($0)" }
+
+    /// What happened when a bulk job of six texts (600 ms) was followed, 50 ms in, by a light one-text job.
+    struct Outcome {
+        var order: [String]
+        var calls: [[String]]
+        var betweenBlocks: Int
+        var vectors: [String: [[Float]]]
+        var encoder: HashingEncoder
+    }
+
+    func bulkThenLight(workers: Int, preemption: Bool) -> Outcome {
         let log = BatchLog()
         let encoder = HashingEncoder(dimension: 8, delayPerText: .milliseconds(100), blocks: 6, onBatch: log.add)
-        let pool = pool(workers: 1, preemption: true, log: log, encoder: encoder)
+        let pool = pool(workers: workers, preemption: preemption, log: log, encoder: encoder)
         defer { pool.shutdown() }
         let c = Completions()
-        let bulkTexts = (0..<6).map { "bulk text \($0)" }
-        submit(pool, "bulk", texts: bulkTexts, flow: Self.bulk, c)
+        submit(pool, "bulk", texts: Self.bulkTexts, flow: Self.bulk, c)
         Thread.sleep(forTimeInterval: 0.05)   // the worker is inside the bulk batch's first block
         submit(pool, "light", texts: ["a light query"], flow: Self.light, c)
         #expect(c.done.wait(timeout: .now() + 10) == .success)
-        #expect(c.order.withLock { $0 } == ["light", "bulk"])
-        #expect(log.all == [bulkTexts, ["a light query"]])   // the bulk call began first
-        #expect(pool.lightBatchesBetweenBlocks == 1)
+        return Outcome(order: c.order.withLock { $0 }, calls: log.all, betweenBlocks: pool.lightBatchesBetweenBlocks,
+                       vectors: c.vectors.withLock { $0 }, encoder: encoder)
+    }
+
+    @Test func aLightJobIsAnsweredInsideARunningBulkBatch() throws {
+        let o = bulkThenLight(workers: 1, preemption: true)
+        #expect(o.order == ["light", "bulk"])
+        #expect(o.calls == [Self.bulkTexts, ["a light query"]])   // the bulk call began first
+        #expect(o.betweenBlocks == 1)
         // Both got their own texts' vectors: the paused batch's results are untouched.
-        #expect(c.vectors.withLock { $0["light"] } == [encoder.vector("a light query")])
-        #expect(c.vectors.withLock { $0["bulk"] } == bulkTexts.map(encoder.vector))
+        #expect(o.vectors["light"] == [o.encoder.vector("a light query")])
+        #expect(o.vectors["bulk"] == Self.bulkTexts.map(o.encoder.vector))
     }
 
     /// The control: the same pool without the option answers the light job after the bulk batch.
     @Test func withoutTheOptionTheLightJobWaitsForTheBatch() throws {
-        let log = BatchLog()
-        let pool = pool(workers: 1, preemption: false, log: log)
-        defer { pool.shutdown() }
-        let c = Completions()
-        submit(pool, "bulk", texts: (0..<6).map { "bulk text \($0)" }, flow: Self.bulk, c)
-        Thread.sleep(forTimeInterval: 0.05)
-        submit(pool, "light", texts: ["a light query"], flow: Self.light, c)
-        #expect(c.done.wait(timeout: .now() + 10) == .success)
-        #expect(c.order.withLock { $0 } == ["bulk", "light"])
-        #expect(pool.lightBatchesBetweenBlocks == 0)
+        let o = bulkThenLight(workers: 1, preemption: false)
+        #expect(o.order == ["bulk", "light"])
+        #expect(o.betweenBlocks == 0)
+    }
+
+    /// With another worker idle, that worker takes the light job; the bulk batch is not interrupted.
+    @Test func anIdleWorkerTakesTheLightJobItself() throws {
+        let o = bulkThenLight(workers: 2, preemption: true)
+        #expect(o.order == ["light", "bulk"])
+        #expect(o.betweenBlocks == 0)
     }
 
     /// A light batch never interrupts another light batch, nor is a bulk job run in between.
@@ -90,7 +106,7 @@ import Testing
         let pool = pool(workers: 1, preemption: true, log: log)
         defer { pool.shutdown() }
         let c = Completions()
-        submit(pool, "bulk", texts: (0..<6).map { "bulk text \($0)" }, flow: Self.bulk, c)
+        submit(pool, "bulk", texts: Self.bulkTexts, flow: Self.bulk, c)
         Thread.sleep(forTimeInterval: 0.05)
         c.done.enter()
         #expect(pool.submitTask(flow: Self.light) { _ in
@@ -99,20 +115,6 @@ import Testing
         })
         #expect(c.done.wait(timeout: .now() + 10) == .success)
         #expect(c.order.withLock { $0 } == ["bulk", "task"])
-        #expect(pool.lightBatchesBetweenBlocks == 0)
-    }
-
-    /// With another worker idle, that worker takes the light job; the bulk batch is not interrupted.
-    @Test func anIdleWorkerTakesTheLightJobItself() throws {
-        let log = BatchLog()
-        let pool = pool(workers: 2, preemption: true, log: log)
-        defer { pool.shutdown() }
-        let c = Completions()
-        submit(pool, "bulk", texts: (0..<6).map { "bulk text \($0)" }, flow: Self.bulk, c)
-        Thread.sleep(forTimeInterval: 0.05)
-        submit(pool, "light", texts: ["a light query"], flow: Self.light, c)
-        #expect(c.done.wait(timeout: .now() + 10) == .success)
-        #expect(c.order.withLock { $0 } == ["light", "bulk"])
         #expect(pool.lightBatchesBetweenBlocks == 0)
     }
 }

@@ -59,64 +59,46 @@ final class BatchLog: Sendable {
         #expect(log.all.map(\.count).reduce(0, +) == 11)
     }
 
-    /// Ten texts queued behind a busy worker, on a model whose batches cost 10 ms per text: with a 25 ms
-    /// run budget they come out in batches of at most 2 (10 ms alone + 10 ms per further text); without a
-    /// budget, as one batch of 10 (the control: the same pool otherwise).
-    @Test func theBatchRunBudgetCutsBatchesOfAModelThatDoesNotAmortise() throws {
-        func batchSizes(budget: UInt64) -> [Int] {
-            let log = BatchLog()
-            let encoder = HashingEncoder(dimension: 8, delayPerText: .milliseconds(10), onBatch: log.add)
-            let pool = WorkerPool(workers: 1, capacity: 64, encoder: encoder,
-                                  batching: BatchPolicy(maxTexts: 32, maxWait: 0, maxRunNanos: budget), logger: logger,
-                                  warmUp: { _ in })
-            defer { pool.shutdown() }
-            pool.waitUntilWarm()
-            let warmUpCalls = log.all.count
-            let done = DispatchGroup()
-            func submit(_ text: String) {
-                done.enter()
-                #expect(pool.submitEmbed(.init(texts: [text]) { _, _ in done.leave() }))
-            }
-            submit("first")
-            Thread.sleep(forTimeInterval: 0.003)  // the worker is now inside the first call
-            for i in 0..<10 { submit("text \(i)") }
-            #expect(done.wait(timeout: .now() + 10) == .success)
-            return log.all.dropFirst(warmUpCalls + 1).map(\.count)
+    /// The batch sizes of ten one-text jobs from `flow` queued behind a busy worker (one worker), on a model
+    /// whose batches cost 10 ms per text.
+    func batchSizesBehindABusyWorker(_ batching: BatchPolicy, flow: CallerFlow = .anonymous) -> [Int] {
+        let log = BatchLog()
+        let encoder = HashingEncoder(dimension: 8, delayPerText: .milliseconds(10), onBatch: log.add)
+        let pool = WorkerPool(workers: 1, capacity: 64, encoder: encoder, batching: batching, logger: logger,
+                              warmUp: { _ in })
+        defer { pool.shutdown() }
+        pool.waitUntilWarm()
+        let warmUpCalls = log.all.count
+        let done = DispatchGroup()
+        func submit(_ text: String) {
+            done.enter()
+            #expect(pool.submitEmbed(.init(texts: [text]) { _, _ in done.leave() }, flow: flow))
         }
-        let budgeted = batchSizes(budget: 25_000_000)
+        submit("first")
+        Thread.sleep(forTimeInterval: 0.003)  // the worker is now inside the first call
+        for i in 0..<10 { submit("text \(i)") }
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        return log.all.dropFirst(warmUpCalls + 1).map(\.count)
+    }
+
+    /// With a 25 ms run budget the ten texts come out in batches of at most 2 (10 ms alone + 10 ms per
+    /// further text); without a budget, as one batch of 10 (the control: the same pool otherwise).
+    @Test func theBatchRunBudgetCutsBatchesOfAModelThatDoesNotAmortise() throws {
+        let budgeted = batchSizesBehindABusyWorker(BatchPolicy(maxTexts: 32, maxWait: 0, maxRunNanos: 25_000_000))
         #expect(budgeted.reduce(0, +) == 10)
         #expect(budgeted.allSatisfy { $0 <= 2 }, "batches \(budgeted)")
-        let unbudgeted = batchSizes(budget: 0)
+        let unbudgeted = batchSizesBehindABusyWorker(BatchPolicy(maxTexts: 32, maxWait: 0))
         #expect(unbudgeted == [10], "batches \(unbudgeted)")
     }
 
     /// The same ten texts with a 25 ms budget for bulk batches only: from a bulk connection they come out
     /// in batches of at most 2, from a light one as one batch of 10.
     @Test func theBulkBudgetCutsOnlyBulkBatches() throws {
-        func batchSizes(flow: CallerFlow) -> [Int] {
-            let log = BatchLog()
-            let encoder = HashingEncoder(dimension: 8, delayPerText: .milliseconds(10), onBatch: log.add)
-            let pool = WorkerPool(workers: 1, capacity: 64, encoder: encoder,
-                                  batching: BatchPolicy(maxTexts: 32, maxWait: 0, bulkMaxRunNanos: 25_000_000), logger: logger,
-                                  warmUp: { _ in })
-            defer { pool.shutdown() }
-            pool.waitUntilWarm()
-            let warmUpCalls = log.all.count
-            let done = DispatchGroup()
-            func submit(_ text: String) {
-                done.enter()
-                #expect(pool.submitEmbed(.init(texts: [text]) { _, _ in done.leave() }, flow: flow))
-            }
-            submit("first")
-            Thread.sleep(forTimeInterval: 0.003)  // the worker is now inside the first call
-            for i in 0..<10 { submit("text \(i)") }
-            #expect(done.wait(timeout: .now() + 10) == .success)
-            return log.all.dropFirst(warmUpCalls + 1).map(\.count)
-        }
-        let bulk = batchSizes(flow: CallerFlow(id: 1, depth: 50))
+        let policy = BatchPolicy(maxTexts: 32, maxWait: 0, bulkMaxRunNanos: 25_000_000)
+        let bulk = batchSizesBehindABusyWorker(policy, flow: CallerFlow(id: 1, depth: 50))
         #expect(bulk.reduce(0, +) == 10)
         #expect(bulk.allSatisfy { $0 <= 2 }, "batches \(bulk)")
-        let light = batchSizes(flow: CallerFlow(id: 1, depth: 1))
+        let light = batchSizesBehindABusyWorker(policy, flow: CallerFlow(id: 1, depth: 1))
         #expect(light == [10], "batches \(light)")
     }
 
