@@ -7,7 +7,8 @@
 #   used during the flood (on a 2-core machine the flooding client competes with the workers).
 # Where an admitted request's time goes (`inside`): the pool's queue-wait and batch-run p99 from STATS,
 #   taken right after the flood (cumulative since start, so the warm-up and first unloaded phase are in
-#   them, but the flood's batches dominate every tail). Admitted p99 minus (queue wait + run) is time
+#   them, but the flood's batches dominate every tail; the bulk lane's wait is the flood's alone, the light
+#   lane's longest wait shows whether flood requests ran there). Admitted p99 minus (queue wait + run) is time
 #   outside the pool: the flooding client's pipeline, socket buffers, and the event loop reaching the
 #   frame (STATS' per-op latency is no help here: it counts the BUSY replies, answered in µs).
 # FLOOD_NICE=N runs the flooding client at that nice level, FLOOD_THREADS=N with that many client
@@ -103,7 +104,7 @@ echo "{\"phase\":\"flood\",\"connections\":$conns,\"pipeline\":$depth,\"load\":$
 recctl="$bin/recctl"; [[ -x "$recctl" ]] || recctl="$root/.build/release/recctl"   # a RECD_BIN_DIR may hold only recd and recbench
 stats=$("$recctl" stats --socket "$tmp/recd.sock" 2>/dev/null || true)
 extra() { echo "$stats" | awk -v k="$1:" '$1 == k {print $2; found=1} END {if (!found) print "null"}'; }
-inside="{\"busy_pauses\":$(extra connections.busy_pauses),\"queue_wait_p99_ms\":$(extra pool.queue_wait_ms.p99),\"queue_wait_max_ms\":$(extra pool.queue_wait_ms.max),\"batch_run_p99_ms\":$(extra pool.batch_run_ms.p99),\"batch_texts_mean\":$(extra pool.batch_texts.mean),\"admission_limit_ms\":\"$(extra pool.admission_limit_ms)\",\"standing\":\"$(extra pool.admission_standing)\"}"
+inside="{\"busy_pauses\":$(extra connections.busy_pauses),\"queue_wait_p99_ms\":$(extra pool.queue_wait_ms.p99),\"queue_wait_max_ms\":$(extra pool.queue_wait_ms.max),\"batch_run_p99_ms\":$(extra pool.batch_run_ms.p99),\"batch_texts_mean\":$(extra pool.batch_texts.mean),\"bulk_queue_wait_p50_ms\":$(extra pool.bulk_queue_wait_ms.p50),\"bulk_queue_wait_p99_ms\":$(extra pool.bulk_queue_wait_ms.p99),\"light_queue_wait_max_ms\":$(extra pool.light_queue_wait_ms.max),\"admission_limit_ms\":\"$(extra pool.admission_limit_ms)\",\"standing\":\"$(extra pool.admission_standing)\"}"
 # The flood's slow-log lines: count, and p50 / p99 of the total and of each stage (ms).
 slow=null
 if [[ -n "${SLOW_MS:-}" ]]; then

@@ -37,6 +37,8 @@ public final class Metrics: @unchecked Sendable {
     /// each embed batch ran (forward pass and completions).
     private var poolWait = LatencyHistogram()
     private var batchRun = LatencyHistogram()
+    /// The same wait by the lane the oldest job waited in (``QueueLane``), and batches and tasks per lane.
+    private var laneWait = [LatencyHistogram](repeating: LatencyHistogram(), count: QueueLane.allCases.count)
 
     public let started = ContinuousClock.now
     /// PINGs answered OK, counted without the lock (see FrameHandler.ping).
@@ -108,6 +110,7 @@ public final class Metrics: @unchecked Sendable {
         poolLock.lock()
         if report.texts > 0 { countBatch(report.texts) }
         poolWait.record(micros: report.oldestWaitNanos / 1000)
+        laneWait[report.lane.rawValue].record(micros: report.oldestWaitNanos / 1000)
         if report.texts > 0 { batchRun.record(micros: report.runNanos / 1000) }
         poolLock.unlock()
     }
@@ -117,10 +120,14 @@ public final class Metrics: @unchecked Sendable {
         poolLock.lock(); defer { poolLock.unlock() }
         func ms(_ micros: UInt64) -> String { String(format: "%.3f", Double(micros) / 1000) }
         var out: [String: String] = [:]
-        for (name, h) in [("pool.queue_wait_ms", poolWait), ("pool.batch_run_ms", batchRun)] where h.total > 0 {
+        let lanes = QueueLane.allCases.map { ("pool.\($0)_queue_wait_ms", laneWait[$0.rawValue]) }
+        for (name, h) in [("pool.queue_wait_ms", poolWait), ("pool.batch_run_ms", batchRun)] + lanes where h.total > 0 {
             out[name + ".p50"] = ms(h.percentile(0.5))
             out[name + ".p99"] = ms(h.percentile(0.99))
             out[name + ".max"] = ms(h.maxMicros)
+        }
+        for lane in QueueLane.allCases {
+            out["pool.\(lane)_runs"] = String(laneWait[lane.rawValue].total)
         }
         if batchRun.total > 0 {
             out["pool.batch_texts.mean"] = String(format: "%.2f", Double(batchTexts) / Double(batchRun.total))

@@ -55,7 +55,7 @@ extension WorkerPool {
         runningTexts -= count
         costs.recordBatch(texts: texts, nanos: run)
         lock.unlock()
-        onBatch(BatchReport(texts: texts, jobs: jobs.count, oldestWaitNanos: took &- oldest, runNanos: run))
+        onBatch(BatchReport(texts: texts, jobs: jobs.count, oldestWaitNanos: took &- oldest, runNanos: run, lane: .light))
         return run
     }
 

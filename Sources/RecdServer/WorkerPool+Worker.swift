@@ -7,8 +7,9 @@ extension WorkerPool {
     enum Batch {
         /// `sharesCores` (both cases): the encoder may split this batch's or task's GEMMs with its intra-op
         /// helper thread (``BatchPolicy/mayShareCores(otherWorkersBusy:onlyWhenAlone:)``).
-        case task(@Sendable (HandlerContext) -> Void, enqueued: UInt64, sharesCores: Bool)
-        /// `lane`: where the batch's first job waited (a bulk batch may run light jobs between its blocks).
+        /// `lane` (both cases): where the task or the batch's first job waited (a bulk batch may run light
+        /// jobs between its blocks).
+        case task(@Sendable (HandlerContext) -> Void, enqueued: UInt64, sharesCores: Bool, lane: QueueLane)
         case embeds([EmbedJob], oldest: UInt64, sharesCores: Bool, lane: QueueLane)
     }
 
@@ -62,10 +63,11 @@ extension WorkerPool {
         while let batch = nextBatch(index) {
             let start = monotonicNanos()
             switch batch {
-            case .task(let body, let enqueued, let sharesCores):
+            case .task(let body, let enqueued, let sharesCores, let lane):
                 PackedGEMM.allowHelperOnThisThread(sharesCores)
                 body(context)
-                finished(index, BatchReport(texts: 0, jobs: 1, oldestWaitNanos: start &- enqueued, runNanos: monotonicNanos() &- start))
+                finished(index, BatchReport(texts: 0, jobs: 1, oldestWaitNanos: start &- enqueued, runNanos: monotonicNanos() &- start,
+                                            lane: lane))
             case .embeds(let jobs, let oldest, let sharesCores, let lane):
                 PackedGEMM.allowHelperOnThisThread(sharesCores)
                 let hook = lane == .bulk ? betweenBlocks : nil
@@ -75,7 +77,7 @@ extension WorkerPool {
                 if hook != nil { worker?.setBetweenBlocks(nil) }
                 // The light batches run in between are reported on their own, not as this batch's time.
                 finished(index, BatchReport(texts: texts, jobs: jobs.count, oldestWaitNanos: start &- oldest,
-                                     runNanos: (monotonicNanos() &- start) &- inBetween))
+                                     runNanos: (monotonicNanos() &- start) &- inBetween, lane: lane))
             }
         }
     }
@@ -269,7 +271,8 @@ extension WorkerPool {
         defer { busy += 1 }
         switch head.job {
         case .task(let body):
-            return .task(body, enqueued: head.enqueued, sharesCores: BatchPolicy.mayShareCores(otherWorkersBusy: busy, onlyWhenAlone: helperOnlyWhenAlone))
+            return .task(body, enqueued: head.enqueued, sharesCores: BatchPolicy.mayShareCores(otherWorkersBusy: busy, onlyWhenAlone: helperOnlyWhenAlone),
+                         lane: lane)
         case .embed(let first):
             var jobs = [first]
             var count = first.texts.count

@@ -286,12 +286,15 @@ public struct BatchReport: Sendable, Equatable {
     public var oldestWaitNanos: UInt64
     /// Time the batch or task ran on its worker, completions included (ns).
     public var runNanos: UInt64
+    /// The lane its first (oldest) job waited in.
+    public var lane: QueueLane
 
-    public init(texts: Int, jobs: Int, oldestWaitNanos: UInt64, runNanos: UInt64) {
+    public init(texts: Int, jobs: Int, oldestWaitNanos: UInt64, runNanos: UInt64, lane: QueueLane = .light) {
         self.texts = texts
         self.jobs = jobs
         self.oldestWaitNanos = oldestWaitNanos
         self.runNanos = runNanos
+        self.lane = lane
     }
 }
 
