@@ -27,6 +27,11 @@ public struct StandingQueue: Sendable, Equatable {
     /// When the lane became standing, and the last refusal since (0 = none).
     private(set) var standingSince: UInt64 = 0
     private(set) var lastRefusal: UInt64 = 0
+    /// The connection refused at `lastRefusal`, and the last refusal of any other connection (when, whom):
+    /// together they tell whether a connection other than a given one was refused lately.
+    private(set) var lastRefusedFlow: UInt64 = 0
+    private(set) var otherRefusal: UInt64 = 0
+    private(set) var otherRefusedFlow: UInt64 = 0
     public private(set) var standing = false
 
     public init(interval: UInt64 = StandingQueue.defaultInterval) {
@@ -48,8 +53,21 @@ public struct StandingQueue: Sendable, Equatable {
         }
     }
 
-    /// A job for this lane was refused at `now`.
-    public mutating func refused(now: UInt64) { lastRefusal = now }
+    /// A job for this lane from connection `flow` was refused at `now`.
+    public mutating func refused(flow: UInt64 = 0, now: UInt64) {
+        if lastRefusal != 0 && flow != lastRefusedFlow {
+            otherRefusal = lastRefusal
+            otherRefusedFlow = lastRefusedFlow
+        }
+        lastRefusal = now
+        lastRefusedFlow = flow
+    }
+
+    /// Whether a connection other than `flow` was refused within the last interval.
+    public func refusedOther(than flow: UInt64, now: UInt64) -> Bool {
+        func recent(_ t: UInt64) -> Bool { t != 0 && now &- t < interval }
+        return (recent(lastRefusal) && lastRefusedFlow != flow) || (recent(otherRefusal) && otherRefusedFlow != flow)
+    }
 
     /// Leaves the standing state once nothing was refused for an interval.
     public mutating func expire(now: UInt64) {
@@ -61,9 +79,17 @@ public struct StandingQueue: Sendable, Equatable {
 
 /// Adaptive admission (`max_queue_delay_ms: "adaptive"`): refuse (BUSY) only while a lane's queue is
 /// standing (``StandingQueue``), only a job that would wait longer than the target, and only when
-/// the queue holds another connection's work too — refusing protects other callers, and a queue of one
+/// other callers want the workers too: the queue holds another connection's work, or another connection
+/// was refused within the interval. Refusing protects other callers; a queue of one
 /// connection's own pipelined requests is that connection's choice (`max_in_flight_per_connection`
-/// bounds it). A burst that drains is admitted in full; a flood is refused within an interval.
+/// bounds it) — until others are refused because of it. A burst that drains is admitted in full; a flood
+/// is refused within an interval.
+///
+/// Why "refused lately" counts: under a flood from many connections, each paused after its BUSY
+/// (`busy_backoff_ms`), the queue soon held one connection's pipeline alone, 30 jobs deep; its jobs were
+/// admitted as its own choice while every other connection was refused, so one connection had the
+/// workers and its requests waited ~100 ms in recd, ten times the target (daemon/DAEMON.md, "One
+/// connection held the queue").
 ///
 /// Each lane (``QueueLane``) has its own state: a light caller's short waits must not mask a standing
 /// bulk queue, nor a standing bulk queue refuse light callers, who are served first anyway.
@@ -91,18 +117,21 @@ public struct AdmissionControl: Sendable, Equatable {
     /// - Parameters:
     ///   - wait: its estimated wait (ns): the work queued ahead of it divided by the workers.
     ///   - target: the admission target (ns); nil = not measured yet: admit.
-    ///   - otherFlowsQueued: whether another connection has jobs queued.
+    ///   - flow: the connection the job comes from (``CallerFlow/id``).
+    ///   - otherFlowsQueued: whether another connection has jobs queued. If not, the job is refused only
+    ///     when another connection was refused within the interval (its own pipeline held the queue).
     ///   - bound: the longest wait admitted while the lane is *not* standing (nil: none). The pool passes
     ///     ``WorkerPool/bulkBoundMultiple`` times the target for bulk jobs, so the queue a flood builds
     ///     before it is judged standing (in its first interval, or after one without refusals) is bounded
     ///     too, not only by `queue_capacity`.
-    public mutating func admits(_ lane: QueueLane, wait: UInt64, target: UInt64?, otherFlowsQueued: Bool,
+    public mutating func admits(_ lane: QueueLane, flow: UInt64 = 0, wait: UInt64, target: UInt64?, otherFlowsQueued: Bool,
                                 now: UInt64, bound: UInt64? = nil) -> Bool {
         self[lane].expire(now: now)
-        guard let target, otherFlowsQueued else { return true }
+        guard let target else { return true }
+        guard otherFlowsQueued || self[lane].refusedOther(than: flow, now: now) else { return true }
         let limit = self[lane].standing ? target : bound
         guard let limit, wait > limit else { return true }
-        self[lane].refused(now: now)
+        self[lane].refused(flow: flow, now: now)
         return false
     }
 

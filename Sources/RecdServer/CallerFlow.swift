@@ -45,17 +45,28 @@ public struct PipelineDepth: Sendable, Equatable {
     /// The rate window (µs) and the requests in it that count as one level of depth.
     public static let window: UInt64 = 50_000
     public static let perWindow = 8
+    /// Waiting requests counted beyond this make no difference (light ends at 16 in a window).
+    public static let waitingCounted = 64
     private(set) var deepUntil: UInt64 = 0
     private(set) var windowStart: UInt64 = 0
     private(set) var inWindow = 0
 
     public init() {}
 
-    /// The flow of a request read at `nowMicros` (monotonic µs).
-    public mutating func flow(id: UInt64, nowMicros: UInt64) -> CallerFlow {
+    /// The flow of a request read at `nowMicros` (monotonic µs), with `waiting` more complete requests
+    /// already read from the connection behind it.
+    ///
+    /// Why the waiting ones count: a connection that sends 32 requests at once has sent them in this
+    /// window, although recd hands them on one by one. Counted only as they were handed on, its first 16
+    /// went to the light lane. Measured (session 13, `daemon/overload.sh 10 64 32`): at the flood's start
+    /// the 64 connections' first requests filled the light lane to `queue_capacity`, which admission does
+    /// not bound for light callers, and waited up to 0.6 s. An interactive caller has a request or two
+    /// waiting at most, even with the event loop behind (session 6 saw two or three), far from the 16.
+    public mutating func flow(id: UInt64, nowMicros: UInt64, waiting: Int = 0) -> CallerFlow {
         if nowMicros &- windowStart >= Self.window { windowStart = nowMicros; inWindow = 0 }
         inWindow += 1
-        var depth = (inWindow + Self.perWindow - 1) / Self.perWindow
+        let sent = inWindow + max(0, waiting)
+        var depth = (sent + Self.perWindow - 1) / Self.perWindow
         if depth > CallerFlow.lightDepth {
             deepUntil = nowMicros &+ Self.hold
         } else if nowMicros < deepUntil {

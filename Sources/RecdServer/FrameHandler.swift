@@ -42,6 +42,9 @@ final class FrameHandler: ChannelDuplexHandler {
     private var tracesAwaitingWrite: [RequestTrace] = []
     /// How hard this connection sends (the worker pools' lanes and admission: ``PipelineDepth``).
     private var pipeline = PipelineDepth()
+    /// Complete frames in `cumulation` behind the one being handled, counted when `process` starts
+    /// (at most ``PipelineDepth/waitingCounted``).
+    private var framesBehind = 0
     /// How long to stop reading after a BUSY (``BusyBackoff``).
     private var backoff: BusyBackoff
     /// Frames are left unprocessed and reads held until `resumeTask` runs.
@@ -164,6 +167,7 @@ final class FrameHandler: ChannelDuplexHandler {
     // MARK: - Frames
 
     private func process() {
+        framesBehind = max(0, completeFrames() - 1)
         while !closing, !paused, var buffer = cumulation {
             if skipRemaining > 0 {
                 let n = min(skipRemaining, buffer.readableBytes)
@@ -198,6 +202,25 @@ final class FrameHandler: ChannelDuplexHandler {
             let body = buffer.readSlice(length: length)!
             cumulation = buffer
             handle(header, body: body)
+            framesBehind = max(0, framesBehind - 1)
+        }
+    }
+
+    /// Complete frames in `cumulation`, up to ``PipelineDepth/waitingCounted`` (their headers' lengths
+    /// only; a header that does not parse ends the count, and `process` answers it).
+    private func completeFrames() -> Int {
+        guard skipRemaining == 0, let buffer = cumulation else { return 0 }
+        return buffer.withUnsafeReadableBytes { raw in
+            var offset = 0, count = 0
+            while count < PipelineDepth.waitingCounted, raw.count - offset >= FrameHeader.size {
+                let header = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + FrameHeader.size])
+                guard let h = try? FrameHeader.parse(header, limits: limits, direction: .request) else { break }
+                let end = offset + FrameHeader.size + Int(h.bodyLength)
+                guard end <= raw.count else { break }
+                offset = end
+                count += 1
+            }
+            return count
         }
     }
 
@@ -247,7 +270,8 @@ final class FrameHandler: ChannelDuplexHandler {
         let trace = shared.slowLog == nil ? nil : RequestTrace(opcode: opcode)
         // This handler's address names the connection for the pools' lanes and admission (``CallerFlow``):
         // unique among live connections, and a handler outlives its requests (their replies hold it).
-        let flow = pipeline.flow(id: UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())), nowMicros: start)
+        let flow = pipeline.flow(id: UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())), nowMicros: start,
+                                 waiting: framesBehind)
         answeredBusy = false
         defer {
             if answeredBusy { refusedBusy() } else { backoff.admitted() }

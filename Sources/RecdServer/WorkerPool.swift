@@ -236,7 +236,7 @@ public final class WorkerPool: @unchecked Sendable {
         let ahead = lane == .light ? Self.estimatedWork(light: queue.light, bulk: LaneLoad(), costs: costs, batching: batching) : queuedWork
         let target = admission.limitNanos(costs)
         let bound = lane == .bulk ? target.map { $0 &* Self.bulkBoundMultiple } : nil
-        return control.admits(lane, wait: admission.estimatedWait(queuedWork: ahead), target: target,
+        return control.admits(lane, flow: flow.id, wait: admission.estimatedWait(queuedWork: ahead), target: target,
                               otherFlowsQueued: queue.hasOtherFlows(than: flow.id), now: now, bound: bound)
     }
 

@@ -193,6 +193,52 @@ import Testing
         #expect(await d.waitForExit() == 0)
     }
 
+    /// STATS' runs per lane.
+    func lanes(_ d: DaemonProcess) throws -> (light: Int, bulk: Int) {
+        let raw = try RawSocket(d.socketPath)
+        defer { raw.close() }
+        raw.send(frame(.stats, id: 1))
+        let stats = try Recd_V1_StatsResponse(serializedBytes: try read(raw, count: 1, since: .now)[0].frame.body)
+        return (Int(stats.extras["pool.light_runs"] ?? "") ?? -1, Int(stats.extras["pool.bulk_runs"] ?? "") ?? -1)
+    }
+
+    /// STATS' runs per lane after `count` EMBEDs written at once on one connection. A worker counts its
+    /// batch just after replying, so STATS is read until it has counted at least one more run and two
+    /// reads 50 ms apart agree.
+    func lanesAfterBurst(_ d: DaemonProcess, count: Int) throws -> (light: Int, bulk: Int) {
+        let start = try lanes(d)
+        let replies = try burst(d, count: count)
+        #expect(replies.allSatisfy { $0.status == .ok })
+        var last = try lanes(d)
+        for _ in 0..<200 {
+            Thread.sleep(forTimeInterval: 0.05)
+            let now = try lanes(d)
+            if now == last && now.light + now.bulk > start.light + start.bulk { return now }
+            last = now
+        }
+        return last
+    }
+
+    /// A connection that writes 32 requests at once has sent them all in this window: its first request
+    /// already waits in the bulk lane (``PipelineDepth``, the waiting frames counted), where a flood's
+    /// first requests are bounded by admission. Eight at once stay light.
+    @Test func requestsWrittenTogetherAreBulkFromTheFirst() async throws {
+        let d = try DaemonProcess(["--fake-encoder-delay-ms", "5", "--workers", "1"])
+        let before = try lanesAfterBurst(d, count: 1)
+        #expect(before.light >= 1 && before.bulk == 0, "one request alone is light: \(before)")
+        let deep = try lanesAfterBurst(d, count: 32)
+        #expect(deep.light == before.light, "none of the 32 ran from the light lane: \(before) → \(deep)")
+        #expect(deep.bulk >= 1)
+        d.process.terminate()
+        #expect(await d.waitForExit() == 0)
+        let d2 = try DaemonProcess(["--fake-encoder-delay-ms", "5", "--workers", "1"])
+        let first = try lanesAfterBurst(d2, count: 1)
+        let few = try lanesAfterBurst(d2, count: 8)
+        #expect(few.light > first.light && few.bulk == 0, "eight at once are light: \(first) → \(few)")
+        d2.process.terminate()
+        #expect(await d2.waitForExit() == 0)
+    }
+
     @Test func theDefaultQueuesADeepBurst() async throws {
         let d = try DaemonProcess(["--fake-encoder-delay-ms", "200", "--workers", "1"])
         let replies = try burst(d, count: 100)

@@ -105,6 +105,43 @@ private func v<T>(_ value: T) -> T { value }
                 "standing: the target, not the bound")
     }
 
+    /// A connection's own pipeline is its choice only until another connection is refused: then the same
+    /// limit holds for it (under a flood, one connection's 30-deep pipeline held the queue alone while
+    /// every other connection was refused). Another interval without such refusals, and it is exempt again.
+    @Test func oneConnectionsPipelineIsRefusedOnceOthersAre() {
+        var c = AdmissionControl()
+        let t0: UInt64 = 1_000 * ms, bound = 4 * target
+        let a: UInt64 = 7, b: UInt64 = 8, d: UInt64 = 9
+        // Not standing: the bound.
+        #expect(v(c.admits(.bulk, flow: a, wait: 10 * bound, target: target, otherFlowsQueued: false, now: t0, bound: bound)),
+                "alone: its own pipeline, however deep")
+        #expect(!v(c.admits(.bulk, flow: b, wait: 10 * bound, target: target, otherFlowsQueued: true, now: t0 + ms, bound: bound)))
+        #expect(!v(c.admits(.bulk, flow: a, wait: bound + 1, target: target, otherFlowsQueued: false, now: t0 + 2 * ms, bound: bound)),
+                "b was refused behind a's pipeline: a is held to the same bound")
+        #expect(v(c.admits(.bulk, flow: a, wait: bound, target: target, otherFlowsQueued: false, now: t0 + 3 * ms, bound: bound)),
+                "within the bound it is admitted")
+        #expect(!v(c.admits(.bulk, flow: a, wait: bound + 1, target: target, otherFlowsQueued: false, now: t0 + 4 * ms, bound: bound)),
+                "a's own refusal does not hide b's")
+        #expect(v(c.admits(.light, flow: a, wait: 10 * bound, target: target, otherFlowsQueued: false, now: t0 + 5 * ms)),
+                "the other lane keeps its own record")
+        #expect(v(c.admits(.bulk, flow: a, wait: 10 * bound, target: target, otherFlowsQueued: false,
+                           now: t0 + ms + interval, bound: bound)),
+                "an interval after b's refusal: a's pipeline is its own choice again")
+        // Standing: the target, and refusals of two other connections in turn.
+        take(&c, from: t0 + 200 * ms, to: t0 + 200 * ms + interval + ms, sojourn: 2 * target)
+        #expect(c.bulk.standing)
+        let t1 = t0 + 200 * ms + interval + ms
+        #expect(v(c.admits(.bulk, flow: a, wait: 2 * target, target: target, otherFlowsQueued: false, now: t1)),
+                "standing, but nobody else refused: a's own pipeline")
+        #expect(!v(c.admits(.bulk, flow: b, wait: 2 * target, target: target, otherFlowsQueued: true, now: t1)))
+        #expect(!v(c.admits(.bulk, flow: d, wait: 2 * target, target: target, otherFlowsQueued: true, now: t1 + ms)))
+        #expect(!v(c.admits(.bulk, flow: a, wait: target + 1, target: target, otherFlowsQueued: false, now: t1 + 2 * ms)),
+                "others refused: a is held to the target")
+        #expect(v(c.admits(.bulk, flow: a, wait: target, target: target, otherFlowsQueued: false, now: t1 + 3 * ms)))
+        #expect(!v(c.admits(.bulk, flow: d, wait: target + 1, target: target, otherFlowsQueued: false, now: t1 + 4 * ms)),
+                "d, refused itself before, sees a's refusal since")
+    }
+
     @Test func nothingMeasuredAdmits() {
         var c = AdmissionControl()
         let t0: UInt64 = 1_000 * ms

@@ -50,6 +50,32 @@ import Testing
         ran.wait()
     }
 
+    /// Adaptive admission through the pool: one connection's deep pipeline is admitted while it is alone,
+    /// and held to the bound once another connection was refused behind it (the pool hands each job's
+    /// ``CallerFlow/id`` to ``AdmissionControl``). Sleeps only make the queue longer than the bound.
+    @Test func aPipelineIsHeldToTheBoundOnceAnotherConnectionIsRefused() {
+        let encoder = HashingEncoder(dimension: 8, delay: .milliseconds(20))
+        let pool = WorkerPool(workers: 1, capacity: 64, encoder: encoder, batching: BatchPolicy(maxTexts: 1, maxWait: 0),
+                              queueDelay: .adaptive, logger: logger)
+        defer { pool.shutdown() }
+        let done = DispatchGroup()
+        func submit(_ flow: CallerFlow) -> Bool {
+            done.enter()
+            let admitted = pool.submitEmbed(.init(texts: ["a query"]) { _, _ in done.leave() }, flow: flow)
+            if !admitted { done.leave() }
+            return admitted
+        }
+        let a = CallerFlow(id: 1, depth: 50), b = CallerFlow(id: 2, depth: 50)
+        #expect(submit(a))
+        done.wait()   // one text alone measured: the target is 1.5 times it, the bound 4 targets
+        for _ in 0..<1000 where pool.admissionLimitNanos == nil { Thread.sleep(forTimeInterval: 0.005) }
+        #expect(pool.admissionLimitNanos != nil)
+        for i in 0..<30 { #expect(submit(a), "a's own pipeline is admitted while it is alone (job \(i))") }
+        #expect(!submit(b), "b would wait behind ~29 of a's 20 ms jobs, past the bound")
+        #expect(!submit(a), "b was refused behind a's pipeline: a is now held to the same bound")
+        #expect(done.wait(timeout: .now() + 30) == .success)
+    }
+
     @Test func withoutALimitOnlyCapacityRefuses() {
         let pool = WorkerPool(workers: 1, capacity: 2, encoder: nil, maxBatchTexts: 1, maxBatchWait: .zero, logger: logger)
         defer { pool.shutdown() }

@@ -85,6 +85,27 @@ private func v<T>(_ value: T) -> T { value }
         }
     }
 
+    /// Requests already read behind the one handed on count as sent in this window: a connection that
+    /// sends 32 at once is deep from its first, not its 17th. A caller with two or three read together
+    /// (an event loop behind) stays light.
+    @Test func requestsReadTogetherCountFromTheFirst() {
+        var p = PipelineDepth()
+        let t: UInt64 = 1_000_000
+        let light = CallerFlow.lightDepth * PipelineDepth.perWindow
+        #expect(!v(p.flow(id: 1, nowMicros: t, waiting: 31)).isLight, "the first of 32 read at once")
+        for i in 1..<32 {
+            #expect(!v(p.flow(id: 1, nowMicros: t + UInt64(i), waiting: 31 - i)).isLight, "request \(i)")
+        }
+        var edge = PipelineDepth()
+        #expect(v(edge.flow(id: 2, nowMicros: t, waiting: light - 1)).isLight, "16 at once is still light")
+        #expect(!v(edge.flow(id: 2, nowMicros: t + 1, waiting: light - 1)).isLight, "16 more in the same window: deep")
+        var probe = PipelineDepth()
+        for i in 0..<100 {   // 50 requests a second, read three at a time
+            let k = i % 3
+            #expect(v(probe.flow(id: 3, nowMicros: 1_000_000 + UInt64(i / 3) * 60_000 + UInt64(k), waiting: 2 - k)).isLight)
+        }
+    }
+
     @Test func aConnectionAnsweredBusyIsDeepForTheHoldTime() {
         // Paused after each BUSY, a flooding connection sends one request per window: light by rate alone.
         var p = PipelineDepth()
