@@ -75,7 +75,9 @@ final class BatchLog: Sendable {
             #expect(pool.submitEmbed(.init(texts: [text]) { _, _ in done.leave() }, flow: flow))
         }
         submit("first")
-        Thread.sleep(forTimeInterval: 0.003)  // the worker is now inside the first call
+        // Wait until the worker is inside the first call (the encoder logs a call as it starts it); a fixed
+        // 3 ms sleep was too short once on a loaded CI run, and "first" was batched with the ten.
+        for _ in 0..<2000 where log.all.count == warmUpCalls { Thread.sleep(forTimeInterval: 0.001) }
         for i in 0..<10 { submit("text \(i)") }
         #expect(done.wait(timeout: .now() + 10) == .success)
         return log.all.dropFirst(warmUpCalls + 1).map(\.count)
