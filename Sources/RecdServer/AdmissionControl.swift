@@ -54,7 +54,7 @@ public struct StandingQueue: Sendable, Equatable {
     }
 
     /// A job for this lane from connection `flow` was refused at `now`.
-    public mutating func refused(flow: UInt64 = 0, now: UInt64) {
+    public mutating func refused(flow: UInt64, now: UInt64) {
         if lastRefusal != 0 && flow != lastRefusedFlow {
             otherRefusal = lastRefusal
             otherRefusedFlow = lastRefusedFlow

@@ -45,8 +45,9 @@ public struct PipelineDepth: Sendable, Equatable {
     /// The rate window (µs) and the requests in it that count as one level of depth.
     public static let window: UInt64 = 50_000
     public static let perWindow = 8
-    /// Waiting requests counted beyond this make no difference (light ends at 16 in a window).
-    public static let waitingCounted = 64
+    /// Waiting requests counted beyond this make no difference: with them alone a connection is past
+    /// light (``CallerFlow/lightDepth`` × `perWindow`, 16 in a window).
+    public static let waitingCounted = CallerFlow.lightDepth * perWindow
     private(set) var deepUntil: UInt64 = 0
     private(set) var windowStart: UInt64 = 0
     private(set) var inWindow = 0

@@ -42,9 +42,10 @@ final class FrameHandler: ChannelDuplexHandler {
     private var tracesAwaitingWrite: [RequestTrace] = []
     /// How hard this connection sends (the worker pools' lanes and admission: ``PipelineDepth``).
     private var pipeline = PipelineDepth()
-    /// Complete frames in `cumulation` behind the one being handled, counted when `process` starts
-    /// (at most ``PipelineDepth/waitingCounted``).
-    private var framesBehind = 0
+    /// Complete frames in `cumulation` behind the one being handled (at most
+    /// ``PipelineDepth/waitingCounted``): counted by the first request of a `process` pass that needs its
+    /// flow, then one less per frame; nil until then (a pass of PINGs never counts).
+    private var framesBehind: Int?
     /// How long to stop reading after a BUSY (``BusyBackoff``).
     private var backoff: BusyBackoff
     /// Frames are left unprocessed and reads held until `resumeTask` runs.
@@ -167,7 +168,7 @@ final class FrameHandler: ChannelDuplexHandler {
     // MARK: - Frames
 
     private func process() {
-        framesBehind = max(0, completeFrames() - 1)
+        framesBehind = nil
         while !closing, !paused, var buffer = cumulation {
             if skipRemaining > 0 {
                 let n = min(skipRemaining, buffer.readableBytes)
@@ -202,12 +203,21 @@ final class FrameHandler: ChannelDuplexHandler {
             let body = buffer.readSlice(length: length)!
             cumulation = buffer
             handle(header, body: body)
-            framesBehind = max(0, framesBehind - 1)
+            framesBehind = framesBehind.map { max(0, $0 - 1) }
         }
     }
 
-    /// Complete frames in `cumulation`, up to ``PipelineDepth/waitingCounted`` (their headers' lengths
-    /// only; a header that does not parse ends the count, and `process` answers it).
+    /// The complete frames behind the one being handled (``framesBehind``, counted once per pass).
+    private func waitingFrames() -> Int {
+        if let n = framesBehind { return n }
+        let n = completeFrames()
+        framesBehind = n
+        return n
+    }
+
+    /// Complete frames in `cumulation` (already past the frame being handled), up to
+    /// ``PipelineDepth/waitingCounted`` (their headers' lengths only; a header that does not parse ends
+    /// the count, and `process` answers it).
     private func completeFrames() -> Int {
         guard skipRemaining == 0, let buffer = cumulation else { return 0 }
         return buffer.withUnsafeReadableBytes { raw in
@@ -271,7 +281,7 @@ final class FrameHandler: ChannelDuplexHandler {
         // This handler's address names the connection for the pools' lanes and admission (``CallerFlow``):
         // unique among live connections, and a handler outlives its requests (their replies hold it).
         let flow = pipeline.flow(id: UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())), nowMicros: start,
-                                 waiting: framesBehind)
+                                 waiting: waitingFrames())
         answeredBusy = false
         defer {
             if answeredBusy { refusedBusy() } else { backoff.admitted() }

@@ -289,7 +289,7 @@ public struct BatchReport: Sendable, Equatable {
     /// The lane its first (oldest) job waited in.
     public var lane: QueueLane
 
-    public init(texts: Int, jobs: Int, oldestWaitNanos: UInt64, runNanos: UInt64, lane: QueueLane = .light) {
+    public init(texts: Int, jobs: Int, oldestWaitNanos: UInt64, runNanos: UInt64, lane: QueueLane) {
         self.texts = texts
         self.jobs = jobs
         self.oldestWaitNanos = oldestWaitNanos
