@@ -28,9 +28,13 @@ public enum SocketFile {
         return result == 0
     }
 
-    /// Makes `path` free to bind: refuses when a live server owns it, removes a stale socket,
-    /// refuses to remove anything that is not a socket.
-    public static func prepare(_ path: String) throws(SocketFile.Error) -> Bool {
+    /// Checks, without changing anything, that `path` could be bound: nothing there, or a stale socket.
+    /// Refuses when a live server owns it or when it is not a socket. True when a stale socket is there.
+    ///
+    /// The daemon asks this before it loads its engines (the model, the catalog, intent training: up to a
+    /// minute), so a second recd on a live socket stops at once instead of after loading; ``prepare(_:)``
+    /// checks again when binding.
+    public static func check(_ path: String) throws(SocketFile.Error) -> Bool {
         var st = stat()
         guard lstat(path, &st) == 0 else { return false }
         guard (st.st_mode & S_IFMT) == S_IFSOCK else {
@@ -39,6 +43,13 @@ public enum SocketFile {
         if isLive(path) {
             throw Error(description: "another recd is already serving \(path); stop it first or choose another --socket path")
         }
+        return true
+    }
+
+    /// Makes `path` free to bind: refuses when a live server owns it, removes a stale socket,
+    /// refuses to remove anything that is not a socket. True when it removed a stale socket.
+    public static func prepare(_ path: String) throws(SocketFile.Error) -> Bool {
+        guard try check(path) else { return false }
         guard unlink(path) == 0 else {
             throw Error(description: "cannot remove the stale socket \(path): \(String(cString: strerror(errno)))")
         }

@@ -129,4 +129,27 @@ import Testing
         d.process.terminate()
         #expect(await d.waitForExit() == 0, "daemon stderr: \(d.stderrText())")
     }
+
+    @Test func secondDaemonOnAStoreInUseRefusesToStart() async throws {
+        let dir = NSTemporaryDirectory() + "recd-e2e-store-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let catalog = dir + "/catalog.jsonl"
+        try Data(EngineEndToEndTests.catalog.utf8).write(to: URL(fileURLWithPath: catalog))
+        let flags = ["--catalog", catalog, "--store", dir + "/store", "--cache-dir", dir + "/cache"]
+        let d = try DaemonProcess(flags)
+        // Another socket, the same store: refused before anything loads, naming the store and its holder
+        // (before the lock it failed after SQLite's 5 s busy timeout: "database is locked").
+        let second = try await run("recd", ["--socket", dir + "/second.sock", "--fake-encoder"] + flags)
+        #expect(second.status == 1)
+        #expect(second.err.contains("the store \(dir)/store is in use by another recd (pid \(d.process.processIdentifier))"),
+                "\(second.err)")
+        #expect(!second.err.contains("database is locked"), "\(second.err)")
+        #expect(RawSocket.canConnect(d.socketPath), "the first daemon keeps serving")
+        d.process.terminate()
+        #expect(await d.waitForExit() == 0, "daemon stderr: \(d.stderrText())")
+        // The lock goes with its holder: the store serves a new daemon at once.
+        let third = try DaemonProcess(flags)
+        third.process.terminate()
+        #expect(await third.waitForExit() == 0, "daemon stderr: \(third.stderrText())")
+    }
 }

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import RecdModel
+import RecdRecommend
 import RecdServer
 
 /// recd: parse arguments, build the engines, run the daemon until SIGTERM / SIGINT.
@@ -91,6 +92,15 @@ struct Recd: ParsableCommand {
         for problem in extraConfigProblems() { logger.warning("\(problem)") }
         do { _ = try ops.metricsAddress() } catch { throw ValidationError(error.description) }
 
+        // Before the engines load (up to a minute): a second recd on a live socket or on a store in use stops at once.
+        let storeLock: StoreLock?
+        do {
+            _ = try SocketFile.check(conf.socketPath)
+            storeLock = engineOptions.catalog == nil ? nil : try StoreLock(directory: engineOptions.storeDirectory())
+        } catch {
+            FileHandle.standardError.write(Data("recd: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
         let engines = try makeEngines(settings: engineSettings, maxBatchTexts: conf.maxBatchTexts, workers: conf.workers, logger: logger)
         let daemon = RecdDaemon(configuration: conf, engines: engines, logger: logger)
 
@@ -124,7 +134,7 @@ struct Recd: ParsableCommand {
         FileHandle.standardOutput.write(Data("recd listening on \(conf.socketPath)\n".utf8))
         // The signal sources must outlive the wait: an optimised build would otherwise
         // release (and so cancel) them right after setup, and SIGTERM would be ignored.
-        withExtendedLifetime(sources) { daemon.waitUntilStopped() }
+        withExtendedLifetime((sources, storeLock)) { daemon.waitUntilStopped() }
         metricsServer?.shutdown()
     }
 
