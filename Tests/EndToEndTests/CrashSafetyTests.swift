@@ -224,7 +224,7 @@ import Testing
         while f.daemon.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(!f.daemon.isRunning, "recd did not exit within 60 s of SIGTERM")
         #expect(f.daemon.terminationReason == .exit && f.daemon.terminationStatus == 0,
-                "recd exits 0 after a drain, found \(f.daemon.terminationReason) \(f.daemon.terminationStatus)")
+                "recd exits 0 after a drain, found \(f.daemon.terminationReason) \(f.daemon.terminationStatus); its log ends:\n\(f.logTail())")
         let unanswered = events.unansweredBeforeSignal
         #expect(unanswered.isEmpty, "requests in flight at SIGTERM got no answer: \(unanswered.prefix(5)) (\(unanswered.count))")
         let odd = events.statuses.filter { $0 != .unavailable && $0 != .busy }

@@ -133,6 +133,7 @@ import Testing
     @Test func secondDaemonOnAStoreInUseRefusesToStart() async throws {
         let dir = NSTemporaryDirectory() + "recd-e2e-store-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let catalog = dir + "/catalog.jsonl"
         try Data(EngineEndToEndTests.catalog.utf8).write(to: URL(fileURLWithPath: catalog))
         let flags = ["--catalog", catalog, "--store", dir + "/store", "--cache-dir", dir + "/cache"]

@@ -109,6 +109,12 @@ import Testing
             return try await client.feedback(f)
         }
 
+        /// The end of the daemon's log (stdout and stderr), for a failure message: a sanitizer's report is there.
+        func logTail(_ characters: Int = 6000) -> String {
+            let text = (try? String(contentsOf: dir.appendingPathComponent("recd.log"), encoding: .utf8)) ?? ""
+            return String(text.suffix(characters))
+        }
+
         deinit {
             if daemon.isRunning { daemon.terminate() }
             try? FileManager.default.removeItem(at: dir)

@@ -1,14 +1,17 @@
 import Foundation
 import Testing
-@testable import RecdRecommend
+import RecdRecommend
 
 @Suite struct StoreLockTests {
-    private func directory() -> String {
-        NSTemporaryDirectory() + "recd-storelock-\(UUID().uuidString.prefix(8))/store"
+    /// A store directory (not created yet) under a fresh temporary folder, and that folder for cleaning up.
+    private func directory() -> (store: String, parent: String) {
+        let parent = NSTemporaryDirectory() + "recd-storelock-\(UUID().uuidString.prefix(8))"
+        return (parent + "/store", parent)
     }
 
     @Test func aSecondHolderIsRefusedWithTheDirectoryAndPid() throws {
-        let dir = directory()
+        let (dir, parent) = directory()
+        defer { try? FileManager.default.removeItem(atPath: parent) }
         let first = try StoreLock(directory: dir)
         // flock belongs to an open file description, so a second open in this process conflicts as
         // another process's would.
@@ -24,7 +27,8 @@ import Testing
     }
 
     @Test func theLockIsFreeOnceItsHolderIsGone() throws {
-        let dir = directory()
+        let (dir, parent) = directory()
+        defer { try? FileManager.default.removeItem(atPath: parent) }
         var first: StoreLock? = try StoreLock(directory: dir)
         #expect(first != nil)
         first = nil
@@ -34,7 +38,8 @@ import Testing
 
     @Test func aDirectoryThatCannotBeMadeIsNamed() {
         let file = NSTemporaryDirectory() + "recd-storelock-file-\(UUID().uuidString.prefix(8))"
-        FileManager.default.createFile(atPath: file, contents: Data())
+        #expect(FileManager.default.createFile(atPath: file, contents: Data()))
+        defer { try? FileManager.default.removeItem(atPath: file) }
         do {
             _ = try StoreLock(directory: file + "/store")
             Issue.record("a store under a regular file was locked")
