@@ -91,7 +91,7 @@ let package = Package(
         .executableTarget(name: "recd-fuzz", dependencies: [
             "RecdProtocol",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-        ], path: "protocol/fuzz", exclude: ["README.md"]),
+        ], path: "protocol/fuzz", exclude: ["README.md", "RESULTS.md"]),
 
         // One test target per module, plus end-to-end tests over the built executables.
         .testTarget(name: "RecdModelTests", dependencies: ["RecdModel"], resources: [.copy("Fixtures")]),

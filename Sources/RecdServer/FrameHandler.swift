@@ -262,17 +262,17 @@ final class FrameHandler: ChannelDuplexHandler {
             return
         }
         let start = monotonicMicros()
-        guard shared.acceptsRequests else {
+        guard shared.startRequest() else {
             reject(header, .unavailable, "recd is shutting down and takes no new requests; retry against the next instance")
             return
         }
         guard inFlight < maxInFlight else {
+            shared.requestsFinished(1)
             reject(header, .busy, "this connection already has \(maxInFlight) requests in flight; wait for replies or open another connection")
             refusedBusy()
             return
         }
         inFlight += 1
-        shared.requestStarted()
         let loop = context!.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         let opcode = header.opcode, id = header.requestID
