@@ -12,8 +12,7 @@ import Foundation
 /// Why `flock` and not a pid file alone: the kernel drops the lock when its holder exits however it exits
 /// (SIGKILL, a crash), so no stale lock is ever left to clean up; the pid written into the file is only for
 /// the message.
-public final class StoreLock: @unchecked Sendable {
-    // Safety: immutable after init; the descriptor is only closed in deinit.
+public final class StoreLock: Sendable {
     /// The lock file.
     public let path: String
     private let fd: Int32
