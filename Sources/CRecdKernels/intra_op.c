@@ -82,6 +82,7 @@ static struct {
     _Atomic long long backoff_until; // CLOCK_MONOTONIC ns: recd_gemm_packed_auto runs alone until then
     _Atomic uint64_t shared_gemms;   // GEMMs offered to the helper (diagnostics: recd_intra_op_counts)
     _Atomic uint64_t helper_chunks;  // chunks the helper computed (diagnostics)
+    _Atomic uint64_t backoffs;       // times a late helper started a RECD_BACKOFF_NS run alone (diagnostics)
     gemm_job job;                // written by the caller before the claim word names its seq; stable while
                                  // any of its chunks is claimed but not finished
     pthread_mutex_t start_lock;
@@ -260,8 +261,10 @@ static int share(gemm_job job, int panels, int panel_cols) {
             waited = now_ns() - waited;
             // A wait longer than the caller's own work (and than RECD_LATE_NS) means the helper lost
             // its core mid-chunk: the host is busy, so run alone for a while (RECD_BACKOFF_NS).
-            if (theirs > 0 && waited > RECD_LATE_NS && waited > own)
+            if (theirs > 0 && waited > RECD_LATE_NS && waited > own) {
                 atomic_store_explicit(&team.backoff_until, now_ns() + RECD_BACKOFF_NS, memory_order_relaxed);
+                atomic_fetch_add_explicit(&team.backoffs, 1, memory_order_relaxed);
+            }
             atomic_flag_clear_explicit(&team.busy, memory_order_release);
             return theirs > 0;
         }
@@ -292,6 +295,8 @@ void recd_intra_op_counts(unsigned long long *shared_gemms, unsigned long long *
     *shared_gemms = atomic_load_explicit(&team.shared_gemms, memory_order_relaxed);
     *helper_chunks = atomic_load_explicit(&team.helper_chunks, memory_order_relaxed);
 }
+
+unsigned long long recd_intra_op_backoffs(void) { return atomic_load_explicit(&team.backoffs, memory_order_relaxed); }
 
 /// Whether a GEMM on this thread may go to the helper now: the thread allows it, the helper is enabled,
 /// this is the only pass in progress, and no late helper made the caller back off.

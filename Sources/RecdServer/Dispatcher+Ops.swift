@@ -117,7 +117,10 @@ extension Dispatcher {
         s.workers = UInt32(configuration.workers)
         s.rssBytes = Metrics.residentBytes()
         s.version = RecdVersion.string
-        if let encoder = engines.encoder { s.model = encoder.info }
+        if let encoder = engines.encoder {
+            s.model = encoder.info
+            s.extras.merge(encoder.statsExtras) { _, new in new }
+        }
         for engine in engines.lifecycles {
             s.extras.merge(engine.statsExtras()) { _, new in new }
         }

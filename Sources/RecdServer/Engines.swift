@@ -16,10 +16,14 @@ public protocol TextEncoder: Sendable {
     /// Transformer blocks (1-based) whose masked mean pools the intent features append to the
     /// embedding; `[]` (the default) for an encoder without them, whose intent features are the embedding.
     var intentLayers: [Int] { get }
+    /// Extra key/value pairs for STATS `extras` (diagnostics such as the intra-op helper's counters).
+    var statsExtras: [String: String] { get }
 }
 
 extension TextEncoder {
     public var intentLayers: [Int] { [] }
+
+    public var statsExtras: [String: String] { [:] }
 
     public func makeWorker(maxBatch: Int) throws -> any TextEncoderWorker { try makeWorker() }
 

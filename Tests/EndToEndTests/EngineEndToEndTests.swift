@@ -148,7 +148,15 @@ import Testing
             let overhead = try #require(j["overhead_p50_ms"] as? Double)
             #expect(local > 0 && remote > 0, "\(r.out)")
             #expect(abs(overhead - (remote - local)) < 0.001, "\(r.out)")
+            for key in ["inproc_helper_shared_gemms", "inproc_helper_chunks", "inproc_helper_backoffs"] {
+                #expect(((j[key] as? Int) ?? -1) >= 0, "\(key) in \(r.out)")
+            }
         }
+        // recd's side of the helper counters: a two-CPU daemon shares its lone passes' GEMMs (warm-up included).
+        let extras = try await f.client.stats().extras
+        let shared = Int(extras["encoder.helper_shared_gemms"] ?? ""), chunks = Int(extras["encoder.helper_chunks"] ?? "")
+        #expect(shared != nil && chunks != nil && Int(extras["encoder.helper_backoffs"] ?? "") != nil, "\(extras)")
+        if PackedGEMM.intraOpHelper { #expect((shared ?? 0) > 0, "\(extras)") }
         let bad = try await run("recbench", ["overhead", "--socket", f.socket, "--op", "ping", "--runs", "3"])
         #expect(bad.status != 0 && bad.err.contains("--op must be embed or intent"), "\(bad.err)")
         await f.stop()

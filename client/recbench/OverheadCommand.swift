@@ -90,6 +90,7 @@ struct OverheadCommand: AsyncParsableCommand {
         }
 
         for i in 0..<20 { _ = try local(i); _ = try remote(i) }
+        let helperBefore = PackedGEMM.intraOpCounts, backoffsBefore = PackedGEMM.intraOpBackoffs
         var inProcess: [Double] = [], daemon: [Double] = [], differences: [Double] = []
         for i in 0..<runs {
             let (a, b): (Double, Double)
@@ -108,6 +109,10 @@ struct OverheadCommand: AsyncParsableCommand {
             ("overhead_p50_ms", fmt(quantile(daemon, 0.5) - quantile(inProcess, 0.5))),
             ("paired_diff_p50_ms", fmt(quantile(differences, 0.5))),
             ("inproc_p90_ms", fmt(quantile(inProcess, 0.9))), ("daemon_p90_ms", fmt(quantile(daemon, 0.9))),
+            // The in-process side's intra-op helper over the timed pairs (recd's are in STATS extras).
+            ("inproc_helper_shared_gemms", "\(PackedGEMM.intraOpCounts.sharedGEMMs - helperBefore.sharedGEMMs)"),
+            ("inproc_helper_chunks", "\(PackedGEMM.intraOpCounts.helperChunks - helperBefore.helperChunks)"),
+            ("inproc_helper_backoffs", "\(PackedGEMM.intraOpBackoffs - backoffsBefore)"),
         ]
         print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
     }

@@ -32,6 +32,8 @@ void recd_pass_end(void);
 /// Diagnostics since the process started: GEMMs offered to the helper thread (split between it and the
 /// caller) and column chunks the helper computed. With one worker per core both should stay near zero.
 void recd_intra_op_counts(unsigned long long *shared_gemms, unsigned long long *helper_chunks);
+/// Times a caller waited too long for the helper's chunk and went on alone for a while (diagnostics).
+unsigned long long recd_intra_op_backoffs(void);
 
 int recd_passes_in_progress(void);
 

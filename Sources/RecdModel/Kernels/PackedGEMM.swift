@@ -177,6 +177,10 @@ public enum PackedGEMM {
         recd_intra_op_counts(&shared, &chunks)
         return (Int(shared), Int(chunks))
     }
+
+    /// Since the process started: times a caller waited too long for the helper's chunk (the helper lost
+    /// its core) and then ran its GEMMs alone for a while (diagnostics).
+    public static var intraOpBackoffs: Int { Int(recd_intra_op_backoffs()) }
 }
 
 extension PackedWeight {

@@ -39,6 +39,15 @@ public struct ModelTextEncoder: TextEncoder {
         return m
     }
 
+    /// The intra-op helper's counters since start: GEMMs offered to it, column chunks it computed, and
+    /// back-offs (a late helper made the caller run alone for a while); daemon/METRICS.md.
+    public var statsExtras: [String: String] {
+        let counts = PackedGEMM.intraOpCounts
+        return ["encoder.helper_shared_gemms": String(counts.sharedGEMMs),
+                "encoder.helper_chunks": String(counts.helperChunks),
+                "encoder.helper_backoffs": String(PackedGEMM.intraOpBackoffs)]
+    }
+
     public func makeWorker() throws -> any TextEncoderWorker { try makeWorker(maxBatch: maxBatch) }
 
     public func makeWorker(maxBatch: Int) throws -> any TextEncoderWorker {
