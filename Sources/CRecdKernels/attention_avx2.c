@@ -2,7 +2,7 @@
 // once per head into scratch as [d, len16]; query rows in blocks of RB2 = 6, 16 columns (two ymm) per
 // step, so 12 independent FMA chains share each pair of loads (15 of 16 registers, as the GEMM's block).
 // Every row's sums run in the same order whatever the blocking (d in order for a score, j in order for a
-// context column).
+// context column), and the softmax's sum in the AVX-512 body's order (recd_sum16): bitwise its floats.
 #include "recd_ops.h"
 #include "kernels_internal.h"
 #include "vmath_avx2.h"
@@ -43,14 +43,19 @@ void rows_avx2(const int r, int i, int len, int lp, int d, __m256 vscale, const 
             mx = _mm256_max_ps(mx, _mm256_blendv_ps(ninf, _mm256_load_ps(row + j), m));
         }
         const __m256 mv = _mm256_set1_ps(recd_hmax256(mx));
-        __m256 sum = _mm256_setzero_ps();
-        for (int j = 0; j < lp; j += 8) {
-            const __m256 m = _mm256_castsi256_ps(recd_tail_mask8(len - j));
-            const __m256 e = _mm256_and_ps(recd_exp256(_mm256_sub_ps(_mm256_load_ps(row + j), mv)), m);
-            _mm256_store_ps(row + j, e);
-            sum = _mm256_add_ps(sum, e);
+        // The sum in the AVX-512 body's order (recd_sum16; lp is a multiple of 16).
+        __m256 sum0 = _mm256_setzero_ps(), sum1 = _mm256_setzero_ps();
+        for (int j = 0; j < lp; j += 16) {
+            const __m256 m0 = _mm256_castsi256_ps(recd_tail_mask8(len - j));
+            const __m256 m1 = _mm256_castsi256_ps(recd_tail_mask8(len - j - 8));
+            const __m256 e0 = _mm256_and_ps(recd_exp256(_mm256_sub_ps(_mm256_load_ps(row + j), mv)), m0);
+            const __m256 e1 = _mm256_and_ps(recd_exp256(_mm256_sub_ps(_mm256_load_ps(row + j + 8), mv)), m1);
+            _mm256_store_ps(row + j, e0);
+            _mm256_store_ps(row + j + 8, e1);
+            sum0 = _mm256_add_ps(sum0, e0);
+            sum1 = _mm256_add_ps(sum1, e1);
         }
-        inv[t] = 1.0f / recd_hsum256(sum);
+        inv[t] = 1.0f / recd_sum16(sum0, sum1);
     }
     // Context: Σ_j p_j · V[j], 16 output columns at a time (d is a multiple of 16), normalised at the end.
     for (int c0 = 0; c0 < d; c0 += 16) {

@@ -38,6 +38,14 @@ static inline __attribute__((always_inline)) RECD_AVX2 float recd_hsum256(__m256
     return _mm_cvtss_f32(s);
 }
 
+/// Sum of 16 lanes held as lanes 0–7 (`lo`) and 8–15 (`hi`), in the order `_mm512_reduce_add_ps`
+/// compiles to (clang: the upper 256 bits added to the lower, then 128, 64 and 32 likewise): lane j + lane
+/// j + 8, then recd_hsum256's tree. With 16-lane accumulators split the same way, an AVX2 kernel's sums are
+/// bitwise the AVX-512 kernel's.
+static inline __attribute__((always_inline)) RECD_AVX2 float recd_sum16(__m256 lo, __m256 hi) {
+    return recd_hsum256(_mm256_add_ps(lo, hi));
+}
+
 /// Largest of the 8 lanes.
 static inline __attribute__((always_inline)) RECD_AVX2 float recd_hmax256(__m256 v) {
     __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
