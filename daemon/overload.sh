@@ -25,7 +25,7 @@
 #   BUSY (`busy_backoff_ms`, STATS `connections.busy_pauses`; null on builds without it).
 # SLOW_MS=N starts recd with `slow_request_ms: N` and summarises the slow log of the flood phase
 #   (`slow`: requests over N ms in recd, frame read → reply written, with the p50 / p99 of each stage:
-#   an EMBED's `queued` is handed to the pool → its batch finished, so queue wait plus batch run). The
+#   an EMBED's `queued` is handed to the pool → its batch started, `run` that batch → its reply ready). The
 #   probe's p99 minus what recd saw is outside recd: socket buffers and the event loop reaching the frame.
 #   Off by default: with admission off, nearly every admitted flood request is logged.
 #
@@ -109,14 +109,15 @@ inside="{\"busy_pauses\":$(extra connections.busy_pauses),\"queue_wait_p99_ms\":
 slow=null
 if [[ -n "${SLOW_MS:-}" ]]; then
   tail -n +"$((log_mark + 1))" "$tmp/recd.log" | grep 'slow request: EMBED' | sed 's/.*slow request: EMBED //' | awk '
-    { total = $1 + 0; q = h = w = d = "x"
+    { total = $1 + 0; q = h = w = d = r = "x"
       for (f = 4; f <= NF; f++) { g = $f; gsub(/,/, "", g)
-        if ($(f-1) == "queued") q = g; if ($(f-1) == "hop") h = g; if ($(f-1) == "write") w = g; if ($(f-1) == "decode") d = g }
-      print total, q, h, w, d }' >"$tmp/slow"
+        if ($(f-1) == "queued") q = g; if ($(f-1) == "hop") h = g; if ($(f-1) == "write") w = g; if ($(f-1) == "decode") d = g
+        if ($(f-1) == "run") r = g }
+      print total, q, h, w, d, r }' >"$tmp/slow"
   # p50 and p99 of column $1 of the slow lines (ms; null when none).
   pcts() { awk -v c="$1" '$c != "x" {print $c}' "$tmp/slow" | sort -g | awk '{v[NR] = $1}
     END {if (NR == 0) {printf "[null,null]"} else {printf "[%s,%s]", v[int(0.5 * (NR - 1)) + 1], v[int(0.99 * (NR - 1)) + 1]}}'; }
-  slow="{\"threshold_ms\":$SLOW_MS,\"count\":$(wc -l <"$tmp/slow"),\"total_ms\":$(pcts 1),\"queued_ms\":$(pcts 2),\"reply_hop_ms\":$(pcts 3),\"write_ms\":$(pcts 4),\"decode_ms\":$(pcts 5)}"
+  slow="{\"threshold_ms\":$SLOW_MS,\"count\":$(wc -l <"$tmp/slow"),\"total_ms\":$(pcts 1),\"queued_ms\":$(pcts 2),\"reply_hop_ms\":$(pcts 3),\"write_ms\":$(pcts 4),\"decode_ms\":$(pcts 5),\"run_ms\":$(pcts 6)}"
 fi
 base2=$(load --duration "$secs"); echo "{\"phase\":\"unloaded-after\",\"load\":$base2}"
 u1=$(echo "$base1" | field p99_ms); u2=$(echo "$base2" | field p99_ms)

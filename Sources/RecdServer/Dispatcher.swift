@@ -92,7 +92,9 @@ public final class Dispatcher: Sendable {
     func queueEmbed(_ texts: [String], intentFeatures: Bool = false, origin: Origin,
                     _ completion: @escaping @Sendable (Result<[[Float]], any Error>, HandlerContext) -> Void) throws(RequestError) {
         origin.trace?.queued = monotonicNanos()
-        guard pool.submitEmbed(.init(texts: texts, intentFeatures: intentFeatures, completion: completion), flow: origin.flow) else {
+        var job = WorkerPool.EmbedJob(texts: texts, intentFeatures: intentFeatures, completion: completion)
+        job.trace = origin.trace
+        guard pool.submitEmbed(job, flow: origin.flow) else {
             throw busy()
         }
     }

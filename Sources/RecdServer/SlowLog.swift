@@ -75,7 +75,7 @@ final class RequestTrace: @unchecked Sendable {
     let received: UInt64
     /// Handed to a worker pool (stamped just before the submit).
     var queued: UInt64 = 0
-    /// A worker began running it (tasks only: an embed job's completion runs after its batch).
+    /// A worker began running it: a task, or the batch holding an embed job.
     var started: UInt64 = 0
     private var cpuAtStart: UInt64 = 0
     /// The reply body was ready (engine work and serialisation done).
@@ -112,9 +112,9 @@ public struct SlowRequestEntry: Sendable, Equatable, CustomStringConvertible {
     public var totalNanos: UInt64
     /// Frame read → handed to a worker pool (decode and validation on the event loop).
     public var decodeNanos: UInt64?
-    /// Handed to the pool → a worker started it (for an embed job: → its batch finished).
+    /// Handed to the pool → a worker started it (for an embed job: its batch started).
     public var queuedNanos: UInt64?
-    /// A worker started it → reply body ready.
+    /// A worker started it (or its batch) → reply body ready.
     public var runNanos: UInt64?
     /// CPU time of the worker thread during `runNanos`; run ≫ CPU means the thread waited
     /// (a lock) or was preempted.

@@ -176,6 +176,7 @@ extension WorkerPool {
     /// Runs one encoder call for `jobs` and completes each; returns the texts embedded.
     func runBatch(_ jobs: [EmbedJob], context: HandlerContext) -> Int {
         let texts: [String] = jobs.count == 1 ? jobs[0].texts : jobs.flatMap(\.texts)
+        for job in jobs { job.trace?.start() }
         let features = jobs.contains { $0.intentFeatures }
         let result: Result<[[Float]], any Error> = Result { try features ? context.intentFeatures(texts) : context.embed(texts) }
         switch result {

@@ -27,6 +27,9 @@ public final class WorkerPool: @unchecked Sendable {
         /// Both kinds share micro-batches: the pools cost one pass over the hidden states.
         public var intentFeatures: Bool
         public var completion: @Sendable (Result<[[Float]], any Error>, HandlerContext) -> Void
+        /// The request's slow-log trace (nil when the log is off): stamped started when its batch begins,
+        /// so the log splits an embed job's time into its queue wait and its batch's run.
+        var trace: RequestTrace?
         public init(texts: [String], intentFeatures: Bool = false,
                     completion: @escaping @Sendable (Result<[[Float]], any Error>, HandlerContext) -> Void) {
             self.texts = texts

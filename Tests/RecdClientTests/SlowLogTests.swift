@@ -88,6 +88,36 @@ private func threadCPU() -> Double {
         await d.stop()
     }
 
+    /// An embed job's time splits into its queue wait and its batch's run (session 15; before, `queued`
+    /// ran to the end of the batch and an EMBED had no `run`). One worker, a 40 ms encoder that sleeps:
+    /// the second of two concurrent requests waits for the first batch, then runs its own.
+    @Test func embedJobsSplitIntoQueueWaitAndBatchRun() async throws {
+        let d = try InProcessDaemon(encoderDelay: .milliseconds(40)) { $0.slowRequestMs = 20 }
+        let client = try await RecdClient.connect(socketPath: d.path)
+        async let first = client.embed(["first"])
+        try await Task.sleep(for: .milliseconds(10))
+        async let second = client.embed(["second"])
+        _ = try await (first, second)
+        var entries: [SlowRequestEntry] = []
+        for _ in 0..<100 {
+            entries = (d.daemon.slowLog?.recent ?? []).filter { $0.opcode == .embed }
+            if entries.count >= 2 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(entries.count == 2, "\(entries)")
+        for e in entries {
+            #expect((e.runNanos ?? 0) >= 40_000_000, "each batch's run is its own 40 ms: \(e)")
+            #expect((e.cpuNanos ?? .max) < 20_000_000, "a sleeping encoder uses little CPU: \(e)")
+            let stages = [e.decodeNanos, e.queuedNanos, e.runNanos, e.replyHopNanos, e.writeNanos]
+            #expect(stages.allSatisfy { $0 != nil }, "\(e)")
+            #expect(stages.compactMap { $0 }.reduce(0, +) <= e.totalNanos, "\(e)")
+        }
+        let waits = entries.compactMap(\.queuedNanos).sorted()
+        #expect(waits.count == 2 && waits[1] >= 20_000_000, "the second waited for the first batch: \(entries)")
+        await client.close()
+        await d.stop()
+    }
+
     @Test func offByDefault() async throws {
         let d = try InProcessDaemon(engines: Engines(recommender: TimedRecommender()))
         #expect(d.daemon.slowLog == nil)
