@@ -6,8 +6,11 @@ import RecdProtocol
 /// everything else to the ``Dispatcher`` and writes replies back, coalescing flushes.
 ///
 /// After answering BUSY it stops reading the connection for a pause (``BusyBackoff``): the frames
-/// already read wait in `cumulation`, the rest in the socket, and the `read` NIO asks for is held
-/// until the pause ends (the reason it is a duplex handler). Other connections are not affected.
+/// already read are still answered (those of the refused operation BUSY at once), the rest wait in the
+/// socket, and the `read` NIO asks for is held until the pause ends (the reason it is a duplex
+/// handler). Other connections are not affected. Until session 15 the frames already read waited too,
+/// one handled per pause, so an open-loop caller faster than 20 requests a second built a backlog
+/// without bound (daemon/DAEMON.md, "Overload from callers that do not wait").
 ///
 /// All state is touched only on the channel's event loop.
 final class FrameHandler: ChannelDuplexHandler {
@@ -48,10 +51,13 @@ final class FrameHandler: ChannelDuplexHandler {
     private var framesBehind: Int?
     /// How long to stop reading after a BUSY (``BusyBackoff``).
     private var backoff: BusyBackoff
-    /// Frames are left unprocessed and reads held until `resumeTask` runs.
+    /// Reads are held until `resumeTask` runs.
     private var paused = false
     /// NIO asked for a read while paused; issued when the pause ends.
     private var readHeld = false
+    /// Operations answered BUSY by the pool since the current pause began: the burst's later frames of
+    /// these are answered BUSY at once (``handle``).
+    private var refusedInPause: Set<Opcode> = []
     private var resumeTask: Scheduled<Void>?
     /// Set when the request being handled was answered BUSY synchronously (the pool refused it).
     private var answeredBusy = false
@@ -119,14 +125,17 @@ final class FrameHandler: ChannelDuplexHandler {
     /// The request just handled was answered BUSY: stop reading for the back-off's pause (none when off).
     private func refusedBusy() {
         // Only a connection with more frames already waiting is paused, or held deep: a caller sending one
-        // request at a time (the probe, a web request) gets its BUSY and nothing else. A paused open-loop
-        // caller whose requests keep being refused would be read slower than it sends, its wait growing
-        // without bound; one held deep would be put in the bulk lane and refused again (``PipelineDepth``).
+        // request at a time (the probe, a web request) gets its BUSY and nothing else; one held deep would be
+        // put in the bulk lane and refused again (``PipelineDepth``). A paused open-loop caller is read once
+        // per pause, and everything read is answered, so its wait is bounded by the pause (session 15).
         let framesWaiting = (cumulation?.readableBytes ?? 0) >= FrameHeader.size
         pipeline.refused(nowMicros: monotonicMicros(), framesWaiting: framesWaiting)
-        guard framesWaiting else { return }
+        // One pause per read burst: the frames of this burst behind the BUSY are still answered (`process`
+        // goes on; those of a refused operation get BUSY at once, ``refusedInPause``), and only reading
+        // more waits for the pause.
+        guard framesWaiting, !paused else { return }
         let pause = backoff.refused()
-        guard pause > 0, !paused, let context else { return }
+        guard pause > 0, let context else { return }
         paused = true
         // A paused connection's unread frames count as one request in flight, so a drain (SIGTERM) waits
         // for the pause to end and answers them (UNAVAILABLE) instead of closing the connection on them.
@@ -142,6 +151,7 @@ final class FrameHandler: ChannelDuplexHandler {
         resumeTask = nil
         guard paused else { return }
         paused = false
+        refusedInPause.removeAll()
         defer { shared.requestsFinished(1) }
         guard let context, !closing else { return }
         reading = true
@@ -169,7 +179,7 @@ final class FrameHandler: ChannelDuplexHandler {
 
     private func process() {
         framesBehind = nil
-        while !closing, !paused, var buffer = cumulation {
+        while !closing, var buffer = cumulation {
             if skipRemaining > 0 {
                 let n = min(skipRemaining, buffer.readableBytes)
                 buffer.moveReaderIndex(forwardBy: n)
@@ -261,6 +271,13 @@ final class FrameHandler: ChannelDuplexHandler {
             ping(header, body: body)
             return
         }
+        if paused, refusedInPause.contains(header.opcode) {
+            // Behind a BUSY of the same operation in this read burst: the pool refused this connection a
+            // moment ago, so the frame is answered BUSY from its header, without decoding or queueing it.
+            shared.metrics.record(header.opcode, status: .busy, micros: 0)
+            appendResponse(header.opcode, id: header.requestID, status: .busy, body: dispatcher.busyBody)
+            return
+        }
         let start = monotonicMicros()
         guard shared.startRequest() else {
             reject(header, .unavailable, "recd is shutting down and takes no new requests; retry against the next instance")
@@ -284,7 +301,12 @@ final class FrameHandler: ChannelDuplexHandler {
                                  waiting: waitingFrames())
         answeredBusy = false
         defer {
-            if answeredBusy { refusedBusy() } else { backoff.admitted() }
+            if answeredBusy {
+                refusedBusy()
+                if paused { refusedInPause.insert(opcode) }
+            } else {
+                backoff.admitted()
+            }
         }
         dispatcher.dispatch(opcode, body: Array(body.readableBytesView), trace: trace, flow: flow) { status, bytes in
             trace?.answer()

@@ -75,33 +75,50 @@ import Testing
         return frames
     }
 
-    /// Back-off after BUSY (`busy_backoff_ms`, ``BusyBackoff``): a connection answered BUSY is not read
-    /// again until its pause ends, and the pause doubles with each BUSY in a row, while another connection
-    /// is served meanwhile. BUSY here comes from the in-flight limit (1) with a request held by a 2 s fake
-    /// encoder, so it is deterministic. Time is only checked from below: a pause is a minimum, never a
-    /// speed, so a slow machine cannot fail it.
+    /// Two EMBEDs (ids `first`, `first` + 1) in one write.
+    func twoEmbeds(_ first: UInt32) throws -> [UInt8] {
+        var r = Recd_V1_EmbedRequest()
+        r.texts = ["held"]
+        let embed: [UInt8] = try r.serializedBytes()
+        return frame(.embed, id: first, embed) + frame(.embed, id: first + 1, embed)
+    }
+
+    /// Back-off after BUSY (`busy_backoff_ms`, ``BusyBackoff``), session 15: the frames already read
+    /// are all answered at once, BUSY or not; only reading *more* of the connection waits for the pause,
+    /// one pause per read burst, doubling with each burst refused in a row, while another connection is
+    /// served meanwhile. BUSY here comes from the in-flight limit (1) with a request held by a 2 s fake
+    /// encoder, so it is deterministic. Time is only checked from below (a pause is a minimum) or as an
+    /// order of replies, so a slow machine cannot fail it.
     @Test func aConnectionAnsweredBusyIsPausedWhileAnotherIsServed() async throws {
         let d = try DaemonProcess(["--fake-encoder-delay-ms", "2000", "--workers", "1",
                                    "--config", try config(#"{"max_in_flight_per_connection": 1, "busy_backoff_ms": 1000}"#)])
         let flooding = try RawSocket(d.socketPath), other = try RawSocket(d.socketPath)
         defer { flooding.close(); other.close() }
-        // One write: an EMBED that stays in flight, ten more (each BUSY), then a PING.
-        let bytes = try embedsThenPing(11)
         let start = ContinuousClock.now
-        flooding.send(bytes)
-        // Ten BUSY in a row pause 1 + 2 + … + 512 ms = 1,023 ms before the PING is read.
+        // One write: an EMBED that stays in flight, ten more (each BUSY), then a PING. All eleven after the
+        // first are answered before the held EMBED's reply: nothing already read waits for a pause.
+        flooding.send(try embedsThenPing(11))
+        let first = try read(flooding, count: 11, since: start)
+        #expect(first.filter { $0.frame.header.status == .busy }.count == 10,
+                "\(first.map { ($0.frame.header.requestID, $0.frame.header.status.name) })")
+        #expect(first.contains { $0.frame.header.opcode == .ping && $0.frame.header.status == .ok })
+        #expect(!first.contains { $0.frame.header.requestID == 1 }, "the held EMBED is still running")
+        // Nine more bursts of two, each sent once the last one's BUSY replies are in: each burst is read only
+        // after the pause the one before started, 1 + 2 + … + 256 ms = 511 ms in all (the first burst's
+        // pause, 1 ms, included).
+        for burst in 0..<9 {
+            flooding.send(try twoEmbeds(UInt32(20 + 2 * burst)))
+            let replies = try read(flooding, count: 2, since: start)
+            #expect(replies.allSatisfy { $0.frame.header.status == .busy }, "burst \(burst)")
+        }
+        let elapsed = (ContinuousClock.now - start).secondsDouble
+        #expect(elapsed >= 0.5, "ten refused bursts in a row are read after the pauses: \(elapsed) s")
         other.send(frame(.ping, id: 7))
         let otherPing = try read(other, count: 1, since: start)[0]
-        let replies = try read(flooding, count: 12, since: start)
-        let busy = replies.filter { $0.frame.header.status == .busy }
-        #expect(busy.count == 10, "\(replies.map { ($0.frame.header.requestID, $0.frame.header.status.name) })")
-        let ping = try #require(replies.first { $0.frame.header.opcode == .ping })
-        #expect(ping.frame.header.status == .ok)
-        #expect(ping.seconds >= 1.0, "the PING behind ten BUSY answers is read only after the pauses: \(ping.seconds) s")
-        #expect(otherPing.frame.header.status == .ok)
-        #expect(otherPing.seconds < ping.seconds, "the other connection is served while the first is paused")
-        #expect(replies.contains { $0.frame.header.requestID == 1 && $0.frame.header.status == .ok }, "the admitted EMBED is served")
-        // STATS counts the ten pauses.
+        #expect(otherPing.frame.header.status == .ok, "the other connection is served")
+        let held = try read(flooding, count: 1, since: start)[0]
+        #expect(held.frame.header.requestID == 1 && held.frame.header.status == .ok, "the admitted EMBED is served")
+        // STATS counts one pause per refused burst.
         other.send(frame(.stats, id: 8))
         let stats = try Recd_V1_StatsResponse(serializedBytes: try read(other, count: 1, since: start)[0].frame.body)
         #expect(stats.extras["connections.busy_pauses"] == "10", "\(stats.extras)")
@@ -110,36 +127,76 @@ import Testing
     }
 
     @Test func aPausedConnectionsFramesAreAnsweredWhenRecdStops() async throws {
-        // SIGTERM while a connection is paused after BUSY, with frames of it already read but not handled:
-        // the drain must wait for the pause and answer them (UNAVAILABLE), not close the connection on
-        // them. One EMBED is admitted (in flight for 1.1 s); the next eleven are refused by the in-flight
-        // limit one by one, pausing 1, 2, 4, … ms, so the eleventh pause runs from ~1,023 to ~2,047 ms.
-        // The stop comes at 1,500 ms, when nothing is in flight: a drain that waited only for admitted
-        // requests stopped recd then and closed the connection on frame 13 and the PING (this test failed
-        // so before the fix).
+        // SIGTERM while a connection is paused after BUSY, with frames of it unread in its socket: the drain
+        // must wait for the pause and answer them (UNAVAILABLE; the PING OK), not close the connection on
+        // them. One EMBED is admitted (in flight for 1.1 s); nine bursts refused in a row by the in-flight
+        // limit pause 1, 2, … 256 ms, so the tenth burst's pause runs from ~0.51 to ~1.02 s. A last write
+        // (an EMBED and a PING) goes into that pause, and the stop comes right after it.
         let d = try DaemonProcess(["--fake-encoder-delay-ms", "1100", "--workers", "1",
                                    "--config", try config(#"{"max_in_flight_per_connection": 1, "busy_backoff_ms": 5000}"#)])
         let flooding = try RawSocket(d.socketPath)
         defer { flooding.close() }
-        let bytes = try embedsThenPing(13)
         let start = ContinuousClock.now
-        flooding.send(bytes)
-        try await Task.sleep(for: .milliseconds(1500))
+        flooding.send(try embedsThenPing(2))
+        var replies = try read(flooding, count: 2, since: start)   // the BUSY for 2 and the PING
+        for burst in 0..<9 {
+            flooding.send(try twoEmbeds(UInt32(20 + 2 * burst)))
+            replies += try read(flooding, count: 2, since: start)
+        }
+        var r = Recd_V1_EmbedRequest()
+        r.texts = ["late"]
+        flooding.send(frame(.embed, id: 50, try r.serializedBytes()) + frame(.ping, id: 51))
+        try await Task.sleep(for: .milliseconds(50))
         d.process.terminate()
         let stoppedAfter = ContinuousClock.now - start
-        let replies = try read(flooding, count: 14, since: start)
+        replies += try read(flooding, count: 3, since: start)   // 1 (held), 50 and 51, in some order
         let statuses = replies.map { ($0.frame.header.requestID, $0.frame.header.status.name) }
-        #expect(Set(replies.map(\.frame.header.requestID)).count == 14, "every frame answered once: \(statuses)")
+        #expect(Set(replies.map(\.frame.header.requestID)).count == 23, "every frame answered once: \(statuses)")
         #expect(replies.contains { $0.frame.header.requestID == 1 && $0.frame.header.status == .ok }, "\(statuses)")
         #expect(replies.allSatisfy { [.ok, .busy, .unavailable].contains($0.frame.header.status) }, "\(statuses)")
-        // Only when the stop came inside the eleventh pause: under make test's load the sleep can overrun
-        // it, or the frames are read so late that the first EMBED has finished and frame 12 is admitted
-        // (seen on a 2-core AMD EPYC: ten BUSY, then 12 OK, which resets the back-off, so nothing was
-        // paused at the stop). Either way every frame is still answered, checked above.
-        let elevenRefused = replies.filter { (2...12).contains($0.frame.header.requestID) && $0.frame.header.status == .busy }.count == 11
-        if stoppedAfter < .milliseconds(1950) && elevenRefused {
-            #expect(replies.contains { $0.frame.header.status == .unavailable }, "frames read after the stop are refused (stopped after \(stoppedAfter)): \(statuses)")
+        // Only when the stop came inside the tenth pause: on a slow machine the held EMBED may finish first
+        // and a later one be admitted (which resets the back-off), or the stop come after the pause. Either
+        // way every frame is still answered, checked above.
+        let allRefused = replies.filter { (20...37).contains($0.frame.header.requestID) }.allSatisfy { $0.frame.header.status == .busy }
+        if stoppedAfter < .milliseconds(950) && allRefused {
+            #expect(replies.contains { $0.frame.header.requestID == 50 && $0.frame.header.status == .unavailable },
+                    "the frame read after the stop is refused (stopped after \(stoppedAfter)): \(statuses)")
         }
+        #expect(await d.waitForExit() == 0)
+    }
+
+    /// Session 15: frames read in the same burst as a pool BUSY are answered at once, not one per pause:
+    /// the later frames of the refused operation BUSY from their headers, others as usual. A worker held
+    /// 3 s by one EMBED, one more queued (`queue_capacity` 1): of twelve more EMBEDs, a STATS and a PING
+    /// written together, the EMBEDs are BUSY and the STATS and PING OK, all before the held EMBED's reply.
+    /// Before, each of the twelve waited for a doubling pause (1 + 2 + … + 2,048 ms) and the STATS behind
+    /// them for all of them, after the held EMBED's reply. (Should the first EMBED still be queued when
+    /// the burst is read, the second is BUSY too; the order checked is the same.)
+    @Test func framesBehindAPoolBusyInTheSameBurstAreAnsweredAtOnce() async throws {
+        let d = try DaemonProcess(["--fake-encoder-delay-ms", "3000", "--workers", "1",
+                                   "--config", try config(#"{"queue_capacity": 1, "max_queue_delay_ms": 0, "busy_backoff_ms": 5000}"#)])
+        let raw = try RawSocket(d.socketPath)
+        defer { raw.close() }
+        var r = Recd_V1_EmbedRequest()
+        r.texts = ["held"]
+        let embed: [UInt8] = try r.serializedBytes()
+        let start = ContinuousClock.now
+        raw.send(frame(.embed, id: 1, embed))
+        try await Task.sleep(for: .milliseconds(300))   // EMBED 1 is running; the next fills the queue
+        var bytes = frame(.embed, id: 2, embed)
+        for id in 3...14 { bytes += frame(.embed, id: UInt32(id), embed) }
+        raw.send(bytes + frame(.stats, id: 15) + frame(.ping, id: 16))
+        var early: [(frame: Frame, seconds: Double)] = []
+        while !Set(3...16).isSubset(of: Set(early.map(\.frame.header.requestID))) {
+            early += try read(raw, count: 1, since: start)
+        }
+        let statuses = early.map { ($0.frame.header.requestID, $0.frame.header.status.name) }
+        #expect(!early.contains { $0.frame.header.requestID == 1 }, "all answered before the held EMBED: \(statuses)")
+        #expect(early.filter { (3...14).contains($0.frame.header.requestID) }.allSatisfy { $0.frame.header.status == .busy }, "\(statuses)")
+        #expect(early.filter { $0.frame.header.requestID >= 15 }.allSatisfy { $0.frame.header.status == .ok }, "\(statuses)")
+        let busyBody = early.first { $0.frame.header.requestID == 14 }.map { String(decoding: $0.frame.body, as: UTF8.self) } ?? ""
+        #expect(busyBody.contains("recd is overloaded"), "the BUSY answered from the header says why: \(busyBody)")
+        d.process.terminate()
         #expect(await d.waitForExit() == 0)
     }
 
