@@ -1,7 +1,7 @@
 // AVX2 + FMA bodies of the elementwise and row kernels (ops.c), with masked loads and stores for tails.
 // Every sum over a row runs in the AVX-512 body's order (16 lanes, then _mm512_reduce_add_ps's tree; see
 // recd_sum16), so the two bodies give bitwise the same floats and an embedding does not depend on which
-// of the two the CPU has (ElementwiseKernelTests checks both against one scalar model of that order).
+// of the two the CPU has (SixteenLaneOrderTests checks both against one scalar model of that order).
 #include "recd_ops.h"
 #include "kernels_internal.h"
 #include "vmath_avx2.h"

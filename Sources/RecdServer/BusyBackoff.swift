@@ -11,7 +11,8 @@
 ///
 /// The rule: the first BUSY pauses ``first`` (1 ms, or the cap if smaller); each refused read burst that
 /// follows without an admitted request in between doubles the pause, up to the cap; an admitted request
-/// resets it. ``FrameHandler`` asks once per read burst and answers every frame already read (session 15). A connection that is refused once waits a millisecond; one that keeps being refused is read at
+/// resets it. ``FrameHandler`` asks once per read burst and answers every frame already read (session
+/// 15). A connection that is refused once waits a millisecond; one that keeps being refused is read at
 /// most once per cap. ``FrameHandler`` pauses only a connection with more frames already waiting (a
 /// pipelining flood); a caller sending one request at a time is never paused.
 public struct BusyBackoff: Sendable, Equatable {

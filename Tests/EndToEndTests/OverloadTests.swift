@@ -50,9 +50,7 @@ import Testing
 
     /// One write's worth of frames: EMBEDs with ids 1…`embeds` (one short text each), then a PING with id 99.
     func embedsThenPing(_ embeds: Int) throws -> [UInt8] {
-        var r = Recd_V1_EmbedRequest()
-        r.texts = ["held"]
-        let embed: [UInt8] = try r.serializedBytes()
+        let embed = try heldEmbedBody()
         var bytes: [UInt8] = []
         for i in 1...embeds { bytes += frame(.embed, id: UInt32(i), embed) }
         return bytes + frame(.ping, id: 99)
@@ -77,10 +75,15 @@ import Testing
 
     /// Two EMBEDs (ids `first`, `first` + 1) in one write.
     func twoEmbeds(_ first: UInt32) throws -> [UInt8] {
+        let embed = try heldEmbedBody()
+        return frame(.embed, id: first, embed) + frame(.embed, id: first + 1, embed)
+    }
+
+    /// The body of an EMBED of one short text.
+    func heldEmbedBody() throws -> [UInt8] {
         var r = Recd_V1_EmbedRequest()
         r.texts = ["held"]
-        let embed: [UInt8] = try r.serializedBytes()
-        return frame(.embed, id: first, embed) + frame(.embed, id: first + 1, embed)
+        return try r.serializedBytes()
     }
 
     /// Back-off after BUSY (`busy_backoff_ms`, ``BusyBackoff``), session 15: the frames already read
@@ -177,9 +180,7 @@ import Testing
                                    "--config", try config(#"{"queue_capacity": 1, "max_queue_delay_ms": 0, "busy_backoff_ms": 5000}"#)])
         let raw = try RawSocket(d.socketPath)
         defer { raw.close() }
-        var r = Recd_V1_EmbedRequest()
-        r.texts = ["held"]
-        let embed: [UInt8] = try r.serializedBytes()
+        let embed = try heldEmbedBody()
         let start = ContinuousClock.now
         raw.send(frame(.embed, id: 1, embed))
         try await Task.sleep(for: .milliseconds(300))   // EMBED 1 is running; the next fills the queue

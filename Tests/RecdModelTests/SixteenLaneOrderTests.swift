@@ -12,11 +12,12 @@ import CRecdKernels
 /// that body, on any x86 CPU against the AVX2 body. Exp is lane-wise and identical on both (the same
 /// polynomial; `ElementwiseKernelTests`), so the model takes its values from `ElementwiseKernels.exp`.
 extension PackedGEMMTests {
-    /// Σ `x` in the AVX-512 kernels' order (see above).
-    static func sum16(_ x: [Float]) -> Float {
+    /// Accumulates `x` (padded with zeros to a multiple of 16) into 16 lanes with `step` (lane j takes
+    /// elements j, j + 16, … in order), then reduces them as `_mm512_reduce_add_ps`: lane j + lane j + 8,
+    /// j + 4, j + 2, j + 1.
+    static func sixteenLanes(_ x: [Float], _ step: (inout Float, Float) -> Void) -> Float {
         var lanes = [Float](repeating: 0, count: 16)
-        let padded = (x.count + 15) / 16 * 16
-        for i in 0..<padded { lanes[i % 16] += i < x.count ? x[i] : 0 }
+        for i in 0..<(x.count + 15) / 16 * 16 { step(&lanes[i % 16], i < x.count ? x[i] : 0) }
         var width = 8
         while width >= 1 {
             for j in 0..<width { lanes[j] = lanes[j] + lanes[j + width] }
@@ -25,21 +26,11 @@ extension PackedGEMMTests {
         return lanes[0]
     }
 
+    /// Σ `x` in the AVX-512 kernels' order (see above).
+    static func sum16(_ x: [Float]) -> Float { sixteenLanes(x) { $0 += $1 } }
+
     /// Σ x·x in the same order, each step one fused multiply-add.
-    static func sumSquares16(_ x: [Float]) -> Float {
-        var lanes = [Float](repeating: 0, count: 16)
-        let padded = (x.count + 15) / 16 * 16
-        for i in 0..<padded {
-            let v: Float = i < x.count ? x[i] : 0
-            lanes[i % 16].addProduct(v, v)
-        }
-        var width = 8
-        while width >= 1 {
-            for j in 0..<width { lanes[j] = lanes[j] + lanes[j + width] }
-            width /= 2
-        }
-        return lanes[0]
-    }
+    static func sumSquares16(_ x: [Float]) -> Float { sixteenLanes(x) { $0.addProduct($1, $1) } }
 
     /// The vector levels this CPU runs (the portable C loops sum in plain order and are not part of this).
     static var vectorLevels: [KernelISA] { [KernelISA.avx512, .avx2].filter { $0 <= PackedGEMM.cpuISA } }

@@ -40,7 +40,7 @@ public struct ModelTextEncoder: TextEncoder {
     }
 
     /// The intra-op helper's counters since start: GEMMs offered to it, column chunks it computed, and
-    /// back-offs (a late helper made the caller run alone for a while); daemon/METRICS.md.
+    /// back-offs (a late helper made the caller run alone for a while); daemon/DAEMON.md, "Latency breakdown".
     public var statsExtras: [String: String] {
         let counts = PackedGEMM.intraOpCounts
         return ["encoder.helper_shared_gemms": String(counts.sharedGEMMs),
