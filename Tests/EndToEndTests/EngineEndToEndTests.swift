@@ -184,6 +184,19 @@ import Testing
         let j = try #require(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any], "\(r.out)\(r.err)")
         #expect(j["n_train"] as? Int == 31 && j["n_test"] as? Int == 2, "\(r.out)")
         #expect(j["busy_retries"] as? Int == 0 && j["accuracy"] != nil, "\(r.out)")
+        #expect(j["precision"] as? String == "fp32", "\(r.out)")
+        let answeredOOS = try #require(j["in_scope_answered_oos"] as? Int, "\(r.out)")
+        #expect((0...2).contains(answeredOOS), "\(r.out)")
+        let firstRight = try #require(j["in_scope_answered_oos_first_right"] as? Int, "\(r.out)")
+        #expect((0...answeredOOS).contains(firstRight), "\(r.out)")
+        // The same with the int8 encoder, and a precision recd does not have.
+        let q = try await run("recbench", ["eval-intent", "--train", train.path, "--test", test.path,
+                                           "--model", DefaultWeightsPath.path, "--precision", "int8", "--json"])
+        #expect(q.status == 0, "\(q.err)")
+        let qj = try #require(JSONSerialization.jsonObject(with: Data(q.out.utf8)) as? [String: Any], "\(q.out)\(q.err)")
+        #expect(qj["precision"] as? String == "int8" && qj["n_test"] as? Int == 2, "\(q.out)")
+        let bad = try await run("recbench", ["eval-intent", "--train", train.path, "--test", test.path, "--precision", "fp16"])
+        #expect(bad.status != 0 && bad.err.contains("--precision must be fp32 or int8; found fp16"), "\(bad.err)")
     }
 
     @Test func intentAnswersWithSlotsAndRefusesPaths() async throws {

@@ -17,7 +17,12 @@ struct EvalIntentCommand: AsyncParsableCommand {
     @Option(help: "Weights file.") var model: String = DefaultWeightsPath.path
     @Option(help: "Requests in flight.") var concurrency: Int = 16
     @Option(help: "Seconds to wait for recd to train and start.") var startTimeout: Double = 900
+    @Option(help: "fp32 or int8: the encoder precision recd trains and answers with.") var precision: String = "fp32"
     @Flag(help: "Print one JSON object (the only output format).") var json = false
+
+    func validate() throws {
+        guard ["fp32", "int8"].contains(precision) else { throw ValidationError("--precision must be fp32 or int8; found \(precision)") }
+    }
 
     func run() async throws {
         let tests = try IntentScoring.load(test)
@@ -29,7 +34,7 @@ struct EvalIntentCommand: AsyncParsableCommand {
         let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("recbench-intent-\(getpid())")
         defer { try? FileManager.default.removeItem(at: dir) }
         let started = Date()
-        let daemon = try DaemonProcess(directory: dir, arguments: ["--model", model, "--intents", train])
+        let daemon = try DaemonProcess(directory: dir, arguments: ["--model", model, "--intents", train, "--precision", precision])
         defer { daemon.stop() }
         FileHandle.standardError.write(Data("recbench: training recd on \(trainCount) examples…\n".utf8))
         let client = try await daemon.waitReady(timeout: startTimeout)
@@ -38,6 +43,7 @@ struct EvalIntentCommand: AsyncParsableCommand {
         // all of it). Less sensitive to other load on the machine than the wall time.
         let trainCPU = daemon.cpuSeconds()
         let predictions = PredictionBox(count: tests.count)
+        let firstInScope = PredictionBox(count: tests.count)
         let evalStart = Date()
         // recd answers BUSY when its queue is longer than it admits (daemon/CONFIG.md, admission): a
         // refused INTENT did nothing and is sent again after a growing delay, as a web app would.
@@ -49,6 +55,7 @@ struct EvalIntentCommand: AsyncParsableCommand {
                 try await client.intent(text)
             }
             predictions.set(i, r.oos ? "oos" : r.intent)
+            firstInScope.set(i, r.alternatives.first?.intent ?? "")
         }
         let evalSeconds = Date().timeIntervalSince(evalStart)
         await client.close()
@@ -57,8 +64,10 @@ struct EvalIntentCommand: AsyncParsableCommand {
         for line in log.split(separator: "\n") where line.contains("intent model trained") {
             FileHandle.standardError.write(Data("recbench: recd: \(line)\n".utf8))
         }
-        var result = IntentScoring.score(gold: tests.map(\.intent), predicted: predictions.values)
+        var result = IntentScoring.score(gold: tests.map(\.intent), predicted: predictions.values,
+                                         firstInScope: firstInScope.values)
         result["n_train"] = trainCount
+        result["precision"] = precision
         result["n_test"] = tests.count
         result["train_seconds"] = (trainSeconds * 100).rounded() / 100
         result["eval_seconds"] = (evalSeconds * 100).rounded() / 100
@@ -95,13 +104,22 @@ enum IntentScoring {
         return lines
     }
 
-    /// accuracy over all lines; in-scope accuracy; OOS recall (when gold has "oos"); macro F1 over gold labels.
-    static func score(gold: [String], predicted: [String]) -> [String: Any] {
-        var correct = 0, inScope = 0, inScopeCorrect = 0, oos = 0, oosCaught = 0
+    /// accuracy over all lines; in-scope accuracy; OOS recall (when gold has "oos"); macro F1 over gold labels;
+    /// how many in-scope lines were answered oos, and of those how many had the right intent as their best
+    /// in-scope alternative (`firstInScope`, one per line): what the out-of-scope threshold cost.
+    static func score(gold: [String], predicted: [String], firstInScope: [String]? = nil) -> [String: Any] {
+        var correct = 0, inScope = 0, inScopeCorrect = 0, inScopeAnsweredOOS = 0, answeredOOSFirstRight = 0
+        var oos = 0, oosCaught = 0
         var tp: [String: Int] = [:], fp: [String: Int] = [:], fn: [String: Int] = [:]
-        for (g, p) in zip(gold, predicted) {
+        for (i, (g, p)) in zip(gold, predicted).enumerated() {
             if g == p { correct += 1; tp[g, default: 0] += 1 } else { fp[p, default: 0] += 1; fn[g, default: 0] += 1 }
-            if g == "oos" { oos += 1; if p == "oos" { oosCaught += 1 } } else { inScope += 1; if g == p { inScopeCorrect += 1 } }
+            if g == "oos" { oos += 1; if p == "oos" { oosCaught += 1 } } else {
+                inScope += 1
+                if g == p { inScopeCorrect += 1 } else if p == "oos" {
+                    inScopeAnsweredOOS += 1
+                    if let f = firstInScope, i < f.count, f[i] == g { answeredOOSFirstRight += 1 }
+                }
+            }
         }
         let labels = Set(gold)
         let f1s = labels.map { l -> Double in
@@ -112,9 +130,13 @@ enum IntentScoring {
         var out: [String: Any] = [
             "accuracy": pct(correct, gold.count),
             "in_scope_accuracy": pct(inScopeCorrect, inScope),
+            // In-scope lines answered oos: the threshold's false alarms, part of what in-scope accuracy loses.
+            "in_scope_answered_oos": inScopeAnsweredOOS,
             "macro_f1": ((f1s.reduce(0, +) / Double(max(1, f1s.count))) * 10000).rounded() / 100,
         ]
         if oos > 0 { out["oos_recall"] = pct(oosCaught, oos) }
+        // Of those, the ones whose best in-scope intent was right: answers the threshold alone turned wrong.
+        if firstInScope != nil { out["in_scope_answered_oos_first_right"] = answeredOOSFirstRight }
         return out
     }
 }
