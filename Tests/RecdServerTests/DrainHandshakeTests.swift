@@ -11,15 +11,21 @@ import Testing
 /// both threads released together by a spinning barrier. A request that started must show in the count
 /// the drain read; if it does not, the drain would have released the engines under it. With the flag read
 /// before the count went up (the order before session 14) the window is a few instructions wide.
+///
+/// The drain side releases a round only once the event-loop side is spinning for it, and then waits a
+/// different short while in each round before it stops accepting, so the rounds sweep the window: on a
+/// loaded machine without that, the event-loop thread was off its core in all 50,000 rounds of one run
+/// (a fresh-clone CI run, session 18) and every round was refused before it began.
 @Suite struct DrainHandshakeTests {
     @Test func aRequestStartedAsTheDrainBeginsIsCountedOrRefused() {
         let shared = ServerShared(logger: Logger(label: "test"), metrics: Metrics())
         let rounds = 50_000
-        let go = ManagedAtomic(0), done = ManagedAtomic(0)
+        let go = ManagedAtomic(0), done = ManagedAtomic(0), ready = ManagedAtomic(0), sink = ManagedAtomic(0)
         let started = ManagedAtomic(false)
         let missed = ManagedAtomic(0), refused = ManagedAtomic(0)
         let loopSide = Thread {
             for round in 1...rounds {
+                ready.store(round, ordering: .releasing)
                 Self.spin { go.load(ordering: .acquiring) >= round }
                 started.store(shared.startRequest(), ordering: .releasing)
                 done.wrappingIncrement(ordering: .acquiringAndReleasing)
@@ -27,8 +33,10 @@ import Testing
         }
         loopSide.start()
         for round in 1...rounds {
+            Self.spin { ready.load(ordering: .acquiring) >= round }
             shared.setAccepting(true)
             go.store(round, ordering: .releasing)
+            for _ in 0..<(round % 64) * 64 { sink.wrappingIncrement(ordering: .relaxed) }
             shared.setAccepting(false)
             let seen = shared.requestsInFlight
             Self.spin { done.load(ordering: .acquiring) >= round }
