@@ -21,7 +21,10 @@ struct EvalIntentCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object (the only output format).") var json = false
 
     func validate() throws {
-        guard ["fp32", "int8"].contains(precision) else { throw ValidationError("--precision must be fp32 or int8; found \(precision)") }
+        guard EncoderPrecision(rawValue: precision) != nil else {
+            let accepted = EncoderPrecision.allCases.map(\.rawValue).joined(separator: " or ")
+            throw ValidationError("--precision must be \(accepted); found \(precision)")
+        }
     }
 
     func run() async throws {
@@ -42,8 +45,8 @@ struct EvalIntentCommand: AsyncParsableCommand {
         // recd's user + system CPU until it answered: model load and training (the training is nearly
         // all of it). Less sensitive to other load on the machine than the wall time.
         let trainCPU = daemon.cpuSeconds()
-        let predictions = PredictionBox(count: tests.count)
-        let firstInScope = PredictionBox(count: tests.count)
+        // Per line: the answer, and the best in-scope intent (the first alternative, also when the answer is oos).
+        let predictions = PredictionBox(count: tests.count, initial: (answer: "", firstInScope: ""))
         let evalStart = Date()
         // recd answers BUSY when its queue is longer than it admits (daemon/CONFIG.md, admission): a
         // refused INTENT did nothing and is sent again after a growing delay, as a web app would.
@@ -54,8 +57,7 @@ struct EvalIntentCommand: AsyncParsableCommand {
             let r = try await retry.run(onBusy: { busyRetries.wrappingIncrement(ordering: .relaxed) }) {
                 try await client.intent(text)
             }
-            predictions.set(i, r.oos ? "oos" : r.intent)
-            firstInScope.set(i, r.alternatives.first?.intent ?? "")
+            predictions.set(i, (r.oos ? "oos" : r.intent, r.alternatives.first?.intent ?? ""))
         }
         let evalSeconds = Date().timeIntervalSince(evalStart)
         await client.close()
@@ -64,8 +66,9 @@ struct EvalIntentCommand: AsyncParsableCommand {
         for line in log.split(separator: "\n") where line.contains("intent model trained") {
             FileHandle.standardError.write(Data("recbench: recd: \(line)\n".utf8))
         }
-        var result = IntentScoring.score(gold: tests.map(\.intent), predicted: predictions.values,
-                                         firstInScope: firstInScope.values)
+        let answers = predictions.values
+        var result = IntentScoring.score(gold: tests.map(\.intent), predicted: answers.map(\.answer),
+                                         firstInScope: answers.map(\.firstInScope))
         result["n_train"] = trainCount
         result["precision"] = precision
         result["n_test"] = tests.count
@@ -78,12 +81,12 @@ struct EvalIntentCommand: AsyncParsableCommand {
 }
 
 /// Predictions filled in from concurrent tasks.
-final class PredictionBox: @unchecked Sendable {
+final class PredictionBox<Value>: @unchecked Sendable {
     private let lock = NSLock()
-    private var storage: [String]
-    init(count: Int) { storage = Array(repeating: "", count: count) }
-    func set(_ i: Int, _ v: String) { lock.lock(); storage[i] = v; lock.unlock() }
-    var values: [String] { lock.lock(); defer { lock.unlock() }; return storage }
+    private var storage: [Value]
+    init(count: Int, initial: Value) { storage = Array(repeating: initial, count: count) }
+    func set(_ i: Int, _ v: Value) { lock.lock(); storage[i] = v; lock.unlock() }
+    var values: [Value] { lock.lock(); defer { lock.unlock() }; return storage }
 }
 
 /// Loading and scoring for intent evaluations; pure.

@@ -89,7 +89,7 @@ struct EvalRecCommand: AsyncParsableCommand {
 
         // 3. Evaluate.
         let evalStart = Date()
-        let ranks = PredictionBox(count: split.test.count)
+        let ranks = PredictionBox(count: split.test.count, initial: "")
         let tests = split.test
         let c = client
         try await forEachConcurrently(Array(tests.indices), width: concurrency) { i in
