@@ -130,14 +130,15 @@ final class BatchLog: Sendable {
         let encoder = HashingEncoder(dimension: 8, onBatch: log.add)
         // A wait long enough to see: a lone request must not pay it.
         let pool = WorkerPool(workers: 2, capacity: 64, encoder: encoder, maxBatchTexts: 32,
-                              maxBatchWait: .milliseconds(800), logger: logger)
+                              maxBatchWait: .seconds(5), logger: logger)
         defer { pool.shutdown() }
         for i in 0..<3 {
             let done = DispatchSemaphore(value: 0)
             let start = ContinuousClock.now
             #expect(pool.submitEmbed(.init(texts: ["alone \(i)"]) { _, _ in done.signal() }))
             done.wait()
-            #expect(ContinuousClock.now - start < .milliseconds(400), "one request in flight ran without waiting for a batch")
+            // Half the wait: a stall of a loaded machine is not mistaken for waiting for company.
+            #expect(ContinuousClock.now - start < .milliseconds(2_500), "one request in flight ran without waiting for a batch")
         }
         #expect(log.all.map(\.count) == [1, 1, 1])
     }
