@@ -98,7 +98,9 @@ import Testing
     }
 
     @Test func busyWhenTheQueueIsFull() async throws {
-        let d = try InProcessDaemon(encoderDelay: .milliseconds(300)) { $0.queueCapacity = 2; $0.maxBatchTexts = 1 }
+        // Each call holds a worker 1 s, so the eight calls all arrive while the first ones run even when a
+        // loaded machine is slow to start the tasks that send them.
+        let d = try InProcessDaemon(encoderDelay: .seconds(1)) { $0.queueCapacity = 2; $0.maxBatchTexts = 1 }
         let client = try await RecdClient.connect(socketPath: d.path)
         let codes = OrderLog()
         await withTaskGroup(of: Void.self) { group in
@@ -137,7 +139,9 @@ import Testing
     }
 
     @Test func inFlightLimitPerConnectionAnswersBusy() async throws {
-        let d = try InProcessDaemon(encoderDelay: .milliseconds(300)) { $0.maxInFlightPerConnection = 2 }
+        // 1.5 s per call: the five pipelined calls are all written while the first two are in flight, even on
+        // a loaded machine (with 300 ms that was a narrow margin for the task group's start-up).
+        let d = try InProcessDaemon(encoderDelay: .milliseconds(1_500)) { $0.maxInFlightPerConnection = 2 }
         let connection = try await RecdConnection.connect(socketPath: d.path)
         let codes = OrderLog()
         await withTaskGroup(of: Void.self) { group in

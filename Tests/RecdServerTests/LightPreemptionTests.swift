@@ -36,6 +36,12 @@ import Testing
 
     static let bulkTexts = (0..<6).map { "bulk text \($0)" }
 
+    /// Waits until the encoder has begun `count` calls (it logs a call as it begins it), for at most 10 s:
+    /// a fixed 50 ms sleep assumed a new worker thread started the bulk batch within it.
+    static func waitForCalls(_ log: BatchLog, _ count: Int) {
+        for _ in 0..<2_000 where log.all.count < count { Thread.sleep(forTimeInterval: 0.005) }
+    }
+
     /// What happened when a bulk job of six texts (600 ms) was followed, 50 ms in, by a light one-text job.
     struct Outcome {
         var order: [String]
@@ -52,7 +58,7 @@ import Testing
         defer { pool.shutdown() }
         let c = Completions()
         submit(pool, "bulk", texts: Self.bulkTexts, flow: Self.bulk, c)
-        Thread.sleep(forTimeInterval: 0.05)   // the worker is inside the bulk batch's first block
+        Self.waitForCalls(log, 1)   // the worker is inside the bulk batch's first block
         submit(pool, "light", texts: ["a light query"], flow: Self.light, c)
         #expect(c.done.wait(timeout: .now() + 10) == .success)
         return Outcome(order: c.order.withLock { $0 }, calls: log.all, betweenBlocks: pool.lightBatchesBetweenBlocks,
@@ -86,14 +92,22 @@ import Testing
     /// A light batch never interrupts another light batch, nor is a bulk job run in between.
     @Test func onlyABulkBatchIsInterruptedAndOnlyByLightJobs() throws {
         let log = BatchLog()
-        let pool = pool(workers: 1, preemption: true, log: log)
+        // "light 1" is held inside its call until the other two are queued, then runs 5 ms more: the bulk
+        // job has not waited the 100 ms after which bulk goes first (with a 50 ms sleep in place of the
+        // gate, a worker late by 50 ms on a loaded machine would have let it).
+        let started = DispatchSemaphore(value: 0), gate = DispatchSemaphore(value: 0)
+        let encoder = HashingEncoder(dimension: 8, delayPerText: .milliseconds(5), blocks: 6) { texts in
+            log.add(texts)
+            if texts == ["a light text"] { started.signal(); gate.wait() }
+        }
+        let pool = pool(workers: 1, preemption: true, log: log, encoder: encoder)
         defer { pool.shutdown() }
         let c = Completions()
-        // One text (100 ms): the bulk job queued at 50 ms has not waited the 100 ms after which bulk goes first.
         submit(pool, "light 1", texts: ["a light text"], flow: Self.light, c)
-        Thread.sleep(forTimeInterval: 0.05)
+        #expect(started.wait(timeout: .now() + 10) == .success)
         submit(pool, "light 2", texts: ["another light query"], flow: CallerFlow(id: 3, depth: 1), c)
         submit(pool, "bulk", texts: ["bulk text"], flow: Self.bulk, c)
+        gate.signal()
         #expect(c.done.wait(timeout: .now() + 10) == .success)
         #expect(c.order.withLock { $0 } == ["light 1", "light 2", "bulk"])
         #expect(pool.lightBatchesBetweenBlocks == 0)
@@ -107,7 +121,7 @@ import Testing
         defer { pool.shutdown() }
         let c = Completions()
         submit(pool, "bulk", texts: Self.bulkTexts, flow: Self.bulk, c)
-        Thread.sleep(forTimeInterval: 0.05)
+        Self.waitForCalls(log, 1)
         c.done.enter()
         #expect(pool.submitTask(flow: Self.light) { _ in
             c.order.withLock { $0.append("task") }

@@ -37,7 +37,13 @@ import Testing
         running.wait()
         embed("beside a running task")
         release.signal()
-        Thread.sleep(forTimeInterval: 0.05)   // the task's worker finishes and parks
+        // The task's worker finishes: wait for the pool to count no worker busy (a fixed 50 ms sleep
+        // assumed the woken thread ran within it).
+        for _ in 0..<2_000 {
+            pool.lock.lock(); let busy = pool.busy; pool.lock.unlock()
+            if busy == 0 { break }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
         embed("alone again")
         #expect(allowed.withLock { $0 } == ["alone": true, "beside a running task": false, "alone again": true],
                 "the flag is set per batch: found \(allowed.withLock { $0 })")

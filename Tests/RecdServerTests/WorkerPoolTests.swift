@@ -16,9 +16,13 @@ final class BatchLog: Sendable {
 
     @Test func concurrentEmbedsAreBatchedIntoOneEncoderCall() throws {
         let log = BatchLog()
-        // One worker, blocked by a slow first call: the next requests queue up meanwhile
-        // and must come out as one batch.
-        let encoder = HashingEncoder(dimension: 8, delay: .milliseconds(200), onBatch: log.add)
+        // One worker, held inside its first call: the next requests queue up meanwhile and must come out
+        // as one batch.
+        let started = DispatchSemaphore(value: 0), gate = DispatchSemaphore(value: 0)
+        let encoder = HashingEncoder(dimension: 8) { texts in
+            log.add(texts)
+            if texts == ["first"] { started.signal(); gate.wait() }
+        }
         let pool = WorkerPool(workers: 1, capacity: 64, encoder: encoder, maxBatchTexts: 32,
                               maxBatchWait: .zero, logger: logger)
         defer { pool.shutdown() }
@@ -32,8 +36,9 @@ final class BatchLog: Sendable {
             }))
         }
         submit("first")
-        Thread.sleep(forTimeInterval: 0.05)  // the worker is now inside the slow call
+        #expect(started.wait(timeout: .now() + 10) == .success)  // the worker is now inside the first call
         for i in 0..<10 { submit("text \(i)") }
+        gate.signal()
         #expect(done.wait(timeout: .now() + 10) == .success)
         #expect(log.all.count == 2, "expected 2 encoder calls, got \(log.all.map(\.count))")
         #expect(log.all.last?.count == 10)
@@ -63,7 +68,13 @@ final class BatchLog: Sendable {
     /// whose batches cost 10 ms per text.
     func batchSizesBehindABusyWorker(_ batching: BatchPolicy, flow: CallerFlow = .anonymous) -> [Int] {
         let log = BatchLog()
-        let encoder = HashingEncoder(dimension: 8, delayPerText: .milliseconds(10), onBatch: log.add)
+        // "first" holds the worker inside its call until the ten are queued: a fixed 3 ms sleep, then a
+        // 1 ms poll for the call to start, each let a loaded CI run batch the ten in two parts.
+        let started = DispatchSemaphore(value: 0), gate = DispatchSemaphore(value: 0)
+        let encoder = HashingEncoder(dimension: 8, delayPerText: .milliseconds(10)) { texts in
+            log.add(texts)
+            if texts == ["first"] { started.signal(); gate.wait() }
+        }
         let pool = WorkerPool(workers: 1, capacity: 64, encoder: encoder, batching: batching, logger: logger,
                               warmUp: { _ in })
         defer { pool.shutdown() }
@@ -75,10 +86,9 @@ final class BatchLog: Sendable {
             #expect(pool.submitEmbed(.init(texts: [text]) { _, _ in done.leave() }, flow: flow))
         }
         submit("first")
-        // Wait until the worker is inside the first call (the encoder logs a call as it starts it); a fixed
-        // 3 ms sleep was too short once on a loaded CI run, and "first" was batched with the ten.
-        for _ in 0..<2000 where log.all.count == warmUpCalls { Thread.sleep(forTimeInterval: 0.001) }
+        #expect(started.wait(timeout: .now() + 10) == .success)
         for i in 0..<10 { submit("text \(i)") }
+        gate.signal()
         #expect(done.wait(timeout: .now() + 10) == .success)
         return log.all.dropFirst(warmUpCalls + 1).map(\.count)
     }
@@ -158,20 +168,26 @@ final class BatchLog: Sendable {
     }
 
     @Test func fullQueueRefusesAtOnce() throws {
-        let encoder = HashingEncoder(dimension: 8, delay: .milliseconds(300))
+        // "running" holds the only worker until the queue has been tried: a submit that waited for room
+        // would never return (the test's time bound catches it), and no sleep decides what is queued.
+        let started = DispatchSemaphore(value: 0), gate = DispatchSemaphore(value: 0)
+        let encoder = HashingEncoder(dimension: 8) { texts in
+            if texts == ["running"] { started.signal(); gate.wait() }
+        }
         let pool = WorkerPool(workers: 1, capacity: 2, encoder: encoder, maxBatchTexts: 1,
                               maxBatchWait: .zero, logger: logger)
         defer { pool.shutdown() }
         let done = DispatchGroup()
         done.enter()
         #expect(pool.submitEmbed(.init(texts: ["running"]) { _, _ in done.leave() }))
-        Thread.sleep(forTimeInterval: 0.05)
+        #expect(started.wait(timeout: .now() + 10) == .success)
         #expect(pool.submitEmbed(.init(texts: ["q1"]) { _, _ in }))
         #expect(pool.submitEmbed(.init(texts: ["q2"]) { _, _ in }))
         let start = Date()
         #expect(!pool.submitEmbed(.init(texts: ["q3"]) { _, _ in }), "a third queued job must be refused")
-        #expect(Date().timeIntervalSince(start) < 0.05, "refusal must not wait")
+        #expect(Date().timeIntervalSince(start) < 1, "refusal must not wait")
         #expect(pool.depth == 2)
+        gate.signal()
         _ = done.wait(timeout: .now() + 5)
     }
 
