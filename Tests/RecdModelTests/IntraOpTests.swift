@@ -8,8 +8,8 @@ extension PackedGEMMTests {
     @Test(arguments: KernelISA.allCases) func splitGEMMIsBitwiseTheSame(isa: KernelISA) {
         Self.withPath(isa: isa) {
             var splits = 0
-            /// `tries` split products of one shape, each compared bit for bit with one thread's; stops early
-            /// once the helper has taken a chunk when `untilSplit`.
+            // `tries` split products of one shape, each compared bit for bit with one thread's; stops early
+            // once the helper has taken a chunk when `untilSplit`.
             func check(_ m: Int, _ n: Int, _ k: Int, tries: Int, untilSplit: Bool = false) {
                 let a = Self.values(m * k, seed: UInt64(m * 3 + k))
                 let w = Self.values(n * k, seed: UInt64(n + k))

@@ -95,19 +95,16 @@ import Testing
         // "light 1" is held inside its call until the other two are queued, then runs 5 ms more: the bulk
         // job has not waited the 100 ms after which bulk goes first (with a 50 ms sleep in place of the
         // gate, a worker late by 50 ms on a loaded machine would have let it).
-        let started = DispatchSemaphore(value: 0), gate = DispatchSemaphore(value: 0)
-        let encoder = HashingEncoder(dimension: 8, delayPerText: .milliseconds(5), blocks: 6) { texts in
-            log.add(texts)
-            if texts == ["a light text"] { started.signal(); gate.wait() }
-        }
+        let held = HeldCall(["a light text"])
+        let encoder = HashingEncoder(dimension: 8, delayPerText: .milliseconds(5), blocks: 6) { log.add($0); held.hold($0) }
         let pool = pool(workers: 1, preemption: true, log: log, encoder: encoder)
         defer { pool.shutdown() }
         let c = Completions()
         submit(pool, "light 1", texts: ["a light text"], flow: Self.light, c)
-        #expect(started.wait(timeout: .now() + 10) == .success)
+        #expect(held.waitUntilHeld())
         submit(pool, "light 2", texts: ["another light query"], flow: CallerFlow(id: 3, depth: 1), c)
         submit(pool, "bulk", texts: ["bulk text"], flow: Self.bulk, c)
-        gate.signal()
+        held.release()
         #expect(c.done.wait(timeout: .now() + 10) == .success)
         #expect(c.order.withLock { $0 } == ["light 1", "light 2", "bulk"])
         #expect(pool.lightBatchesBetweenBlocks == 0)

@@ -11,6 +11,19 @@ final class BatchLog: Sendable {
     var all: [[String]] { batches.withLock { $0 } }
 }
 
+/// Holds the worker inside the encoder call for `texts` until ``release()``, so a test can queue work
+/// behind it without sleeping: call ``hold(_:)`` from the stand-in encoder's `onBatch`.
+final class HeldCall: Sendable {
+    let texts: [String]
+    private let started = DispatchSemaphore(value: 0), gate = DispatchSemaphore(value: 0)
+    init(_ texts: [String]) { self.texts = texts }
+    /// On the worker: blocks when this is the held call.
+    func hold(_ texts: [String]) { if texts == self.texts { started.signal(); gate.wait() } }
+    /// On the test: whether the worker entered the held call within 10 s.
+    func waitUntilHeld() -> Bool { started.wait(timeout: .now() + 10) == .success }
+    func release() { gate.signal() }
+}
+
 @Suite struct WorkerPoolTests {
     let logger = Logger(label: "test")
 
@@ -18,11 +31,8 @@ final class BatchLog: Sendable {
         let log = BatchLog()
         // One worker, held inside its first call: the next requests queue up meanwhile and must come out
         // as one batch.
-        let started = DispatchSemaphore(value: 0), gate = DispatchSemaphore(value: 0)
-        let encoder = HashingEncoder(dimension: 8) { texts in
-            log.add(texts)
-            if texts == ["first"] { started.signal(); gate.wait() }
-        }
+        let held = HeldCall(["first"])
+        let encoder = HashingEncoder(dimension: 8) { log.add($0); held.hold($0) }
         let pool = WorkerPool(workers: 1, capacity: 64, encoder: encoder, maxBatchTexts: 32,
                               maxBatchWait: .zero, logger: logger)
         defer { pool.shutdown() }
@@ -36,9 +46,9 @@ final class BatchLog: Sendable {
             }))
         }
         submit("first")
-        #expect(started.wait(timeout: .now() + 10) == .success)  // the worker is now inside the first call
+        #expect(held.waitUntilHeld())  // the worker is now inside the first call
         for i in 0..<10 { submit("text \(i)") }
-        gate.signal()
+        held.release()
         #expect(done.wait(timeout: .now() + 10) == .success)
         #expect(log.all.count == 2, "expected 2 encoder calls, got \(log.all.map(\.count))")
         #expect(log.all.last?.count == 10)
@@ -70,11 +80,8 @@ final class BatchLog: Sendable {
         let log = BatchLog()
         // "first" holds the worker inside its call until the ten are queued: a fixed 3 ms sleep, then a
         // 1 ms poll for the call to start, each let a loaded CI run batch the ten in two parts.
-        let started = DispatchSemaphore(value: 0), gate = DispatchSemaphore(value: 0)
-        let encoder = HashingEncoder(dimension: 8, delayPerText: .milliseconds(10)) { texts in
-            log.add(texts)
-            if texts == ["first"] { started.signal(); gate.wait() }
-        }
+        let held = HeldCall(["first"])
+        let encoder = HashingEncoder(dimension: 8, delayPerText: .milliseconds(10)) { log.add($0); held.hold($0) }
         let pool = WorkerPool(workers: 1, capacity: 64, encoder: encoder, batching: batching, logger: logger,
                               warmUp: { _ in })
         defer { pool.shutdown() }
@@ -86,9 +93,9 @@ final class BatchLog: Sendable {
             #expect(pool.submitEmbed(.init(texts: [text]) { _, _ in done.leave() }, flow: flow))
         }
         submit("first")
-        #expect(started.wait(timeout: .now() + 10) == .success)
+        #expect(held.waitUntilHeld())
         for i in 0..<10 { submit("text \(i)") }
-        gate.signal()
+        held.release()
         #expect(done.wait(timeout: .now() + 10) == .success)
         return log.all.dropFirst(warmUpCalls + 1).map(\.count)
     }
@@ -170,24 +177,22 @@ final class BatchLog: Sendable {
     @Test func fullQueueRefusesAtOnce() throws {
         // "running" holds the only worker until the queue has been tried: a submit that waited for room
         // would never return (the test's time bound catches it), and no sleep decides what is queued.
-        let started = DispatchSemaphore(value: 0), gate = DispatchSemaphore(value: 0)
-        let encoder = HashingEncoder(dimension: 8) { texts in
-            if texts == ["running"] { started.signal(); gate.wait() }
-        }
+        let held = HeldCall(["running"])
+        let encoder = HashingEncoder(dimension: 8, onBatch: held.hold)
         let pool = WorkerPool(workers: 1, capacity: 2, encoder: encoder, maxBatchTexts: 1,
                               maxBatchWait: .zero, logger: logger)
         defer { pool.shutdown() }
         let done = DispatchGroup()
         done.enter()
         #expect(pool.submitEmbed(.init(texts: ["running"]) { _, _ in done.leave() }))
-        #expect(started.wait(timeout: .now() + 10) == .success)
+        #expect(held.waitUntilHeld())
         #expect(pool.submitEmbed(.init(texts: ["q1"]) { _, _ in }))
         #expect(pool.submitEmbed(.init(texts: ["q2"]) { _, _ in }))
         let start = Date()
         #expect(!pool.submitEmbed(.init(texts: ["q3"]) { _, _ in }), "a third queued job must be refused")
         #expect(Date().timeIntervalSince(start) < 1, "refusal must not wait")
         #expect(pool.depth == 2)
-        gate.signal()
+        held.release()
         _ = done.wait(timeout: .now() + 5)
     }
 
