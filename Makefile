@@ -68,8 +68,10 @@ test: deps model-src
 	for p in recd recctl recbench; do swift build $(SWIFT_FLAGS) --product $$p || exit 1; done
 	$(MAKE) --no-print-directory $(WEIGHTS)
 	@# The whole log is long and CI keeps only its tail: on failure, the failing tests' lines come last.
+	@# Free disk and memory are printed before and after (a full disk cuts a CI log short unexplained).
+	@df -h . /tmp $(CACHE) | sed 's/^/disk: /'; free -m | sed 's/^/memory: /'
 	mkdir -p .build; set -o pipefail; swift test $(SWIFT_FLAGS) --skip-build 2>&1 | tee .build/swift-test.log || { \
-	  echo "== failed (from .build/swift-test.log):"; \
+	  echo "== failed (from .build/swift-test.log):"; df -h . /tmp | sed 's/^/disk: /'; free -m | sed 's/^/memory: /'; \
 	  grep -aE '✘|error: |Test Case .* failed|Fatal error|Assertion failed' .build/swift-test.log | tail -40; exit 1; }
 	RECD_BIN=.build/debug/recd RECD_TEST_ARGS="--model $(WEIGHTS) --catalog $(CURDIR)/daemon/demo/catalog.jsonl \
 	  --intents $(CURDIR)/daemon/demo/intents.jsonl" bash client/python/run-tests.sh

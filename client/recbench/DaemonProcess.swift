@@ -24,7 +24,7 @@ final class DaemonProcess: @unchecked Sendable {
         process.arguments = ["--socket", socket, "--store", directory.appendingPathComponent("store").path,
                              "--cache-dir", directory.appendingPathComponent("cache").path] + arguments
         let log = directory.appendingPathComponent("recd.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)  // FileHandle below throws if it failed
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.standardOutput = handle
