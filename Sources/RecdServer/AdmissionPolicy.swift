@@ -16,7 +16,7 @@ public enum QueueDelayLimit: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .off: return "off"
-        case .fixed(let d): return "\(d.wholeMilliseconds) ms"
+        case .fixed(let d): return "\(d.inMilliseconds) ms"
         case .automatic: return "auto"
         case .adaptive: return "adaptive"
         }
@@ -27,8 +27,9 @@ public enum QueueDelayLimit: Sendable, Equatable, CustomStringConvertible {
 ///
 /// The estimated wait is the queued work's estimated time (``ServiceCosts/queuedWork(texts:tasks:maxBatch:)``)
 /// divided by the workers.
-/// Work already running is left out, so an idle queue always admits and a client with one request
-/// in flight is never refused because of its own previous request.
+/// With the automatic limit, work already running is left out, so an idle queue always admits and a
+/// client with one request in flight is never refused because of its own previous request; a fixed limit
+/// also counts the running work's estimated remainder (``admits(queuedWork:running:costs:)``).
 ///
 /// Why the automatic limit is a multiple of one request's time: what a refused flood must protect is
 /// the latency of the requests that are admitted, and what they are compared with is a request alone.
@@ -70,11 +71,22 @@ public struct AdmissionPolicy: Sendable, Equatable {
     /// Estimated wait (ns) of a job queued behind `queuedWork` ns of work.
     public func estimatedWait(queuedWork: UInt64) -> UInt64 { queuedWork / UInt64(workers) }
 
-    /// Whether a job may queue behind `queuedWork` ns of estimated work (`.adaptive` always: the pool
-    /// asks ``AdmissionControl``, which also needs the queue's state).
-    public func admits(queuedWork: UInt64, costs: ServiceCosts) -> Bool {
+    /// Whether a job may queue behind `queuedWork` ns of estimated work while the workers' running batches
+    /// and tasks still need `running` ns (`.adaptive` always: the pool asks ``AdmissionControl``, which
+    /// also needs the queue's state).
+    ///
+    /// Only a fixed limit counts `running`: it is a wall-clock promise (no admitted request should wait
+    /// longer than N ms for a worker), and a request queued behind a batch that has just started waits
+    /// for all of it. With 16 open-loop connections at twice capacity, one worker and a 1 ms limit, leaving
+    /// the running batch out let admitted requests wait 1.43 ms at the median (daemon/DAEMON.md,
+    /// "Session 20"). The automatic limit keeps leaving it out: it is a multiple of one request's time
+    /// chosen so that ordinary concurrency (eight closed-loop connections) is never refused, and a
+    /// client's own request that is still running does not count against its next one.
+    public func admits(queuedWork: UInt64, running: UInt64 = 0, costs: ServiceCosts) -> Bool {
         if limit == .adaptive { return true }
-        guard let limit = limitNanos(costs) else { return true }
-        return estimatedWait(queuedWork: queuedWork) <= limit
+        guard let limitNanos = limitNanos(costs) else { return true }
+        var work = queuedWork
+        if case .fixed = limit { work &+= running }
+        return estimatedWait(queuedWork: work) <= limitNanos
     }
 }

@@ -34,8 +34,8 @@ extension ServerConfiguration {
         try atLeast(0, Int(maxBatchWait.wholeMicroseconds), "batch_wait_us")
         try atLeast(0, Int(drainTimeout.wholeMilliseconds), "drain_timeout_ms")
         try atLeast(0, Int(busyBackoff.wholeMilliseconds), "busy_backoff_ms")
-        if case .fixed(let d) = queueDelayLimit {
-            try atLeast(0, Int(d.wholeMilliseconds), "max_queue_delay_ms")
+        if case .fixed(let d) = queueDelayLimit, d < .zero {
+            throw ConfigFile.Error(description: "max_queue_delay_ms must be at least 0, found \(d.inMilliseconds)")
         }
         try atLeast(1, requestLimits.maxTextsPerRequest, "max_texts_per_request")
         try atLeast(1, requestLimits.maxTextBytes, "max_text_bytes")
@@ -85,4 +85,6 @@ extension Duration {
     var wholeMicroseconds: Int64 { components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000 }
     /// Whole milliseconds (truncated).
     var wholeMilliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+    /// Milliseconds, with fractions.
+    var inMilliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
 }

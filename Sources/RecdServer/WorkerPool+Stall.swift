@@ -10,6 +10,14 @@ struct WorkerActivity: Sendable, Equatable {
     var since: UInt64 = 0
     /// While parked: when a wake-up claimed this worker (0 = not yet).
     var claimed: UInt64 = 0
+    /// While running: when its batch or task is expected to end (monotonic ns, by ``ServiceCosts``; 0 = unknown).
+    var expectedEnd: UInt64 = 0
+
+    /// The estimated time (ns) `workers` still need for what they are running at `now`: the sum over the
+    /// running ones of what is left to their `expectedEnd` (pure).
+    static func remainder(of workers: [WorkerActivity], now: UInt64) -> UInt64 {
+        workers.reduce(0) { sum, a in a.phase == .running && a.expectedEnd > now ? sum &+ (a.expectedEnd &- now) : sum }
+    }
 
     /// `parked 12.10 ms (claimed 3.20 ms ago)`, `running 0.52 ms`: times before `now`.
     func describe(at now: UInt64) -> String {

@@ -272,6 +272,7 @@ extension WorkerPool {
         defer { busy += 1 }
         switch head.job {
         case .task(let body):
+            activity[index].expectedEnd = took &+ costs.task
             return .task(body, enqueued: head.enqueued, sharesCores: BatchPolicy.mayShareCores(otherWorkersBusy: busy, onlyWhenAlone: helperOnlyWhenAlone),
                          lane: lane)
         case .embed(let first):
@@ -297,6 +298,7 @@ extension WorkerPool {
             }
             runningTexts += count
             runningBatches += 1
+            activity[index].expectedEnd = monotonicNanos() &+ costs.queuedWork(texts: count, tasks: 0, maxBatch: count)
             return .embeds(jobs, oldest: head.enqueued, sharesCores: BatchPolicy.mayShareCores(otherWorkersBusy: busy, onlyWhenAlone: helperOnlyWhenAlone),
                            lane: lane)
         }

@@ -231,10 +231,16 @@ public final class WorkerPool: @unchecked Sendable {
             &+ costs.queuedWork(texts: bulk.texts, tasks: bulk.tasks, maxBatch: bulkBatch)
     }
 
+    /// Estimated time (ns) the running batches and tasks still need, summed over workers (each costed by
+    /// ``ServiceCosts`` when it started; one that overran its estimate counts 0). Caller holds `lock`.
+    func runningRemainder(now: UInt64) -> UInt64 { WorkerActivity.remainder(of: activity, now: now) }
+
     /// Whether a job from `flow` may queue now (``AdmissionPolicy``; with `.adaptive` ``AdmissionControl``:
     /// a light job waits for the light lane only, a bulk job for everything queued). Caller holds `lock`.
     private func admits(_ flow: CallerFlow, now: UInt64) -> Bool {
-        guard admission.limit == .adaptive else { return admission.admits(queuedWork: queuedWork, costs: costs) }
+        guard admission.limit == .adaptive else {
+            return admission.admits(queuedWork: queuedWork, running: runningRemainder(now: now), costs: costs)
+        }
         let lane = PoolQueue<Queued>.lane(for: flow)
         let ahead = lane == .light ? Self.estimatedWork(light: queue.light, bulk: LaneLoad(), costs: costs, batching: batching) : queuedWork
         let target = admission.limitNanos(costs)

@@ -78,6 +78,34 @@ import Testing
         #expect(fixed.limitNanos(ServiceCosts()) == 20_000_000, "a fixed limit needs no measurement")
         #expect(fixed.admits(queuedWork: 20_000_000, costs: calibrated))
         #expect(!fixed.admits(queuedWork: 20_000_001, costs: calibrated))
-        #expect(fixed.admits(queuedWork: 0, costs: calibrated), "an empty queue always admits")
+        #expect(fixed.admits(queuedWork: 0, costs: calibrated), "an empty queue and idle workers admit")
+        // A fixed limit counts what the running batches still need; the automatic one does not.
+        #expect(fixed.admits(queuedWork: 15_000_000, running: 5_000_000, costs: calibrated))
+        #expect(!fixed.admits(queuedWork: 15_000_000, running: 5_000_001, costs: calibrated))
+        #expect(!fixed.admits(queuedWork: 0, running: 20_000_001, costs: calibrated), "an empty queue behind a long batch: BUSY")
+        let two = AdmissionPolicy(limit: .fixed(.milliseconds(20)), workers: 2)
+        #expect(two.admits(queuedWork: 10_000_000, running: 30_000_000, costs: calibrated), "two workers share queued and running work")
+        #expect(!two.admits(queuedWork: 10_000_000, running: 30_000_002, costs: calibrated))
+        let auto = AdmissionPolicy(limit: .automatic, workers: 1)
+        #expect(auto.admits(queuedWork: 0, running: .max / 2, costs: calibrated), "auto leaves running work out")
+        let half = AdmissionPolicy(limit: QueueDelaySetting.milliseconds(0.5).limit, workers: 1)
+        #expect(half.limitNanos(ServiceCosts()) == 500_000, "fractions of a millisecond")
+        #expect(half.admits(queuedWork: 0, running: 500_000, costs: calibrated))
+        #expect(!half.admits(queuedWork: 0, running: 500_001, costs: calibrated))
+    }
+
+    /// What the running workers still need: each running one's time to its expected end, none for a
+    /// worker that is parked or has overrun its estimate.
+    @Test func runningRemainderSumsWhatIsLeftOfRunningWork() {
+        var running = WorkerActivity(phase: .running, since: 100)
+        running.expectedEnd = 1_000
+        var overran = WorkerActivity(phase: .running, since: 100)
+        overran.expectedEnd = 300
+        var parked = WorkerActivity(phase: .parked, since: 100)
+        parked.expectedEnd = 5_000   // left over from its last batch
+        #expect(WorkerActivity.remainder(of: [running, overran, parked], now: 400) == 600)
+        #expect(WorkerActivity.remainder(of: [running, running], now: 400) == 1_200)
+        #expect(WorkerActivity.remainder(of: [running], now: 1_000) == 0)
+        #expect(WorkerActivity.remainder(of: [], now: 0) == 0)
     }
 }

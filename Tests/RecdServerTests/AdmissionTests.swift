@@ -10,14 +10,14 @@ import Testing
 @Suite struct AdmissionTests {
     let logger = Logger(label: "test")
 
-    /// Runs one 60 ms task to completion so the pool's task cost estimate is ≥ 60 ms.
-    func calibrate(_ pool: WorkerPool) {
+    /// Runs one task of `seconds` (60 ms unless told) to completion so the pool's task cost estimate is at least that.
+    func calibrate(_ pool: WorkerPool, seconds: Double = 0.06) {
         let done = DispatchSemaphore(value: 0)
-        #expect(pool.submitTask { _ in Thread.sleep(forTimeInterval: 0.06); done.signal() })
+        #expect(pool.submitTask { _ in Thread.sleep(forTimeInterval: seconds); done.signal() })
         done.wait()
         // The worker records the cost just after the task returns.
         for _ in 0..<1000 where pool.estimatedTaskCost == 0 { Thread.sleep(forTimeInterval: 0.005) }
-        #expect(pool.estimatedTaskCost >= 60_000_000)
+        #expect(pool.estimatedTaskCost >= UInt64(seconds * 1e9))
     }
 
     /// Submits until admitted (the pool frees its estimate just after a job returns); false after 10 s.
@@ -29,24 +29,32 @@ import Testing
         return false
     }
 
+    /// A fixed limit counts the queued work and what the running task still needs (its estimate, ≥ 500 ms,
+    /// from when the worker took it): behind it even an empty queue refuses, until the estimate has run out.
     @Test func jobsWaitingLongerThanTheLimitAreRefused() {
         let pool = WorkerPool(workers: 1, capacity: 64, encoder: nil, maxBatchTexts: 1, maxBatchWait: .zero,
                               maxQueueDelay: .milliseconds(10), logger: logger)
         defer { pool.shutdown() }
-        calibrate(pool)
+        calibrate(pool, seconds: 0.5)
         let release = DispatchSemaphore(value: 0)
         let finished = DispatchGroup()
         finished.enter()
         #expect(pool.submitTask { _ in release.wait(); finished.leave() }, "an idle pool admits whatever the estimate")
         for _ in 0..<1000 where pool.depth > 0 { Thread.sleep(forTimeInterval: 0.005) }   // the worker takes it
+        #expect(!pool.submitTask { _ in }, "the queue is empty, but the running task is expected to need ~500 ms more: BUSY")
+        #expect(pool.depth == 0, "the refused job was not queued")
+        // Past its estimate the running task counts nothing; a queued task, estimated ≥ 500 ms, still does.
+        Thread.sleep(forTimeInterval: 0.6)
         finished.enter()
-        #expect(pool.submitTask { _ in finished.leave() }, "an empty queue admits: running work is not counted")
-        #expect(!pool.submitTask { _ in }, "one queued task estimated at ≥ 60 ms exceeds a 10 ms limit: BUSY")
+        let admitted = pool.submitTask { _ in finished.leave() }
+        if !admitted { finished.leave() }
+        #expect(admitted, "the running task overran its estimate: it no longer counts")
+        #expect(!pool.submitTask { _ in }, "one queued task estimated at ≥ 500 ms exceeds a 10 ms limit: BUSY")
         #expect(pool.depth == 1, "the refused job was not queued")
         release.signal()
-        finished.wait()
+        #expect(finished.wait(timeout: .now() + 30) == .success)
         let ran = DispatchSemaphore(value: 0)
-        #expect(submitEventually(pool) { _ in ran.signal() }, "once the queue is empty again, jobs are admitted")
+        #expect(submitEventually(pool) { _ in ran.signal() }, "once the queue is empty and the worker free, jobs are admitted")
         ran.wait()
     }
 
@@ -111,12 +119,25 @@ import Testing
         #expect(ConfigFile.knownKeys.contains("max_queue_delay_ms"))
         #expect(QueueDelaySetting(parsing: "auto") == .auto)
         #expect(QueueDelaySetting(parsing: "12") == .milliseconds(12))
+        #expect(QueueDelaySetting(parsing: "0.25") == .milliseconds(0.25), "fractions: --max-queue-delay-ms 0.25")
         #expect(QueueDelaySetting(parsing: "soon") == nil)
+        #expect(QueueDelaySetting(parsing: "nan") == nil)
+        #expect(QueueDelaySetting(parsing: "inf") == nil)
+        file.max_queue_delay_ms = .milliseconds(0.5)
+        try file.apply(to: &c)
+        #expect(c.queueDelayLimit == .fixed(.microseconds(500)))
+        try c.validateLimits()
+        file.max_queue_delay_ms = .milliseconds(-0.5)
+        try file.apply(to: &c)
+        #expect { try c.validateLimits() } throws: { error in
+            "\(error)".contains("max_queue_delay_ms must be at least 0, found -0.5")
+        }
     }
 
     @Test func configFileTakesANumberOrAuto() throws {
         func decode(_ json: String) throws -> ConfigFile { try JSONDecoder().decode(ConfigFile.self, from: Data(json.utf8)) }
         #expect(try decode(#"{"max_queue_delay_ms": 7}"#).max_queue_delay_ms == .milliseconds(7))
+        #expect(try decode(#"{"max_queue_delay_ms": 0.5}"#).max_queue_delay_ms == .milliseconds(0.5))
         #expect(try decode(#"{"max_queue_delay_ms": "auto"}"#).max_queue_delay_ms == .auto)
         #expect(try decode(#"{"max_queue_delay_ms": "adaptive"}"#).max_queue_delay_ms == .adaptive)
         #expect(throws: DecodingError.self) { try decode(#"{"max_queue_delay_ms": "12"}"#) }
@@ -125,6 +146,10 @@ import Testing
         var c = ServerConfiguration()
         c.queueDelayLimit = .off
         #expect(c.effectiveJSON(engines: [:]).contains(#""max_queue_delay_ms" : 0"#))
+        c.queueDelayLimit = .fixed(.milliseconds(25))
+        #expect(c.effectiveJSON(engines: [:]).contains(#""max_queue_delay_ms" : 25,"#), "a whole number stays whole")
+        c.queueDelayLimit = .fixed(.microseconds(500))
+        #expect(c.effectiveJSON(engines: [:]).contains(#""max_queue_delay_ms" : 0.5,"#))
         c.queueDelayLimit = .automatic
         #expect(c.effectiveJSON(engines: [:]).contains(#""max_queue_delay_ms" : "auto""#))
         c.queueDelayLimit = .adaptive

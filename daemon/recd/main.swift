@@ -37,7 +37,7 @@ struct Recd: ParsableCommand {
     @Option(help: "Requests waiting for a worker before new ones get BUSY.")
     var queueCapacity: Int?
 
-    @Option(help: ArgumentHelp("Estimated queue wait past which a request gets BUSY: adaptive (the default: auto, but only while the queue stands and holds other connections' work), auto (derived from the measured time of one request), N milliseconds, or 0 = off (only --queue-capacity bounds the queue).",
+    @Option(help: ArgumentHelp("Estimated queue wait past which a request gets BUSY: adaptive (the default: auto, but only while the queue stands and holds other connections' work), auto (derived from the measured time of one request), N milliseconds (fractions allowed; counts the running batches' remainder too), or 0 = off (only --queue-capacity bounds the queue).",
                                valueName: "adaptive|auto|ms"))
     var maxQueueDelayMs: QueueDelaySetting?
 
