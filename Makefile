@@ -75,7 +75,7 @@ test: deps model-src
 	@df -h . /tmp $(CACHE) | sed 's/^/disk: /'; free -m | sed 's/^/memory: /'
 	@echo "swift test (full output: .build/swift-test.log)"
 	@mkdir -p .build; set -o pipefail; swift test $(SWIFT_FLAGS) --skip-build 2>&1 | tee .build/swift-test.log | \
-	  { grep --line-buffered -aE "^Test Suite '.*' (passed|failed)|Executed [0-9]+ tests|^✘|^✔ Suite|^✔ Test run|Fatal error|error: " || true; } || { \
+	  { grep --line-buffered -aE "^Test Suite '.*' (passed|failed)|Executed [0-9]+ tests|^✘|^✔ Suite|^✔ Test run with|Fatal error|error: " || true; } || { \
 	  echo "== failed (from .build/swift-test.log):"; df -h . /tmp | sed 's/^/disk: /'; free -m | sed 's/^/memory: /'; \
 	  tail -5 .build/swift-test.log; \
 	  grep -aE '✘|error: |Test Case .* failed|Fatal error|Assertion failed' .build/swift-test.log | tail -40; exit 1; }

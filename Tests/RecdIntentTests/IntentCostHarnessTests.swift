@@ -36,10 +36,10 @@ final class IntentCostHarnessTests: XCTestCase {
             print(String(format: "%@: p50 %.1f µs, p90 %.1f µs", label, samples[rounds / 2], samples[rounds * 9 / 10]))
         }
         let featurizer = NGramFeaturizer()
-        try time("ngram features") { _ = featurizer.features(of: $0) }
-        try time("nearest example") { _ in _ = clf.nearestCosine(probe, ofClass: 0) }
+        time("ngram features") { _ = featurizer.features(of: $0) }
+        time("nearest example") { _ in _ = clf.nearestCosine(probe, ofClass: 0) }
         try time("classify") { _ = try clf.classify(text: $0, embedding: probe) }
-        try time("slots") { _ = engine.slotParser.parse($0) }
+        time("slots") { _ = engine.slotParser.parse($0) }
         try time("analyze") { _ = try engine.analyze(text: $0, embedding: probe, alternatives: 4) }
     }
 }

@@ -45,7 +45,7 @@ import Testing
         let json = #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,32]}}"#
         var bytes = withUnsafeBytes(of: UInt64(json.utf8.count).littleEndian) { Array($0) }
         bytes += Array(json.utf8) + [UInt8](repeating: 0, count: 16)
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         let e = modelError { _ = try SafetensorsFile(path: path) }
         #expect(e?.code == .malformed)
         #expect(e?.message.contains("tensor 'a' data_offsets [0, 32]") == true, "\(e?.message ?? "")")

@@ -86,7 +86,7 @@ enum TinyModel {
 func patchFile(_ path: String, _ edit: (inout [UInt8]) -> Void) {
     var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
     edit(&bytes)
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    precondition(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "could not write \(path)")
 }
 
 /// The error thrown by `body`, or nil.
