@@ -19,28 +19,12 @@
 set -euo pipefail
 rate="${1:-3000}"; secs="${2:-10}"; conns="${3:-16}"
 shift $(( $# < 3 ? $# : 3 )); [[ "${1:-}" == "--" ]] && shift
-root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="${RECD_BIN_DIR:-$root/.build/release}"
-weights="${RECD_WEIGHTS:-$HOME/.cache/recd/all-MiniLM-L6-v2.recd}"
-tmp="$(mktemp -d)"
-recd_pid=""; sampler_pid=""
-cleanup() {
-  [[ -n "$sampler_pid" ]] && kill "$sampler_pid" 2>/dev/null || true
-  [[ -n "$recd_pid" ]] && kill -TERM "$recd_pid" 2>/dev/null && wait "$recd_pid" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/bench-lib.sh"
 
 config=()
 if [[ -n "${CONFIG:-}" ]]; then echo "$CONFIG" >"$tmp/recd.json"; config=(--config "$tmp/recd.json"); fi
-"$bin/recd" --socket "$tmp/recd.sock" --model "$weights" --store "$tmp/store" --cache-dir "$tmp/cache" \
-  --log-level warning "${config[@]}" "$@" >"$tmp/recd.log" 2>&1 &
-recd_pid=$!
-for _ in $(seq 1200); do [[ -S "$tmp/recd.sock" ]] && break; sleep 0.1; done
-[[ -S "$tmp/recd.sock" ]] || { echo "recd did not start:"; cat "$tmp/recd.log"; exit 1; }
+start_recd --store "$tmp/store" --cache-dir "$tmp/cache" "${config[@]}" "$@"
 load() { "$bin/recbench" load --socket "$tmp/recd.sock" --op embed --json "$@" 2>/dev/null; }
-field() { grep -o "\"$1\":[^,}]*" | head -1 | cut -d: -f2 | tr -d '"'; }
-rss() { awk '/VmRSS/ {print $2}' "/proc/$recd_pid/status"; }
 
 load --connections 1 --duration 3 >/dev/null
 idle=$(rss)

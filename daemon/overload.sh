@@ -35,30 +35,14 @@
 set -euo pipefail
 secs="${1:-30}"; conns="${2:-64}"; depth="${3:-32}"
 shift $(( $# < 3 ? $# : 3 )); [[ "${1:-}" == "--" ]] && shift
-root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="${RECD_BIN_DIR:-$root/.build/release}"
-weights="${RECD_WEIGHTS:-$HOME/.cache/recd/all-MiniLM-L6-v2.recd}"
-tmp="$(mktemp -d)"
-recd_pid=""; sampler_pid=""; probe_pid=""
-cleanup() {
-  [[ -n "$sampler_pid" ]] && kill "$sampler_pid" 2>/dev/null || true
-  [[ -n "$probe_pid" ]] && kill "$probe_pid" 2>/dev/null || true
-  [[ -n "$recd_pid" ]] && kill -TERM "$recd_pid" 2>/dev/null && wait "$recd_pid" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/bench-lib.sh"
 
 config=()
 if [[ -n "${SLOW_MS:-}" ]]; then
   echo "{\"slow_request_ms\": $SLOW_MS}" >"$tmp/recd.json"; config=(--config "$tmp/recd.json")
 fi
-"$bin/recd" --socket "$tmp/recd.sock" --model "$weights" --log-level warning "${config[@]}" "$@" >"$tmp/recd.log" 2>&1 &
-recd_pid=$!
-for _ in $(seq 1200); do [[ -S "$tmp/recd.sock" ]] && break; sleep 0.1; done
-[[ -S "$tmp/recd.sock" ]] || { echo "recd did not start:"; cat "$tmp/recd.log"; exit 1; }
+start_recd "${config[@]}" "$@"
 load() { "$bin/recbench" load --socket "$tmp/recd.sock" --op embed "$@" 2>/dev/null; }
-field() { grep -o "\"$1\":[^,}]*" | head -1 | cut -d: -f2 | tr -d '"'; }
-rss() { awk '/VmRSS/ {print $2}' "/proc/$recd_pid/status"; }
 ticks() { awk '{print $14 + $15}' "/proc/$recd_pid/stat"; }   # utime + stime, clock ticks
 # One line per recd thread: tid, name without its trailing number, CPU ticks, run-queue wait (ns).
 tasks() {

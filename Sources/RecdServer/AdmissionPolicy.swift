@@ -82,11 +82,12 @@ public struct AdmissionPolicy: Sendable, Equatable {
     /// "Session 20"). The automatic limit keeps leaving it out: it is a multiple of one request's time
     /// chosen so that ordinary concurrency (eight closed-loop connections) is never refused, and a
     /// client's own request that is still running does not count against its next one.
-    public func admits(queuedWork: UInt64, running: UInt64 = 0, costs: ServiceCosts) -> Bool {
+    /// `running` is read only for a fixed limit (the pool sums it over its workers under its lock).
+    public func admits(queuedWork: UInt64, running: @autoclosure () -> UInt64 = 0, costs: ServiceCosts) -> Bool {
         if limit == .adaptive { return true }
         guard let limitNanos = limitNanos(costs) else { return true }
         var work = queuedWork
-        if case .fixed = limit { work &+= running }
+        if case .fixed = limit { work &+= running() }
         return estimatedWait(queuedWork: work) <= limitNanos
     }
 }
