@@ -116,8 +116,15 @@ public struct BatchPolicy: Sendable, Equatable {
     /// request (the other worker idle) still gets both cores. `onlyWhenAlone` false is the rule before
     /// session 7 (any batch may, whenever it is the only pass): `RECD_HELPER_ALONE=0` selects it, so the
     /// two can be compared with one binary.
-    public static func mayShareCores(otherWorkersBusy: Int, onlyWhenAlone: Bool = true) -> Bool {
-        !onlyWhenAlone || otherWorkersBusy <= 0
+    ///
+    /// `refusing`: the pool answered a request BUSY lately (``WorkerPool/refusalMemory``). Then no batch
+    /// takes the helper, alone or not: in an overload the second core is the event loop's, which reads the
+    /// flood and answers it BUSY, and the callers'. With one worker under an open-loop flood at twice
+    /// capacity the helper took nothing off the batches' run time (run p50 1.82 ms with it, 1.84 without)
+    /// while its spinning between GEMMs delayed the event loop: the admitted replies' hop p99 was 1.72 ms
+    /// with it, 0.50 without (daemon/DAEMON.md, "Session 21").
+    public static func mayShareCores(otherWorkersBusy: Int, refusing: Bool = false, onlyWhenAlone: Bool = true) -> Bool {
+        !refusing && (!onlyWhenAlone || otherWorkersBusy <= 0)
     }
 
     /// - Parameters:

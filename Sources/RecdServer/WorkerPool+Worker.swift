@@ -6,7 +6,7 @@ import RecdProtocol
 extension WorkerPool {
     enum Batch {
         /// `sharesCores` (both cases): the encoder may split this batch's or task's GEMMs with its intra-op
-        /// helper thread (``BatchPolicy/mayShareCores(otherWorkersBusy:onlyWhenAlone:)``).
+        /// helper thread (``BatchPolicy/mayShareCores(otherWorkersBusy:refusing:onlyWhenAlone:)``).
         /// `lane` (both cases): where the task or the batch's first job waited (a bulk batch may run light
         /// jobs between its blocks).
         case task(@Sendable (HandlerContext) -> Void, enqueued: UInt64, sharesCores: Bool, lane: QueueLane)
@@ -273,8 +273,7 @@ extension WorkerPool {
         switch head.job {
         case .task(let body):
             activity[index].expectedEnd = took &+ costs.task
-            return .task(body, enqueued: head.enqueued, sharesCores: BatchPolicy.mayShareCores(otherWorkersBusy: busy, onlyWhenAlone: helperOnlyWhenAlone),
-                         lane: lane)
+            return .task(body, enqueued: head.enqueued, sharesCores: mayShareCores(now: took), lane: lane)
         case .embed(let first):
             var jobs = [first]
             var count = first.texts.count
@@ -299,9 +298,15 @@ extension WorkerPool {
             runningTexts += count
             runningBatches += 1
             activity[index].expectedEnd = monotonicNanos() &+ costs.queuedWork(texts: count, tasks: 0, maxBatch: count)
-            return .embeds(jobs, oldest: head.enqueued, sharesCores: BatchPolicy.mayShareCores(otherWorkersBusy: busy, onlyWhenAlone: helperOnlyWhenAlone),
-                           lane: lane)
+            return .embeds(jobs, oldest: head.enqueued, sharesCores: mayShareCores(now: monotonicNanos()), lane: lane)
         }
+    }
+
+    /// Whether the batch or task a worker starts now may use the encoder's intra-op helper: no other worker
+    /// is busy and nothing was refused lately (``BatchPolicy/mayShareCores(otherWorkersBusy:refusing:onlyWhenAlone:)``).
+    /// Caller holds `lock`; this worker is not counted in `busy` yet.
+    func mayShareCores(now: UInt64) -> Bool {
+        BatchPolicy.mayShareCores(otherWorkersBusy: busy, refusing: refusingLately(now: now), onlyWhenAlone: helperOnlyWhenAlone)
     }
 
     /// Most texts a worker holding `count` may take now (``BatchPolicy/share(ownTexts:queuedTexts:runningTexts:sharingWorkers:)``):

@@ -86,6 +86,8 @@ public final class WorkerPool: @unchecked Sendable {
     var collecting = 0
     /// When the newest job was queued (ns).
     var lastArrival: UInt64 = 0
+    /// When a job was last refused for a full queue or its estimated wait (ns; 0 = never).
+    var lastRefusal: UInt64 = 0
     var stopping = false
     /// Workers that finished their warm-up.
     var warmed = 0
@@ -105,7 +107,7 @@ public final class WorkerPool: @unchecked Sendable {
     /// Light batches run between a bulk batch's blocks so far (STATS `pool.light_between_blocks`).
     var lightRunsBetweenBlocks = 0
     /// Whether only a batch that starts with every other worker idle may use the encoder's intra-op helper
-    /// (``BatchPolicy/mayShareCores(otherWorkersBusy:onlyWhenAlone:)``); `RECD_HELPER_ALONE=0` (or `off`)
+    /// (``BatchPolicy/mayShareCores(otherWorkersBusy:refusing:onlyWhenAlone:)``); `RECD_HELPER_ALONE=0` (or `off`)
     /// restores the earlier rule, for comparison.
     let helperOnlyWhenAlone: Bool = {
         let env = ProcessInfo.processInfo.environment["RECD_HELPER_ALONE"]
@@ -195,6 +197,7 @@ public final class WorkerPool: @unchecked Sendable {
         let now = monotonicNanos()
         lock.lock()
         guard !stopping, queue.count < capacity, admits(flow, now: now) else {
+            if !stopping { lastRefusal = now }
             lock.unlock()
             return false
         }
@@ -208,6 +211,15 @@ public final class WorkerPool: @unchecked Sendable {
         if let wake { parkers[wake].signal() }
         return true
     }
+
+    /// How long after refusing a job the pool counts as refusing (ns): no batch then takes the encoder's
+    /// intra-op helper (``BatchPolicy/mayShareCores(otherWorkersBusy:refusing:onlyWhenAlone:)``). The
+    /// standing queue's interval (100 ms): a flood keeps it refreshed, and 100 ms after the last BUSY a
+    /// lone request has both cores again. Protected by `lock` (tests shorten or lengthen it).
+    var refusalMemory: UInt64 = StandingQueue.defaultInterval
+
+    /// Whether the pool refused a job within ``refusalMemory`` of `now`. Caller holds `lock`.
+    func refusingLately(now: UInt64) -> Bool { lastRefusal != 0 && now &- lastRefusal < refusalMemory }
 
     /// A bulk job is refused when its estimated wait exceeds this many admission targets even while its lane
     /// is not standing (and other connections' jobs are queued): the flood's first interval, or one without

@@ -5,7 +5,7 @@ import RecdModel
 import Testing
 
 /// Which batches may split their GEMMs with the encoder's intra-op helper thread: those that start while
-/// no other worker is running (``BatchPolicy/mayShareCores(otherWorkersBusy:onlyWhenAlone:)``), set on the worker thread
+/// no other worker is running (``BatchPolicy/mayShareCores(otherWorkersBusy:refusing:onlyWhenAlone:)``), set on the worker thread
 /// before every batch.
 @Suite struct WorkerPoolCoreSharingTests {
     let logger = Logger(label: "test")
@@ -15,6 +15,40 @@ import Testing
         #expect(!BatchPolicy.mayShareCores(otherWorkersBusy: 1), "a batch next to another worker's keeps to one core")
         #expect(!BatchPolicy.mayShareCores(otherWorkersBusy: 3))
         #expect(BatchPolicy.mayShareCores(otherWorkersBusy: 1, onlyWhenAlone: false), "RECD_HELPER_ALONE=0: the earlier rule")
+        #expect(!BatchPolicy.mayShareCores(otherWorkersBusy: 0, refusing: true), "a pool answering BUSY leaves the second core to the event loop")
+        #expect(!BatchPolicy.mayShareCores(otherWorkersBusy: 0, refusing: true, onlyWhenAlone: false))
+    }
+
+    @Test func noBatchTakesTheHelperWhileThePoolRefuses() throws {
+        let allowed = Locked<[String: Bool]>([:])
+        let encoder = HashingEncoder(dimension: 8, onBatch: { texts in
+            allowed.withLock { $0[texts[0]] = PackedGEMM.helperAllowedOnThisThread }
+        })
+        let pool = WorkerPool(workers: 1, capacity: 1, encoder: encoder,
+                              batching: BatchPolicy(maxTexts: 4, maxWait: 0), logger: logger)
+        defer { pool.shutdown() }
+        func setMemory(_ nanos: UInt64) { pool.lock.lock(); pool.refusalMemory = nanos; pool.lock.unlock() }
+        func embed(_ text: String) {
+            let done = DispatchSemaphore(value: 0)
+            #expect(pool.submitEmbed(.init(texts: [text]) { _, _ in done.signal() }))
+            #expect(done.wait(timeout: .now() + 10) == .success)
+        }
+        embed("before any refusal")
+        // A refusal: one task runs, one waits (the queue's capacity), a third job is refused.
+        setMemory(3_600_000_000_000)   // an hour: the next batches fall within it however slow the host
+        let release = DispatchSemaphore(value: 0), running = DispatchSemaphore(value: 0)
+        #expect(pool.submitTask { _ in running.signal(); release.wait() })
+        running.wait()
+        let queuedDone = DispatchSemaphore(value: 0)
+        #expect(pool.submitTask { _ in queuedDone.signal() })
+        #expect(!pool.submitEmbed(.init(texts: ["refused"]) { _, _ in }), "the full queue refuses")
+        release.signal()
+        #expect(queuedDone.wait(timeout: .now() + 10) == .success)
+        embed("while refusing")
+        setMemory(0)   // the refusal is now older than the memory
+        embed("after refusing")
+        #expect(allowed.withLock { $0 } == ["before any refusal": true, "while refusing": false, "after refusing": true],
+                "found \(allowed.withLock { $0 })")
     }
 
     @Test func aBatchBesideARunningWorkerDoesNotTakeTheHelperAndALoneOneDoes() throws {
