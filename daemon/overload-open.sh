@@ -8,7 +8,8 @@
 #   unloaded-open  the flood's connections, open loop at LOW_RATE (default 100/s), 5 s: the same traffic
 #                shape unloaded (each request arrives at an idle daemon, so it pays the wake-ups a closed
 #                loop avoids); the summary's `ratio_open` divides by its p99
-#   flood        CONNS connections (default 16), open loop at RATE for SECONDS, recd's VmRSS sampled every 100 ms
+#   flood        CONNS connections (default 16), open loop at RATE for SECONDS; recd's peak RSS over it
+#                is the kernel's VmHWM, reset as the flood starts
 # CONFIG='{"workers": 1, ...}' starts recd with that config file; extra recd flags go after `--`.
 # The latency-first configuration (daemon/DAEMON.md, "Session 20"):
 #   CONFIG='{"workers": 1, "max_batch_ms": 2, "max_bulk_batch_ms": 2, "max_queue_delay_ms": 0.5}'
@@ -30,13 +31,9 @@ load --connections 1 --duration 3 >/dev/null
 idle=$(rss)
 base=$(load --connections 1 --duration 5); echo "{\"phase\":\"unloaded\",\"load\":$base}"
 open=$(load --connections "$conns" --rate "${LOW_RATE:-100}" --duration 5); echo "{\"phase\":\"unloaded-open\",\"load\":$open}"
-( peak=0; while kill -0 "$recd_pid" 2>/dev/null; do
-    r=$(rss); (( r > peak )) && peak=$r && echo "$peak" >"$tmp/peak"; sleep 0.1
-  done ) &
-sampler_pid=$!
+reset_peak
 flood=$(load --connections "$conns" --rate "$rate" --duration "$secs"); echo "{\"phase\":\"flood\",\"load\":$flood}"
-kill "$sampler_pid" 2>/dev/null || true; sampler_pid=""
-peak=$(cat "$tmp/peak" 2>/dev/null || echo 0)
+peak=$(peak_rss)
 
 u=$(echo "$base" | field p99_ms); uo=$(echo "$open" | field p99_ms); ok=$(echo "$flood" | field ok_p99_ms)
 requests=$(echo "$flood" | field requests); busy=$(echo "$flood" | field busy)

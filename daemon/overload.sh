@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Overload: EMBED flooded far beyond capacity (many connections x deep pipelines, closed loop, so a
-# BUSY reply is followed by the next request at once) against an unloaded baseline, with recd's
-# VmRSS sampled every 100 ms. Prints one JSON object per phase and a summary line:
+# BUSY reply is followed by the next request at once) against an unloaded baseline, with recd's peak
+# resident memory over the flood (the kernel's VmHWM, reset as the flood starts). Prints one JSON object
+# per phase and a summary line:
 #   unloaded p99 (before and after the flood), admitted (OK) p99 under the flood and its ratio to
 #   each, BUSY latency, replies by status, RSS idle and peak, and the CPU seconds recd and recbench
 #   used during the flood (on a 2-core machine the flooding client competes with the workers).
@@ -62,10 +63,7 @@ if [[ "$rate" != 0 ]]; then
   alone=$(load --connections 1 --rate "$rate" --duration "$probe_secs"); echo "{\"phase\":\"probe-alone\",\"load\":$alone}"
 fi
 log_mark=$(wc -l <"$tmp/recd.log")
-( peak=0; while kill -0 "$recd_pid" 2>/dev/null; do
-    r=$(rss); (( r > peak )) && peak=$r && echo "$peak" >"$tmp/peak"; sleep 0.1
-  done ) &
-sampler_pid=$!
+reset_peak
 t0=$(ticks); tasks >"$tmp/tasks0"
 if [[ "$rate" != 0 ]]; then
   ( sleep 1; load --connections 1 --rate "$rate" --duration "$probe_secs" >"$tmp/probe" ) &
@@ -81,9 +79,8 @@ threads=$(awk -v hz="$(getconf CLK_TCK)" 'NR == FNR {c[$1] = $3; w[$1] = $4; nex
   END {printf "{"; n = 0; for (k in g) {printf "%s\"%s\":{\"cpu_s\":%.2f,\"runq_wait_s\":%.2f}", (n++ ? "," : ""), k, cpu[k] / hz, wait[k] / 1e9}; printf "}"}' \
   "$tmp/tasks0" "$tmp/tasks1")
 client_cpu=$(awk '{printf "%.1f", $1 + $2}' "$tmp/client-cpu")
-kill "$sampler_pid" 2>/dev/null || true; sampler_pid=""
 [[ -n "$probe_pid" ]] && { wait "$probe_pid" || true; probe_pid=""; }
-peak=$(cat "$tmp/peak" 2>/dev/null || echo 0)
+peak=$(peak_rss)
 echo "{\"phase\":\"flood\",\"connections\":$conns,\"pipeline\":$depth,\"load\":$flood}"
 recctl="$bin/recctl"; [[ -x "$recctl" ]] || recctl="$root/.build/release/recctl"   # a RECD_BIN_DIR may hold only recd and recbench
 stats=$("$recctl" stats --socket "$tmp/recd.sock" 2>/dev/null || true)
