@@ -29,6 +29,7 @@
 #include "recd_kernels.h"
 #include "recd_intra_op.h"
 #include "recd_int8.h"
+#include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
@@ -85,7 +86,10 @@ static struct {
     _Atomic uint64_t backoffs;       // times a late helper started a RECD_BACKOFF_NS run alone (diagnostics)
     gemm_job job;                // written by the caller before the claim word names its seq; stable while
                                  // any of its chunks is claimed but not finished
-    pthread_mutex_t start_lock;
+    pthread_mutex_t start_lock;  // also guards helper_tid and the helper's CPU set
+    int helper_tid;              // the helper's kernel thread id once it runs (0 before)
+    int helper_cpus_set;         // 1: helper_cpus restricts the helper (recd_intra_op_set_helper_cpus)
+    cpu_set_t helper_cpus;
 } team = { .enabled = -1, .busy = ATOMIC_FLAG_INIT, .start_lock = PTHREAD_MUTEX_INITIALIZER };
 
 static long futex(_Atomic uint32_t *addr, int op, uint32_t val) {
@@ -155,6 +159,12 @@ static void run_chunk(const gemm_job *j, int index) {
 
 static void *helper_main(void *arg) {
     (void)arg;
+    // The thread inherited the CPUs of whoever started it: a worker pinned to its own CPU (`worker_cpus`)
+    // would otherwise put its helper on that same CPU.
+    pthread_mutex_lock(&team.start_lock);
+    team.helper_tid = (int)syscall(SYS_gettid);
+    if (team.helper_cpus_set) sched_setaffinity(0, sizeof team.helper_cpus, &team.helper_cpus);
+    pthread_mutex_unlock(&team.start_lock);
     // The last job this thread looked at, not job_seq: the first job may be posted before this thread
     // runs at all, and reading job_seq here would then skip it (harmless now that the caller takes every
     // chunk the helper leaves, but it would waste the helper's first job).
@@ -187,6 +197,32 @@ static int ensure_started(void) {
     }
     pthread_mutex_unlock(&team.start_lock);
     return atomic_load(&team.started);
+}
+
+int recd_intra_op_start(void) { return ensure_started(); }
+
+int recd_intra_op_helper_tid(void) {
+    pthread_mutex_lock(&team.start_lock);
+    int tid = team.helper_tid;
+    pthread_mutex_unlock(&team.start_lock);
+    return tid;
+}
+
+int recd_intra_op_set_helper_cpus(const int *cpus, int count) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (count <= 0) return EINVAL;
+    for (int i = 0; i < count; i++) {
+        if (cpus[i] < 0 || cpus[i] >= CPU_SETSIZE) return EINVAL;
+        CPU_SET(cpus[i], &set);
+    }
+    pthread_mutex_lock(&team.start_lock);
+    team.helper_cpus = set;
+    team.helper_cpus_set = 1;
+    int result = 0;
+    if (team.helper_tid != 0 && sched_setaffinity((pid_t)team.helper_tid, sizeof set, &set) != 0) result = errno;
+    pthread_mutex_unlock(&team.start_lock);
+    return result;
 }
 
 void recd_intra_op_enable(int on) { atomic_store(&team.enabled, on ? 1 : 0); }

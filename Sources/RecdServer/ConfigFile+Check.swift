@@ -1,10 +1,11 @@
 import Foundation
+import RecdModel
 
 extension ConfigFile {
     /// Every key a config file may hold, in the order `daemon/CONFIG.md` lists them.
     public static let knownKeys: [String] = [
         "workers", "event_loop_threads", "queue_capacity", "max_queue_delay_ms", "max_batch_texts", "max_batch_ms", "max_bulk_batch_ms", "batch_wait_us",
-        "worker_nice", "light_preemption",
+        "worker_nice", "worker_cpus", "light_preemption",
         "max_body_bytes", "max_texts_per_request", "max_text_bytes", "max_k", "max_items_per_request",
         "max_connections", "max_in_flight_per_connection", "busy_backoff_ms", "socket_mode", "socket_group",
         "drain_timeout_ms", "slow_request_ms", "engines",
@@ -41,6 +42,7 @@ extension ServerConfiguration {
         try atLeast(1, requestLimits.maxTextBytes, "max_text_bytes")
         try atLeast(1, requestLimits.maxK, "max_k")
         try atLeast(1, requestLimits.maxItemsPerRequest, "max_items_per_request")
+        if !workerCPUs.isEmpty { _ = try WorkerPlacement(workerCPUs: workerCPUs, allowed: ThreadAffinity.cpus()) }
         if requestLimits.maxTextBytes > frameLimits.maxBodyBytes {
             throw ConfigFile.Error(description: "max_text_bytes (\(requestLimits.maxTextBytes)) must not exceed max_body_bytes (\(frameLimits.maxBodyBytes)): no frame could carry such a text")
         }
@@ -60,6 +62,7 @@ extension ServerConfiguration {
             "max_bulk_batch_ms": Double(maxBulkBatchRun.wholeMicroseconds) / 1000,
             "batch_wait_us": Int(maxBatchWait.wholeMicroseconds),
             "worker_nice": workerNice,
+            "worker_cpus": workerCPUs,
             "light_preemption": lightPreemption,
             "max_body_bytes": frameLimits.maxBodyBytes,
             "max_texts_per_request": requestLimits.maxTextsPerRequest,

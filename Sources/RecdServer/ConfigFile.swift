@@ -25,6 +25,8 @@ public struct ConfigFile: Decodable, Sendable {
     public var worker_nice: Int?
     /// Light embed requests run between a bulk batch's blocks (true / false).
     public var light_preemption: Bool?
+    /// CPUs the model workers are pinned to, one each (``WorkerPlacement``); absent or empty = not pinned.
+    public var worker_cpus: [Int]?
     public var max_body_bytes: Int?
     public var max_texts_per_request: Int?
     public var max_text_bytes: Int?
@@ -87,6 +89,7 @@ public struct ConfigFile: Decodable, Sendable {
             c.workerNice = v
         }
         if let v = light_preemption { c.lightPreemption = v }
+        if let v = worker_cpus { c.workerCPUs = v }
         if let v = max_body_bytes { c.frameLimits.maxBodyBytes = v }
         if let v = max_texts_per_request { c.requestLimits.maxTextsPerRequest = v }
         if let v = max_text_bytes { c.requestLimits.maxTextBytes = v }

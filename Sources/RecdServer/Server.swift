@@ -46,7 +46,7 @@ public final class RecdDaemon: @unchecked Sendable {
                                                      bulkMaxRunNanos: configuration.maxBulkBatchRun.nanoseconds),
                                queueDelay: configuration.queueDelayLimit, logger: logger,
                                stallReportMs: configuration.slowRequestMs, nice: configuration.workerNice,
-                               lightPreemption: configuration.lightPreemption,
+                               lightPreemption: configuration.lightPreemption, cpus: configuration.workerCPUs,
                                onBatch: { metrics.recordPool($0) },
                                warmUp: Self.warmUp(engines))
         self.enginePool = WorkerPool(workers: configuration.workers, capacity: configuration.queueCapacity,

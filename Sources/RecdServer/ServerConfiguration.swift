@@ -46,6 +46,9 @@ public struct ServerConfiguration: Sendable {
     /// event loop, which reads requests and writes replies, run first when the workers hold every core
     /// (``WorkerPool``; daemon/DAEMON.md, "Overload on the Zen 3 machine").
     public var workerNice: Int = 0
+    /// CPUs the model workers are pinned to (worker `i` on `workerCPUs[i % count]`), every other thread
+    /// kept on the remaining ones (``WorkerPlacement``); empty (the default) pins nothing.
+    public var workerCPUs: [Int] = []
     /// Whether a model worker running a bulk batch runs waiting light embed requests between the encoder's
     /// blocks, on a second small scratch of its own (``WorkerPool``; daemon/DAEMON.md, "Light requests
     /// between the blocks of a bulk batch"). On by default: it costs a second 4 MiB scratch per worker.

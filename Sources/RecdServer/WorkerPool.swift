@@ -101,6 +101,8 @@ public final class WorkerPool: @unchecked Sendable {
     let threadName: String
     /// Nice value each worker thread gives itself (0 = unchanged).
     let nice: Int
+    /// CPUs the worker threads pin themselves to, worker `i` to `cpus[i % count]`; empty = not pinned.
+    let cpus: [Int]
     /// Whether a worker running a bulk batch runs waiting light embed jobs between its blocks
     /// (``runLightBetweenBlocks(_:context:)``; `light_preemption`).
     let lightPreemption: Bool
@@ -127,9 +129,11 @@ public final class WorkerPool: @unchecked Sendable {
     ///     (`worker_nice`).
     ///   - lightPreemption: a worker running a bulk batch runs waiting light embed jobs between the
     ///     encoder's blocks, on a second small encoder worker (`light_preemption`).
+    ///   - cpus: each worker thread pins itself to one of these as it starts (``WorkerPlacement``,
+    ///     `worker_cpus`); empty = not pinned.
     public init(workers: Int, capacity: Int, encoder: (any TextEncoder)?, batching: BatchPolicy,
                 queueDelay: QueueDelayLimit = .off, logger: Logger, threadName: String = "recd-worker",
-                stallReportMs: Double? = nil, nice: Int = 0, lightPreemption: Bool = false,
+                stallReportMs: Double? = nil, nice: Int = 0, lightPreemption: Bool = false, cpus: [Int] = [],
                 onBatch: @escaping @Sendable (BatchReport) -> Void = { _ in },
                 warmUp: (@Sendable (HandlerContext) -> Void)? = nil) {
         precondition(workers >= 1 && capacity >= 1)
@@ -147,6 +151,7 @@ public final class WorkerPool: @unchecked Sendable {
         self.parkers = (0..<workers).map { _ in DispatchSemaphore(value: 0) }
         self.threadName = threadName
         self.nice = nice
+        self.cpus = cpus
         self.lightPreemption = lightPreemption && encoder != nil
         var threads: [Thread] = []
         for i in 0..<workers {

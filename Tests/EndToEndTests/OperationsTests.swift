@@ -67,6 +67,7 @@ import Testing
             (#"{"worker": 2}"#, "unknown option(s) worker"),
             (#"{"socket_mode": "rw"}"#, "socket_mode must be octal"),
             (#"{"batch_wait_us": -1}"#, "batch_wait_us must be at least 0"),
+            (#"{"worker_cpus": [100000]}"#, "worker_cpus: CPU 100000 is not one recd may run on"),
             (#"{"workers": "two"}"#, "workers"),
         ] {
             let r = try await run("recd", ["--check-config", "--config", try writeConfig(config)])

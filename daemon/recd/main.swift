@@ -101,6 +101,12 @@ struct Recd: ParsableCommand {
             FileHandle.standardError.write(Data("recd: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        // Before any thread of the daemon's starts: they inherit the CPUs the model workers leave over.
+        if !conf.workerCPUs.isEmpty {
+            let placement = try WorkerPlacement(workerCPUs: conf.workerCPUs, allowed: ThreadAffinity.cpus())
+            if let problem = placement.restrictOtherThreads() { logger.warning("\(problem)") }
+            logger.info("model workers pinned to CPUs \(placement.workerCPUs), other threads on \(placement.otherCPUs)")
+        }
         let engines = try makeEngines(settings: engineSettings, maxBatchTexts: conf.maxBatchTexts, workers: conf.workers, logger: logger)
         let daemon = RecdDaemon(configuration: conf, engines: engines, logger: logger)
 

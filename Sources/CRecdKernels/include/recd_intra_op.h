@@ -16,6 +16,18 @@ void recd_intra_op_enable(int on);
 /// 1 when the helper is enabled (resolving the default on first call).
 int recd_intra_op_enabled(void);
 
+/// Starts the helper thread now if it is not running (it otherwise starts on first use); 1 when it runs.
+int recd_intra_op_start(void);
+
+/// The helper's kernel thread id, 0 until the thread has started running.
+int recd_intra_op_helper_tid(void);
+
+/// Keeps the helper on the `count` CPUs in `cpus`: now if it runs, else from its start (a thread inherits
+/// the CPUs of the thread that starts it, and a worker pinned to its own CPU starts the helper). 0 on
+/// success, else an errno value (EINVAL: an empty list, a number outside 0 … CPU_SETSIZE − 1, or no
+/// allowed CPU in it).
+int recd_intra_op_set_helper_cpus(const int *cpus, int count);
+
 /// For the calling thread only: 0 keeps its later GEMMs off the helper (recd_gemm_packed_auto runs them
 /// on this thread), 1 (the default) lets them use it as the enable switch and pass count allow. A worker
 /// pool uses it to keep the helper for passes that start while the rest of the pool is idle.

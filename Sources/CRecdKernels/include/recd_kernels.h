@@ -67,5 +67,6 @@ void recd_kernels_force_portable(int force);
 #include "recd_ops.h"
 #include "recd_intra_op.h"
 #include "recd_memory.h"
+#include "recd_affinity.h"
 
 #endif
