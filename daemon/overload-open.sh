@@ -11,8 +11,8 @@
 #   flood        CONNS connections (default 16), open loop at RATE for SECONDS; recd's peak RSS over it
 #                is the kernel's VmHWM, reset as the flood starts
 # CONFIG='{"workers": 1, ...}' starts recd with that config file; extra recd flags go after `--`.
-# The latency-first configuration (daemon/DAEMON.md, "Session 20"):
-#   CONFIG='{"workers": 1, "max_batch_ms": 2, "max_bulk_batch_ms": 2, "max_queue_delay_ms": 0.5}'
+# The latency-first configuration on a 2-CPU machine (daemon/DAEMON.md, "Session 20" and "Session 21"):
+#   CONFIG='{"workers": 1, "max_batch_ms": 2, "max_bulk_batch_ms": 2, "max_queue_delay_ms": 0.5, "worker_cpus": [1]}'
 #
 # Usage: daemon/overload-open.sh [rate=3000] [seconds=10] [connections=16] [-- extra recd flags]
 # Needs `swift build -c release` (recd, recbench; or RECD_BIN_DIR = a folder holding both) and
