@@ -2,21 +2,26 @@
 // to one thread (a kernel task), and its CPU_* set macros are not callable from Swift, so they live here.
 #define _GNU_SOURCE
 #include "recd_affinity.h"
+#include "affinity_internal.h"
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <sched.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+
+int recd_cpu_set_from_list(const int *cpus, int count, cpu_set_t *set) {
+    CPU_ZERO(set);
+    if (count <= 0) return EINVAL;
+    for (int i = 0; i < count; i++) {
+        if (cpus[i] < 0 || cpus[i] >= CPU_SETSIZE) return EINVAL;
+        CPU_SET(cpus[i], set);
+    }
+    return 0;
+}
 
 int recd_thread_set_cpus(int tid, const int *cpus, int count) {
     cpu_set_t set;
-    CPU_ZERO(&set);
-    for (int i = 0; i < count; i++) {
-        if (cpus[i] < 0 || cpus[i] >= CPU_SETSIZE) return EINVAL;
-        CPU_SET(cpus[i], &set);
-    }
-    if (count <= 0) return EINVAL;
+    int invalid = recd_cpu_set_from_list(cpus, count, &set);
+    if (invalid) return invalid;
     return sched_setaffinity((pid_t)tid, sizeof set, &set) == 0 ? 0 : errno;
 }
 
@@ -31,8 +36,6 @@ int recd_thread_get_cpus(int tid, int *cpus, int max) {
     }
     return n;
 }
-
-int recd_thread_id(void) { return (int)syscall(SYS_gettid); }
 
 int recd_process_threads_set_cpus(const int *cpus, int count) {
     DIR *dir = opendir("/proc/self/task");

@@ -29,6 +29,7 @@
 #include "recd_kernels.h"
 #include "recd_intra_op.h"
 #include "recd_int8.h"
+#include "affinity_internal.h"
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
@@ -210,12 +211,8 @@ int recd_intra_op_helper_tid(void) {
 
 int recd_intra_op_set_helper_cpus(const int *cpus, int count) {
     cpu_set_t set;
-    CPU_ZERO(&set);
-    if (count <= 0) return EINVAL;
-    for (int i = 0; i < count; i++) {
-        if (cpus[i] < 0 || cpus[i] >= CPU_SETSIZE) return EINVAL;
-        CPU_SET(cpus[i], &set);
-    }
+    int invalid = recd_cpu_set_from_list(cpus, count, &set);
+    if (invalid) return invalid;
     pthread_mutex_lock(&team.start_lock);
     team.helper_cpus = set;
     team.helper_cpus_set = 1;

@@ -29,8 +29,12 @@ public struct WorkerPlacement: Equatable, Sendable {
     }
 
     /// The CPU worker `index` is pinned to; nil when no CPU is given.
-    public func cpu(forWorker index: Int) -> Int? {
-        workerCPUs.isEmpty ? nil : workerCPUs[index % workerCPUs.count]
+    public func cpu(forWorker index: Int) -> Int? { Self.cpu(forWorker: index, among: workerCPUs) }
+
+    /// The rule: worker `index` on `cpus[index % count]`, in turn when there are more workers than CPUs;
+    /// nil when `cpus` is empty. ``WorkerPool`` pins its threads by it.
+    public static func cpu(forWorker index: Int, among cpus: [Int]) -> Int? {
+        cpus.isEmpty ? nil : cpus[index % cpus.count]
     }
 
     /// Keeps every thread the process has now (and so the threads they start), and the encoder's

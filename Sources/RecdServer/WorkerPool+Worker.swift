@@ -19,11 +19,8 @@ extension WorkerPool {
         if nice > 0, Self.threadNice() < nice, !Self.setThreadNice(nice) {
             logger.warning("worker \(index) could not set its nice value to \(nice): \(String(cString: strerror(errno)))")
         }
-        if !cpus.isEmpty {
-            let cpu = cpus[index % cpus.count]
-            if let problem = ThreadAffinity.restrictCurrentThread(to: [cpu]) {
-                logger.warning("worker \(index) could not pin itself to CPU \(cpu): \(problem)")
-            }
+        if let cpu = WorkerPlacement.cpu(forWorker: index, among: cpus), let problem = ThreadAffinity.restrictCurrentThread(to: [cpu]) {
+            logger.warning("worker \(index) could not pin itself to CPU \(cpu): \(problem)")
         }
         var worker: (any TextEncoderWorker)?
         var workerError: (any Error)?

@@ -3,12 +3,7 @@ import RecdServer
 import Testing
 
 @Suite struct ConfigFileTests {
-    func load(_ json: String) throws -> ConfigFile {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("recd-config-\(UUID().uuidString).json")
-        try json.write(to: url, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: url) }
-        return try ConfigFile.load(url.path)
-    }
+    func load(_ json: String) throws -> ConfigFile { try configFile(json) }
 
     @Test func fieldsThatArePresentOverrideDefaults() throws {
         var c = ServerConfiguration()

@@ -40,11 +40,8 @@ import Testing
 
     @Test func configAcceptsZeroToNineteen() throws {
         func apply(_ json: String) throws -> ServerConfiguration {
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("recd-nice-\(UUID().uuidString).json")
-            try json.write(to: url, atomically: true, encoding: .utf8)
-            defer { try? FileManager.default.removeItem(at: url) }
             var c = ServerConfiguration()
-            try ConfigFile.load(url.path).apply(to: &c)
+            try configFile(json).apply(to: &c)
             return c
         }
         #expect(ServerConfiguration().workerNice == 0, "the documented default: unchanged")

@@ -31,11 +31,8 @@ import Testing
 
     @Test func theConfigFileReadsAndChecksWorkerCPUs() throws {
         func apply(_ json: String) throws -> ServerConfiguration {
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("recd-cpus-\(UUID().uuidString).json")
-            try json.write(to: url, atomically: true, encoding: .utf8)
-            defer { try? FileManager.default.removeItem(at: url) }
             var c = ServerConfiguration()
-            try ConfigFile.load(url.path).apply(to: &c)
+            try configFile(json).apply(to: &c)
             try c.validateLimits()
             return c
         }

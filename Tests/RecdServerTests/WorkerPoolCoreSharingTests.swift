@@ -19,20 +19,30 @@ import Testing
         #expect(!BatchPolicy.mayShareCores(otherWorkersBusy: 0, refusing: true, onlyWhenAlone: false))
     }
 
-    @Test func noBatchTakesTheHelperWhileThePoolRefuses() throws {
+    /// A pool whose encoder records, by each batch's first text, whether the worker thread allowed the
+    /// helper while it ran (`allowed`).
+    func recordingPool(workers: Int, capacity: Int) -> (pool: WorkerPool, allowed: Locked<[String: Bool]>) {
         let allowed = Locked<[String: Bool]>([:])
         let encoder = HashingEncoder(dimension: 8, onBatch: { texts in
             allowed.withLock { $0[texts[0]] = PackedGEMM.helperAllowedOnThisThread }
         })
-        let pool = WorkerPool(workers: 1, capacity: 1, encoder: encoder,
+        let pool = WorkerPool(workers: workers, capacity: capacity, encoder: encoder,
                               batching: BatchPolicy(maxTexts: 4, maxWait: 0), logger: logger)
+        return (pool, allowed)
+    }
+
+    /// Embeds `text` on `pool` and waits for the answer.
+    func embed(_ pool: WorkerPool, _ text: String) {
+        let done = DispatchSemaphore(value: 0)
+        #expect(pool.submitEmbed(.init(texts: [text]) { _, _ in done.signal() }))
+        #expect(done.wait(timeout: .now() + 10) == .success)
+    }
+
+    @Test func noBatchTakesTheHelperWhileThePoolRefuses() throws {
+        let (pool, allowed) = recordingPool(workers: 1, capacity: 1)
         defer { pool.shutdown() }
         func setMemory(_ nanos: UInt64) { pool.lock.lock(); pool.refusalMemory = nanos; pool.lock.unlock() }
-        func embed(_ text: String) {
-            let done = DispatchSemaphore(value: 0)
-            #expect(pool.submitEmbed(.init(texts: [text]) { _, _ in done.signal() }))
-            #expect(done.wait(timeout: .now() + 10) == .success)
-        }
+        func embed(_ text: String) { self.embed(pool, text) }
         embed("before any refusal")
         // A refusal: one task runs, one waits (the queue's capacity), a third job is refused.
         setMemory(3_600_000_000_000)   // an hour: the next batches fall within it however slow the host
@@ -53,18 +63,9 @@ import Testing
 
     @Test func aBatchBesideARunningWorkerDoesNotTakeTheHelperAndALoneOneDoes() throws {
         // What the worker thread allowed while the encoder ran each text's batch.
-        let allowed = Locked<[String: Bool]>([:])
-        let encoder = HashingEncoder(dimension: 8, onBatch: { texts in
-            allowed.withLock { $0[texts[0]] = PackedGEMM.helperAllowedOnThisThread }
-        })
-        let pool = WorkerPool(workers: 2, capacity: 16, encoder: encoder,
-                              batching: BatchPolicy(maxTexts: 4, maxWait: 0), logger: logger)
+        let (pool, allowed) = recordingPool(workers: 2, capacity: 16)
         defer { pool.shutdown() }
-        func embed(_ text: String) {
-            let done = DispatchSemaphore(value: 0)
-            #expect(pool.submitEmbed(.init(texts: [text]) { _, _ in done.signal() }))
-            #expect(done.wait(timeout: .now() + 10) == .success)
-        }
+        func embed(_ text: String) { self.embed(pool, text) }
         embed("alone")
         let release = DispatchSemaphore(value: 0), running = DispatchSemaphore(value: 0)
         #expect(pool.submitTask { _ in running.signal(); release.wait() })

@@ -19,9 +19,6 @@ int recd_process_threads_set_cpus(const int *cpus, int count);
 /// of them; returns how many there are (which may exceed `max`), or −1 with errno set.
 int recd_thread_get_cpus(int tid, int *cpus, int max);
 
-/// The calling thread's kernel thread id.
-int recd_thread_id(void);
-
 #ifdef __cplusplus
 }
 #endif

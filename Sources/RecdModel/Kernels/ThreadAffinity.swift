@@ -16,15 +16,13 @@ public enum ThreadAffinity {
     /// Restricts the calling thread to `cpus`; threads it starts afterwards inherit them. Nil on success,
     /// else why the kernel refused (an empty list, a CPU outside the process's allowed set only, …).
     public static func restrictCurrentThread(to cpus: [Int]) -> String? {
-        let list = cpus.map { Int32(clamping: $0) }
-        return errorText(recd_thread_set_cpus(0, list, Int32(list.count)))
+        withCList(cpus) { recd_thread_set_cpus(0, $0, $1) }
     }
 
     /// Restricts every thread the process has now, and so the threads they start afterwards, to `cpus`.
     /// Nil on success, else why the kernel refused for one of them.
     public static func restrictProcessThreads(to cpus: [Int]) -> String? {
-        let list = cpus.map { Int32(clamping: $0) }
-        return errorText(recd_process_threads_set_cpus(list, Int32(list.count)))
+        withCList(cpus) { recd_process_threads_set_cpus($0, $1) }
     }
 
     /// Settles whether the encoder's intra-op helper is on by default (it is when the *calling thread*
@@ -35,8 +33,7 @@ public enum ThreadAffinity {
     /// Keeps the encoder's intra-op helper thread on `cpus`, now if it runs and from its start otherwise
     /// (it inherits the CPUs of the worker that starts it). Nil on success, else why not.
     public static func restrictIntraOpHelper(to cpus: [Int]) -> String? {
-        let list = cpus.map { Int32(clamping: $0) }
-        return errorText(recd_intra_op_set_helper_cpus(list, Int32(list.count)))
+        withCList(cpus) { recd_intra_op_set_helper_cpus($0, $1) }
     }
 
     /// Starts the intra-op helper thread if it is not running yet; true when it runs.
@@ -45,10 +42,10 @@ public enum ThreadAffinity {
     /// The intra-op helper's kernel thread id, 0 until it has started running.
     public static var intraOpHelperThreadID: Int32 { recd_intra_op_helper_tid() }
 
-    /// The calling thread's kernel thread id.
-    public static var currentThreadID: Int32 { recd_thread_id() }
-
-    private static func errorText(_ code: Int32) -> String? {
-        code == 0 ? nil : String(cString: strerror(code))
+    /// Calls `body` with `cpus` as a C int list and its count; its errno-style result as text (nil = 0).
+    private static func withCList(_ cpus: [Int], _ body: (UnsafePointer<Int32>?, Int32) -> Int32) -> String? {
+        let list = cpus.map { Int32(clamping: $0) }
+        let code = list.withUnsafeBufferPointer { body($0.baseAddress, Int32($0.count)) }
+        return code == 0 ? nil : String(cString: strerror(code))
     }
 }
